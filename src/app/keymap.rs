@@ -1,0 +1,210 @@
+//! Key lookup: `(mode, focused pane, key) -> Action`, from the bindings in `config::keymap`.
+//! The most specific context wins; while filtering, unbound characters are typed text.
+
+use std::collections::HashMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::app::action::Action;
+use crate::app::state::{Mode, Pane};
+use crate::config::keymap::{Bindings, Key, KeyContext};
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Bindings,
+    index: HashMap<(KeyContext, Key), Action>,
+}
+
+impl Keymap {
+    pub fn new(bindings: Bindings) -> Self {
+        let mut index = HashMap::new();
+        for (context, list) in &bindings.contexts {
+            for binding in list {
+                for key in &binding.keys {
+                    // First binding of a key in a context wins, as it reads in the file.
+                    index
+                        .entry((*context, *key))
+                        .or_insert_with(|| binding.action.clone());
+                }
+            }
+        }
+        Self { bindings, index }
+    }
+
+    pub fn bindings(&self) -> &Bindings {
+        &self.bindings
+    }
+
+    /// The contexts consulted, most specific first.
+    fn contexts(mode: Mode, focus: Pane) -> &'static [KeyContext] {
+        match (mode, focus) {
+            (Mode::Help, _) => &[KeyContext::Help],
+            (Mode::Filter, _) => &[KeyContext::Filter],
+            (Mode::Normal, Pane::Sessions) => {
+                &[KeyContext::Sessions, KeyContext::List, KeyContext::Global]
+            }
+            (Mode::Normal, Pane::Workspaces) => {
+                &[KeyContext::Workspaces, KeyContext::List, KeyContext::Global]
+            }
+        }
+    }
+
+    pub fn action_for(&self, mode: Mode, focus: Pane, event: KeyEvent) -> Option<Action> {
+        let key = Key::from(event);
+        let bound = Self::contexts(mode, focus)
+            .iter()
+            .find_map(|ctx| self.index.get(&(*ctx, key)).cloned());
+        if bound.is_some() {
+            return bound;
+        }
+        match (mode, key.code) {
+            (Mode::Filter, KeyCode::Char(c))
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(Action::FilterInput(c))
+            }
+            // Ctrl-C always quits, even if a keymap forgot it: never trap the operator.
+            (_, KeyCode::Char('c')) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Action::Quit)
+            }
+            _ => None,
+        }
+    }
+
+    /// The first key bound to `action` in the contexts active for `mode`/`focus`, for hints.
+    pub fn key_for(&self, mode: Mode, focus: Pane, action: &Action) -> Option<Key> {
+        Self::contexts(mode, focus).iter().find_map(|ctx| {
+            self.bindings
+                .context(*ctx)
+                .iter()
+                .find(|b| &b.action == action)
+                .and_then(|b| b.keys.first().copied())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keymap() -> Keymap {
+        Keymap::new(Bindings::defaults())
+    }
+
+    fn press(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn normal_mode_resolves_pane_then_list_then_global() {
+        let km = keymap();
+        let n = Mode::Normal;
+        assert_eq!(
+            km.action_for(n, Pane::Sessions, press(KeyCode::Char('j'))),
+            Some(Action::SelectNext)
+        );
+        assert_eq!(
+            km.action_for(n, Pane::Sessions, press(KeyCode::Down)),
+            Some(Action::SelectNext)
+        );
+        assert_eq!(
+            km.action_for(n, Pane::Sessions, press(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action_for(n, Pane::Sessions, press(KeyCode::Tab)),
+            Some(Action::FocusNext)
+        );
+        assert_eq!(
+            km.action_for(n, Pane::Workspaces, press(KeyCode::Char('2'))),
+            Some(Action::FocusWorkspaces)
+        );
+        assert_eq!(
+            km.action_for(n, Pane::Sessions, press(KeyCode::Char('/'))),
+            Some(Action::StartFilter)
+        );
+        assert_eq!(
+            km.action_for(
+                n,
+                Pane::Sessions,
+                KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)
+            ),
+            Some(Action::SelectLast)
+        );
+    }
+
+    #[test]
+    fn sort_keys_differ_per_pane() {
+        let km = keymap();
+        let q = press(KeyCode::Char('Q'));
+        assert_eq!(
+            km.action_for(Mode::Normal, Pane::Workspaces, q),
+            Some(Action::SortByQuota)
+        );
+        assert_eq!(km.action_for(Mode::Normal, Pane::Sessions, q), None);
+        let s = press(KeyCode::Char('S'));
+        assert_eq!(
+            km.action_for(Mode::Normal, Pane::Sessions, s),
+            Some(Action::SortByState)
+        );
+    }
+
+    #[test]
+    fn filter_mode_types_text_including_bound_letters() {
+        let km = keymap();
+        let f = Mode::Filter;
+        assert_eq!(
+            km.action_for(f, Pane::Sessions, press(KeyCode::Char('q'))),
+            Some(Action::FilterInput('q'))
+        );
+        assert_eq!(
+            km.action_for(f, Pane::Sessions, press(KeyCode::Char('j'))),
+            Some(Action::FilterInput('j'))
+        );
+        assert_eq!(
+            km.action_for(f, Pane::Sessions, press(KeyCode::Enter)),
+            Some(Action::FilterAccept)
+        );
+        assert_eq!(
+            km.action_for(f, Pane::Sessions, press(KeyCode::Esc)),
+            Some(Action::FilterCancel)
+        );
+        assert_eq!(
+            km.action_for(f, Pane::Sessions, press(KeyCode::Backspace)),
+            Some(Action::FilterBackspace)
+        );
+    }
+
+    #[test]
+    fn help_mode_only_closes_and_ctrl_c_always_quits() {
+        let km = keymap();
+        assert_eq!(
+            km.action_for(Mode::Help, Pane::Sessions, press(KeyCode::Char('j'))),
+            None
+        );
+        assert_eq!(
+            km.action_for(Mode::Help, Pane::Sessions, press(KeyCode::Esc)),
+            Some(Action::ToggleHelp)
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            km.action_for(Mode::Filter, Pane::Sessions, ctrl_c),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action_for(Mode::Help, Pane::Sessions, ctrl_c),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn hints_find_the_first_key() {
+        let km = keymap();
+        let key = km
+            .key_for(Mode::Normal, Pane::Sessions, &Action::StartFilter)
+            .unwrap();
+        assert_eq!(key.to_string(), "/");
+    }
+}

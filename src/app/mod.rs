@@ -1,0 +1,148 @@
+//! The application: state, actions, the pure `update`, the keymap, and the event loop that
+//! owns them. The loop is the only code that mutates `State` or draws.
+
+pub mod action;
+pub mod keymap;
+pub mod list;
+pub mod rows;
+pub mod state;
+pub mod update;
+
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
+use futures::{FutureExt, StreamExt};
+use jiff::Timestamp;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::app::action::{Action, Command};
+use crate::app::keymap::Keymap;
+use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, State};
+use crate::config::LoadedConfig;
+use crate::config::keymap::Bindings;
+use crate::docker::{self, DockerHandle};
+use crate::tui::TerminalGuard;
+use crate::ui::{self, HitMap};
+
+/// Most events applied between two frames, so a flood cannot starve drawing.
+const DRAIN_LIMIT: usize = 256;
+/// At most one frame per this interval while events stream in.
+const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+
+/// Turns a terminal event into what the user meant, using the last frame's geometry for mice.
+fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            keymap.action_for(state.mode, state.focus, key)
+        }
+        Event::Mouse(mouse) => {
+            let (pane, row) = hits.locate(mouse.column, mouse.row)?;
+            match mouse.kind {
+                MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { pane, row }),
+                MouseEventKind::ScrollDown => Some(Action::Scroll { pane, down: true }),
+                MouseEventKind::ScrollUp => Some(Action::Scroll { pane, down: false }),
+                _ => None,
+            }
+        }
+        Event::Resize(..) => Some(Action::Redraw),
+        _ => None,
+    }
+}
+
+fn execute(commands: Vec<Command>, docker: &DockerHandle, state: &mut State) {
+    for command in commands {
+        match command {
+            Command::Docker(cmd) => {
+                if let Err(reason) = docker.send(cmd) {
+                    state.notice = Some(Notice {
+                        level: NoticeLevel::Error,
+                        text: reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn apply(action: Action, state: &mut State, docker: &DockerHandle) {
+    let commands = update::update(state, action);
+    execute(commands, docker, state);
+}
+
+/// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
+pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
+    let keymap = Keymap::new(Bindings::defaults());
+    let mut state = State::new(
+        ConfigSummary::from_loaded(&loaded, read_only),
+        docker::endpoint_description(),
+    );
+    let (docker, mut docker_events) = docker::spawn();
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut guard = TerminalGuard::enter()?;
+    let mut input = EventStream::new();
+    let mut hits = HitMap::default();
+    let mut dirty = true;
+    let mut last_frame = tokio::time::Instant::now() - FRAME_INTERVAL;
+
+    while !state.quit {
+        if dirty {
+            // Bursts of events draw at most once per frame interval.
+            tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
+            state.now = Timestamp::now();
+            guard
+                .terminal()
+                .draw(|frame| hits = ui::render(frame, &state, &keymap))?;
+            last_frame = tokio::time::Instant::now();
+            for pane in [Pane::Sessions, Pane::Workspaces] {
+                if let Some(rows) = hits.page_size(pane) {
+                    match pane {
+                        Pane::Sessions => state.sessions.list.page = rows,
+                        Pane::Workspaces => state.workspaces.list.page = rows,
+                    }
+                }
+            }
+            dirty = false;
+        }
+        tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(event)) => {
+                    if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
+                        apply(action, &mut state, &docker);
+                        dirty = true;
+                    }
+                }
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            event = docker_events.recv() => match event {
+                Some(event) => {
+                    apply(Action::Docker(event), &mut state, &docker);
+                    dirty = true;
+                }
+                None => anyhow::bail!("the Docker task stopped unexpectedly"),
+            },
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+        }
+        // Apply whatever else is already queued before drawing once.
+        for _ in 0..DRAIN_LIMIT {
+            let Ok(event) = docker_events.try_recv() else {
+                break;
+            };
+            apply(Action::Docker(event), &mut state, &docker);
+            dirty = true;
+        }
+        for _ in 0..DRAIN_LIMIT {
+            let Some(Some(Ok(event))) = input.next().now_or_never() else {
+                break;
+            };
+            if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
+                apply(action, &mut state, &docker);
+                dirty = true;
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}

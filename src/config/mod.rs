@@ -1,0 +1,10 @@
+//! Configuration: `sandkasten.yaml` with its environment overrides, and the key bindings embedded
+//! from `assets/`. Reads files; never talks to Docker or the terminal.
+
+pub mod keymap;
+mod sandkasten;
+
+pub use sandkasten::{
+    ConfigError, ConfigSource, DEFAULT_CONFIG_PATH, Defaults, LoadedConfig, PoolConfig,
+    SandkastenConfig, WorkspaceConfig, load,
+};

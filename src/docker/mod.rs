@@ -1,0 +1,58 @@
+//! Everything that talks to the Docker Engine API. The backend task (`task`) owns the bollard
+//! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. Nothing here draws.
+
+mod connect;
+mod detail;
+mod error;
+mod events;
+mod inventory;
+pub mod model;
+mod task;
+
+pub use connect::{Engine, EngineInfo, connect, endpoint_description};
+pub use detail::{SessionDetail, inspect_session};
+pub use error::DockerError;
+pub use inventory::fetch_inventory;
+pub use model::{Inventory, Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
+pub use task::{DockerHandle, spawn};
+
+/// Correlates a command with its reply; replies to ids no longer pending are dropped.
+pub type RequestId = u64;
+
+/// Requests to the Docker task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DockerCmd {
+    /// List sessions and workspaces again now (normally the events stream drives this).
+    Refresh,
+    /// Inspect one session container for the detail pane.
+    InspectSession {
+        req: RequestId,
+        container_id: String,
+    },
+}
+
+/// Reports from the Docker task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DockerEvent {
+    /// Trying to reach the engine (first time or after a loss).
+    Connecting {
+        endpoint: String,
+        attempt: u32,
+    },
+    Connected(EngineInfo),
+    /// The engine cannot be reached; the task retries by itself after `retry_in_ms`.
+    Unreachable {
+        endpoint: String,
+        reason: String,
+        attempt: u32,
+        retry_in_ms: u64,
+    },
+    Inventory(Inventory),
+    /// A refresh failed while connected (e.g. the daemon answered 500).
+    RefreshFailed(String),
+    SessionDetail {
+        req: RequestId,
+        container_id: String,
+        result: Result<Box<SessionDetail>, String>,
+    },
+}

@@ -1,0 +1,145 @@
+//! Test fixtures: domain objects and states built without an engine, shared by the unit and
+//! render tests. Fixed timestamps keep snapshots stable.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::app::state::{ConfigSummary, State};
+use crate::config::ConfigSource;
+use crate::docker::model::{MountSummary, PoolInfo};
+use crate::docker::{
+    DockerEvent, EngineInfo, Inventory, Session, SessionState, SessionWorkspace, Workspace,
+    WorkspaceKind,
+};
+
+pub fn now() -> Timestamp {
+    "2026-11-23T12:00:00Z"
+        .parse()
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn hours_ago(h: i64) -> Option<Timestamp> {
+    now().checked_sub(jiff::SignedDuration::from_hours(h)).ok()
+}
+
+pub fn session(id: &str, state: SessionState, workspace: Option<&str>, age_hours: i64) -> Session {
+    let volume = format!("sandkasten-ws-{}", workspace.unwrap_or(id));
+    Session {
+        id: id.into(),
+        container: format!("sandkasten-{id}"),
+        container_id: format!("{id}-cid"),
+        state,
+        status: "Up 2 hours".into(),
+        image: "sandbox-runtime:python".into(),
+        created_at: hours_ago(age_hours),
+        workspace: match workspace {
+            Some(ws) => SessionWorkspace::Persistent(ws.into()),
+            None => SessionWorkspace::Ephemeral {
+                volume: Some(volume.clone()),
+            },
+        },
+        pool: None,
+        labels: BTreeMap::from([
+            ("sandkasten.managed".into(), "true".into()),
+            ("sandkasten.session_id".into(), id.into()),
+        ]),
+        mounts: vec![MountSummary {
+            kind: "volume".into(),
+            source: volume,
+            destination: "/workspace".into(),
+            read_write: true,
+        }],
+    }
+}
+
+pub fn pool_session(id: &str) -> Session {
+    let mut s = session(id, SessionState::Running, None, 1);
+    s.pool = Some(PoolInfo {
+        image: Some("sandbox-runtime:python".into()),
+        pooled_at: Some("2026-11-23T11:00:00Z".into()),
+    });
+    s
+}
+
+pub fn workspace(id: &str, used_by: &[&str], age_hours: i64) -> Workspace {
+    let volume = format!("sandkasten-ws-{id}");
+    Workspace {
+        id: id.into(),
+        volume: volume.clone(),
+        kind: WorkspaceKind::Persistent,
+        created_at: hours_ago(age_hours),
+        driver: "local".into(),
+        mountpoint: format!("/var/lib/docker/volumes/{volume}/_data"),
+        labels: BTreeMap::from([
+            ("sandkasten.workspace".into(), "true".into()),
+            ("sandkasten.workspace_id".into(), id.into()),
+        ]),
+        options: BTreeMap::new(),
+        quota_bytes: None,
+        used_by: used_by.iter().map(|s| (*s).to_owned()).collect(),
+        other_users: Vec::new(),
+    }
+}
+
+pub fn orphan(id: &str, age_hours: i64) -> Workspace {
+    let mut w = workspace(id, &[], age_hours);
+    w.kind = WorkspaceKind::OrphanEphemeral;
+    w.labels.clear();
+    w
+}
+
+pub fn inventory() -> Inventory {
+    let mut quota = workspace("beta", &[], 72);
+    quota.quota_bytes = Some(10 * 1024 * 1024 * 1024);
+    quota.options.insert("size".into(), "10G".into());
+    Inventory {
+        sessions: vec![
+            session("s-alpha", SessionState::Running, Some("alpha"), 2),
+            session("s-eph", SessionState::Exited, None, 30),
+            pool_session("p-1"),
+        ],
+        workspaces: vec![
+            workspace("alpha", &["s-alpha"], 240),
+            quota,
+            orphan("s-old", 500),
+        ],
+    }
+}
+
+pub fn engine_info() -> EngineInfo {
+    EngineInfo {
+        endpoint: "unix:///var/run/docker.sock".into(),
+        version: "20.10.24".into(),
+        api_version: "1.41".into(),
+    }
+}
+
+pub fn config_summary() -> ConfigSummary {
+    ConfigSummary {
+        source: ConfigSource::File("sandkasten.yaml".into()),
+        workspace_enabled: true,
+        read_only: false,
+    }
+}
+
+/// A state before any engine contact.
+pub fn fresh_state() -> State {
+    let mut state = State::new(config_summary(), "unix:///var/run/docker.sock".into());
+    state.now = now();
+    state
+}
+
+/// A connected state with the fixture inventory applied.
+pub fn loaded_state() -> State {
+    let mut state = fresh_state();
+    crate::app::update::update(
+        &mut state,
+        crate::app::action::Action::Docker(DockerEvent::Connected(engine_info())),
+    );
+    crate::app::update::update(
+        &mut state,
+        crate::app::action::Action::Docker(DockerEvent::Inventory(inventory())),
+    );
+    state
+}

@@ -1,0 +1,16 @@
+//! sandkasten-tui: a terminal UI and CLI for operators of sandkasten sandbox hosts.
+//!
+//! Layout: `app` (state, actions, update, keymap, event loop), `ui` (pure rendering),
+//! `docker` (the engine: client task, domain types), `config`, `cli`, `tui` (terminal guard).
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod docker;
+pub mod format;
+pub mod logging;
+pub mod tui;
+pub mod ui;
+
+#[cfg(test)]
+pub mod fixtures;

@@ -1,0 +1,41 @@
+//! Entry point: parse arguments, load the configuration, then run the TUI or a CLI command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sandkasten_tui::cli::{self, Cli, exit};
+use sandkasten_tui::{app, config, logging};
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let loaded = match config::load(args.config.as_deref(), |name| std::env::var(name).ok()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("sandkasten-tui: configuration refused: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let _log = logging::init(args.log_file.clone());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sandkasten-tui: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ENGINE);
+        }
+    };
+    match args.command {
+        Some(command) => runtime.block_on(cli::run(command, &loaded)),
+        None => match runtime.block_on(app::run(loaded, args.read_only)) {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(e) => {
+                sandkasten_tui::tui::restore();
+                eprintln!("sandkasten-tui: {e:#}");
+                ExitCode::from(exit::ENGINE)
+            }
+        },
+    }
+}

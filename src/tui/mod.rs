@@ -1,0 +1,6 @@
+//! The terminal itself: entering and leaving raw mode and the alternate screen, restoring it on
+//! every exit path (drop and panic). Knows nothing of the app's state.
+
+mod terminal;
+
+pub use terminal::{TerminalGuard, Tui, restore};

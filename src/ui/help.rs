@@ -1,0 +1,64 @@
+//! The help overlay, generated from the keymap so that it can never disagree with it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use crate::app::keymap::Keymap;
+use crate::config::keymap::KeyContext;
+use crate::ui::theme;
+
+fn context_lines(keymap: &Keymap, context: KeyContext) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(context.title(), theme::header()))];
+    for binding in keymap.bindings().context(context) {
+        let keys: Vec<String> = binding.keys.iter().map(ToString::to_string).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<14}", keys.join(" ")), theme::key()),
+            Span::raw(binding.desc.clone()),
+        ]));
+    }
+    lines.push(Line::default());
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
+    let popup = centered(area, 96, 40);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(" Keys — ? or esc closes ")
+        .border_style(theme::border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
+    let left_lines: Vec<Line> = [KeyContext::Global, KeyContext::List]
+        .into_iter()
+        .flat_map(|c| context_lines(keymap, c))
+        .chain([Line::from(Span::styled(
+            "Mouse: click selects and focuses, wheel scrolls.",
+            theme::dim(),
+        ))])
+        .collect();
+    let right_lines: Vec<Line> = [
+        KeyContext::Sessions,
+        KeyContext::Workspaces,
+        KeyContext::Filter,
+    ]
+    .into_iter()
+    .flat_map(|c| context_lines(keymap, c))
+    .collect();
+    frame.render_widget(Paragraph::new(left_lines), left);
+    frame.render_widget(Paragraph::new(right_lines), right);
+}
+
+/// A rectangle of at most `width`×`height` centred in `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,99 @@
+//! Rendering: `render(&State)` draws a frame and returns where panes landed (for the mouse).
+//! Pure: no IO, no awaiting, no state changes. One file per pane or overlay.
+
+mod detail;
+mod help;
+mod pane_message;
+mod sessions;
+mod status_bar;
+mod table;
+pub mod theme;
+mod workspaces;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::keymap::Keymap;
+use crate::app::state::{Mode, Pane, State};
+pub use table::PaneHit;
+
+/// Below this the layout cannot show a table row; say so instead of drawing garbage.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+/// The detail pane appears from this width on.
+const DETAIL_MIN_WIDTH: u16 = 110;
+
+/// Where things were drawn in the last frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HitMap {
+    pub panes: Vec<PaneHit>,
+}
+
+impl HitMap {
+    /// The pane under the pointer and the visible row there, if any.
+    pub fn locate(&self, column: u16, row: u16) -> Option<(Pane, Option<usize>)> {
+        let hit = self.panes.iter().find(|p| {
+            let a = p.area;
+            column >= a.x && column < a.x + a.width && row >= a.y && row < a.y + a.height
+        })?;
+        Some((hit.pane, hit.row_at(column, row)))
+    }
+
+    /// Rows the pane's body had room for.
+    pub fn page_size(&self, pane: Pane) -> Option<usize> {
+        self.panes
+            .iter()
+            .find(|p| p.pane == pane)
+            .map(|p| usize::from(p.body.height))
+    }
+}
+
+pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area);
+        return HitMap::default();
+    }
+    let [main, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(area);
+    let (lists, detail) = if area.width >= DETAIL_MIN_WIDTH {
+        let [lists, detail] =
+            Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(main);
+        (lists, Some(detail))
+    } else {
+        (main, None)
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(lists);
+    let panes = vec![
+        sessions::draw(frame, top, state),
+        workspaces::draw(frame, bottom, state),
+    ];
+    if let Some(detail) = detail {
+        detail::draw(frame, detail, state);
+    }
+    status_bar::draw(frame, status, state, keymap);
+    if state.mode == Mode::Help {
+        help::draw(frame, area, keymap);
+    }
+    HitMap { panes }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::from(format!(
+            "Terminal too small: {}×{}.",
+            area.width, area.height
+        )),
+        Line::from(format!(
+            "sandkasten-tui needs at least {MIN_WIDTH}×{MIN_HEIGHT}."
+        )),
+        Line::from("Enlarge the window, or press q to quit."),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

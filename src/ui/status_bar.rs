@@ -1,0 +1,102 @@
+//! The two bottom lines: the engine, the config and the modes; then the filter being typed,
+//! the latest notice, or key hints taken from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::action::Action;
+use crate::app::keymap::Keymap;
+use crate::app::state::{EngineStatus, Mode, NoticeLevel, State};
+use crate::ui::theme;
+
+fn engine_spans(state: &State) -> Vec<Span<'static>> {
+    match &state.engine {
+        EngineStatus::Connected(info) => vec![
+            Span::styled("● ", theme::good()),
+            Span::raw(format!(
+                "{} · Docker {} · API {}",
+                info.endpoint, info.version, info.api_version
+            )),
+        ],
+        EngineStatus::Connecting { endpoint } => vec![
+            Span::styled("○ ", theme::warn()),
+            Span::raw(format!("connecting to {endpoint}")),
+        ],
+        EngineStatus::Unreachable {
+            endpoint,
+            retry_in_ms,
+            ..
+        } => vec![
+            Span::styled("✖ ", theme::error()),
+            Span::styled(
+                format!(
+                    "engine unreachable at {endpoint}, retrying in {:.1}s",
+                    *retry_in_ms as f64 / 1000.0
+                ),
+                theme::error(),
+            ),
+        ],
+    }
+}
+
+fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
+    let wanted: &[(Action, &str)] = match state.mode {
+        Mode::Help => &[(Action::ToggleHelp, "close help")],
+        Mode::Filter => &[
+            (Action::FilterAccept, "keep filter"),
+            (Action::FilterCancel, "cancel"),
+        ],
+        Mode::Normal => &[
+            (Action::ToggleHelp, "help"),
+            (Action::StartFilter, "filter"),
+            (Action::FocusNext, "switch pane"),
+            (Action::SelectNext, "down"),
+            (Action::SelectPrev, "up"),
+            (Action::Quit, "quit"),
+        ],
+    };
+    let mut spans = Vec::new();
+    for (action, text) in wanted {
+        if let Some(key) = keymap.key_for(state.mode, state.focus, action) {
+            spans.push(Span::styled(format!(" {key} "), theme::key()));
+            spans.push(Span::raw(format!("{text} ")));
+        }
+    }
+    Line::from(spans)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, keymap: &Keymap) {
+    let mut top = engine_spans(state);
+    top.push(Span::styled(" │ ", theme::dim()));
+    top.push(Span::raw(format!("config {}", state.config.source)));
+    if !state.config.workspace_enabled {
+        top.push(Span::styled(" │ ", theme::dim()));
+        top.push(Span::styled(
+            "workspaces disabled (workspace.enabled: false)",
+            theme::warn(),
+        ));
+    }
+    if state.config.read_only {
+        top.push(Span::styled(" │ ", theme::dim()));
+        top.push(Span::styled("read-only", theme::warn()));
+    }
+    let bottom = match (state.mode, &state.notice) {
+        (Mode::Filter, _) => Line::from(vec![
+            Span::styled(" / ", theme::key()),
+            Span::raw(state.filter_of(state.focus).to_owned()),
+            Span::styled("█", theme::dim()),
+            Span::styled("   enter keep · esc cancel", theme::dim()),
+        ]),
+        (Mode::Normal, Some(notice)) => {
+            let style = match notice.level {
+                NoticeLevel::Info => theme::good(),
+                NoticeLevel::Error => theme::error(),
+            };
+            Line::from(Span::styled(format!(" {}", notice.text), style))
+        }
+        _ => hints(state, keymap),
+    };
+    frame.render_widget(Paragraph::new(vec![Line::from(top), bottom]), area);
+}
