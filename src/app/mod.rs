@@ -10,8 +10,7 @@ pub mod update;
 
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
-use futures::{FutureExt, StreamExt};
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -21,7 +20,7 @@ use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, State};
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
 use crate::docker::{self, DockerHandle};
-use crate::tui::TerminalGuard;
+use crate::tui::{InputReader, TerminalGuard};
 use crate::ui::{self, HitMap};
 
 /// Most events applied between two frames, so a flood cannot starve drawing.
@@ -80,7 +79,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
-    let mut input = EventStream::new();
+    let mut input = InputReader::start();
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut last_frame = tokio::time::Instant::now() - FRAME_INTERVAL;
@@ -134,7 +133,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             dirty = true;
         }
         for _ in 0..DRAIN_LIMIT {
-            let Some(Some(Ok(event))) = input.next().now_or_never() else {
+            let Some(Ok(event)) = input.try_next() else {
                 break;
             };
             if let Some(action) = action_for_event(event, &state, &keymap, &hits) {

@@ -20,8 +20,8 @@ pub struct SessionDetail {
     pub network_mode: String,
     pub tmpfs: BTreeMap<String, String>,
     pub init: bool,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
+    pub started_at: Option<jiff::Timestamp>,
+    pub finished_at: Option<jiff::Timestamp>,
     pub exit_code: Option<i64>,
 }
 
@@ -35,7 +35,11 @@ pub fn detail_from_inspect(inspect: &ContainerInspectResponse) -> SessionDetail 
     };
     // Docker reports "not set" as 0 or -1 depending on the field and the version.
     let positive = |v: Option<i64>| v.filter(|n| *n > 0);
-    let non_zero_time = |t: Option<String>| t.filter(|s| !s.starts_with("0001-"));
+    // Docker writes "0001-01-01T00:00:00Z" for "never".
+    let non_zero_time = |t: Option<String>| {
+        t.and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            .filter(|ts| ts.as_second() > 0)
+    };
     SessionDetail {
         cpu_limit,
         memory_bytes: positive(host.memory).map(|m| m as u64),

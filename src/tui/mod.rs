@@ -1,6 +1,8 @@
 //! The terminal itself: entering and leaving raw mode and the alternate screen, restoring it on
 //! every exit path (drop and panic). Knows nothing of the app's state.
 
+mod input;
 mod terminal;
 
+pub use input::InputReader;
 pub use terminal::{TerminalGuard, Tui, restore};

@@ -82,11 +82,17 @@ fn limits_lines(detail: &SessionDetail) -> Vec<Line<'static>> {
             },
         ),
     ];
-    if let Some(started) = &detail.started_at {
-        lines.push(field("Started", started.clone()));
+    if detail.started_at.is_some() {
+        lines.push(field(
+            "Started",
+            format!("{} UTC", format::datetime(detail.started_at)),
+        ));
     }
-    if let (Some(finished), Some(code)) = (&detail.finished_at, detail.exit_code) {
-        lines.push(field("Finished", format!("{finished} (exit {code})")));
+    if let (Some(_), Some(code)) = (detail.finished_at, detail.exit_code) {
+        lines.push(field(
+            "Finished",
+            format!("{} UTC (exit {code})", format::datetime(detail.finished_at)),
+        ));
     }
     lines
 }
@@ -104,7 +110,11 @@ fn session_lines<'a>(session: &'a Session, state: &'a State) -> Vec<Line<'a>> {
         field(
             "State",
             Span::styled(
-                format!("{} — {}", session.state.as_str(), session.status),
+                if session.status.eq_ignore_ascii_case(session.state.as_str()) {
+                    session.status.clone()
+                } else {
+                    format!("{} — {}", session.state.as_str(), session.status)
+                },
                 theme::state(session.state),
             ),
         ),

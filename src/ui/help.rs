@@ -23,15 +23,7 @@ fn context_lines(keymap: &Keymap, context: KeyContext) -> Vec<Line<'static>> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
-    let popup = centered(area, 96, 40);
-    frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .title(" Keys — ? or esc closes ")
-        .border_style(theme::border(true));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
-    let left_lines: Vec<Line> = [KeyContext::Global, KeyContext::List]
+    let left: Vec<Line> = [KeyContext::Global, KeyContext::List]
         .into_iter()
         .flat_map(|c| context_lines(keymap, c))
         .chain([Line::from(Span::styled(
@@ -39,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
             theme::dim(),
         ))])
         .collect();
-    let right_lines: Vec<Line> = [
+    let right: Vec<Line> = [
         KeyContext::Sessions,
         KeyContext::Workspaces,
         KeyContext::Filter,
@@ -47,8 +39,18 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     .into_iter()
     .flat_map(|c| context_lines(keymap, c))
     .collect();
-    frame.render_widget(Paragraph::new(left_lines), left);
-    frame.render_widget(Paragraph::new(right_lines), right);
+    let height = left.len().max(right.len()) as u16 + 2;
+    let popup = centered(area, 100, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .title(" Keys — ? or esc closes ")
+        .border_style(theme::border(true));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(left), left_area);
+    frame.render_widget(Paragraph::new(right), right_area);
 }
 
 /// A rectangle of at most `width`×`height` centred in `area`.

@@ -128,7 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
             offset_hint: list.offset,
             item: |item| match first_orphan {
                 // Drawn across the full width below; a table cell would cut it.
-                Some(first) if item == first => (Row::default(), None),
+                Some(first) if item == first => (Row::default().height(1), None),
                 Some(first) if item > first => {
                     let position = item - 1;
                     let row = list
