@@ -125,7 +125,7 @@ impl Session {
 #[serde(rename_all = "snake_case")]
 pub enum WorkspaceKind {
     Persistent,
-    /// Unlabelled ephemeral session storage whose container is gone.
+    /// Ephemeral session storage (no `sandkasten.*` label) whose container is gone.
     OrphanEphemeral,
 }
 
@@ -295,6 +295,13 @@ fn volume_users(containers: &[ContainerSummary], sessions: &[Session]) -> Volume
     users
 }
 
+/// Ephemeral storage carries no `sandkasten.*` label; any such label (e.g. a decoy
+/// `sandkasten.workspace=false`) means it is not ours to call an orphan. Labels of other tools
+/// (including this tool's test label) do not matter.
+fn has_sandkasten_label(labels: &HashMap<String, String>) -> bool {
+    labels.keys().any(|k| k.starts_with("sandkasten."))
+}
+
 /// A workspace for a persistent or orphaned volume, or `None` for anything else
 /// (other names, decoy labels, ephemeral storage still attached to its session).
 fn workspace_from_volume(volume: &Volume, users: &VolumeUsers) -> Option<Workspace> {
@@ -305,7 +312,8 @@ fn workspace_from_volume(volume: &Volume, users: &VolumeUsers) -> Option<Workspa
     let (used_by, other_users) = users.get(&volume.name).cloned().unwrap_or_default();
     let kind = if is_true(&volume.labels, LABEL_WORKSPACE) {
         WorkspaceKind::Persistent
-    } else if volume.labels.is_empty() && used_by.is_empty() && other_users.is_empty() {
+    } else if !has_sandkasten_label(&volume.labels) && used_by.is_empty() && other_users.is_empty()
+    {
         WorkspaceKind::OrphanEphemeral
     } else {
         return None;

@@ -116,12 +116,11 @@ fn footprint() -> (Vec<ContainerSummary>, Vec<Volume>) {
         volume("sandkasten-ws-p1", &[]), // ephemeral, pool container exists
         volume("sandkasten-ws-gone", &[]), // orphan
         volume("sandkasten-ws-nope", &[(LABEL_WORKSPACE, "false")]), // decoy
-        volume(
-            "sandkasten-ws-compose",
-            &[("com.docker.compose.project", "x")],
-        ), // decoy
-        volume("sandkasten-ws-", &[(LABEL_WORKSPACE, "true")]), // decoy: empty id
-        volume("other-volume", &[(LABEL_WORKSPACE, "true")]), // decoy: wrong name
+        // orphan: a foreign label (like this tool's test label) does not make it sandkasten's
+        volume("sandkasten-ws-tagged", &[("com.example.backup", "daily")]),
+        volume("sandkasten-ws-managed", &[(LABEL_MANAGED, "true")]), // decoy: sandkasten label
+        volume("sandkasten-ws-", &[(LABEL_WORKSPACE, "true")]),      // decoy: empty id
+        volume("other-volume", &[(LABEL_WORKSPACE, "true")]),        // decoy: wrong name
     ];
     (containers, volumes)
 }
@@ -202,6 +201,7 @@ fn workspaces_are_labelled_volumes_and_orphans_only() {
             ("sandkasten-ws-alpha", WorkspaceKind::Persistent),
             ("sandkasten-ws-beta", WorkspaceKind::Persistent),
             ("sandkasten-ws-gone", WorkspaceKind::OrphanEphemeral),
+            ("sandkasten-ws-tagged", WorkspaceKind::OrphanEphemeral),
         ]
     );
 }

@@ -134,7 +134,7 @@ fn session_lines<'a>(session: &'a Session, state: &'a State) -> Vec<Line<'a>> {
             "Pool",
             Span::styled(
                 format!(
-                    "pre-warmed for {} since {}",
+                    "{}, pooled {}",
                     pool.image.as_deref().unwrap_or("?"),
                     pool.pooled_at.as_deref().unwrap_or("?")
                 ),

@@ -1,1 +1,227 @@
+//! Render snapshots: every pane and overlay at fixed sizes, from fixture states.
 
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::app::action::Action;
+use crate::app::keymap::Keymap;
+use crate::app::state::{DetailState, EngineStatus, Mode, Pane};
+use crate::app::update::update;
+use crate::config::keymap::Bindings;
+use crate::docker::{DockerEvent, SessionDetail};
+use crate::fixtures;
+
+fn draw(state: &State, width: u16, height: u16) -> (Terminal<TestBackend>, HitMap) {
+    let keymap = Keymap::new(Bindings::defaults());
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut hits = HitMap::default();
+    terminal
+        .draw(|frame| hits = render(frame, state, &keymap))
+        .unwrap();
+    (terminal, hits)
+}
+
+fn screen(state: &State, width: u16, height: u16) -> String {
+    draw(state, width, height).0.backend().to_string()
+}
+
+fn with_detail(mut state: State) -> State {
+    let cid = state.selected_session().unwrap().container_id.clone();
+    let detail = SessionDetail {
+        cpu_limit: Some(1.0),
+        memory_bytes: Some(512 * 1024 * 1024),
+        pids_limit: Some(256),
+        readonly_rootfs: true,
+        cap_drop: vec!["ALL".into()],
+        security_opt: vec!["no-new-privileges".into()],
+        network_mode: "none".into(),
+        tmpfs: [("/tmp", ""), ("/run", ""), ("/home/sandbox/.cache", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        init: true,
+        ..Default::default()
+    };
+    let session_state = state.selected_session().unwrap().state;
+    state.sessions.details.insert(
+        cid,
+        DetailState::Ready {
+            detail: Box::new(detail),
+            state: session_state,
+        },
+    );
+    state
+}
+
+#[test]
+fn populated_wide() {
+    assert_snapshot!(screen(&with_detail(fixtures::loaded_state()), 140, 32));
+}
+
+#[test]
+fn populated_narrow_hides_the_detail_pane() {
+    assert_snapshot!(screen(&fixtures::loaded_state(), 90, 24));
+}
+
+#[test]
+fn workspaces_focused_shows_workspace_detail_and_orphan_group() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::FocusWorkspaces);
+    update(&mut state, Action::SelectNext);
+    assert_snapshot!(screen(&state, 140, 32));
+}
+
+#[test]
+fn connecting() {
+    assert_snapshot!(screen(&fixtures::fresh_state(), 100, 20));
+}
+
+#[test]
+fn loading_after_connect() {
+    let mut state = fixtures::fresh_state();
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Connected(fixtures::engine_info())),
+    );
+    assert_snapshot!(screen(&state, 100, 20));
+}
+
+#[test]
+fn empty_engine() {
+    let mut state = fixtures::fresh_state();
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Connected(fixtures::engine_info())),
+    );
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Inventory(Default::default())),
+    );
+    assert_snapshot!(screen(&state, 100, 20));
+}
+
+#[test]
+fn engine_down_before_any_data() {
+    let mut state = fixtures::fresh_state();
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Unreachable {
+            endpoint: "unix:///var/run/docker.sock".into(),
+            reason: "Connection refused (os error 111)".into(),
+            attempt: 3,
+            retry_in_ms: 1000,
+        }),
+    );
+    assert_snapshot!(screen(&state, 100, 20));
+}
+
+#[test]
+fn engine_down_keeps_stale_data_visible() {
+    let mut state = fixtures::loaded_state();
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Unreachable {
+            endpoint: "unix:///var/run/docker.sock".into(),
+            reason: "the engine closed the events stream".into(),
+            attempt: 1,
+            retry_in_ms: 250,
+        }),
+    );
+    assert!(matches!(state.engine, EngineStatus::Unreachable { .. }));
+    assert_snapshot!(screen(&state, 100, 20));
+}
+
+#[test]
+fn filter_active() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::StartFilter);
+    for c in "alpha".chars() {
+        update(&mut state, Action::FilterInput(c));
+    }
+    assert_snapshot!(screen(&state, 100, 20));
+}
+
+#[test]
+fn filter_matching_nothing() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::StartFilter);
+    for c in "zzz".chars() {
+        update(&mut state, Action::FilterInput(c));
+    }
+    update(&mut state, Action::FilterAccept);
+    assert_snapshot!(screen(&state, 100, 20));
+}
+
+#[test]
+fn help_overlay() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::ToggleHelp);
+    assert_eq!(state.mode, Mode::Help);
+    assert_snapshot!(screen(&state, 120, 36));
+}
+
+#[test]
+fn workspaces_disabled_and_read_only_show_in_the_status_bar() {
+    let mut state = fixtures::loaded_state();
+    state.config.workspace_enabled = false;
+    state.config.read_only = true;
+    assert_snapshot!(screen(&state, 140, 20));
+}
+
+#[test]
+fn tiny_terminal_says_so() {
+    assert_snapshot!(screen(&fixtures::loaded_state(), 40, 8));
+}
+
+#[test]
+fn hit_map_maps_clicks_to_rows_across_the_separator() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::FocusWorkspaces);
+    let (_, hits) = draw(&state, 100, 30);
+    let ws = hits
+        .panes
+        .iter()
+        .find(|p| p.pane == Pane::Workspaces)
+        .unwrap();
+    let x = ws.body.x + 2;
+    // Rows: alpha, beta, separator, s-old.
+    assert_eq!(hits.locate(x, ws.body.y), Some((Pane::Workspaces, Some(0))));
+    assert_eq!(
+        hits.locate(x, ws.body.y + 1),
+        Some((Pane::Workspaces, Some(1)))
+    );
+    assert_eq!(
+        hits.locate(x, ws.body.y + 2),
+        Some((Pane::Workspaces, None))
+    );
+    assert_eq!(
+        hits.locate(x, ws.body.y + 3),
+        Some((Pane::Workspaces, Some(2)))
+    );
+    assert_eq!(
+        hits.page_size(Pane::Workspaces),
+        Some(usize::from(ws.body.height))
+    );
+}
+
+#[test]
+fn a_thousand_rows_draw_only_the_window() {
+    let mut state = fixtures::loaded_state();
+    let workspaces: Vec<_> = (0..1000)
+        .map(|i| fixtures::workspace(&format!("ws-{i:04}"), &[], i))
+        .collect();
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Inventory(crate::docker::Inventory {
+            sessions: Vec::new(),
+            workspaces,
+        })),
+    );
+    update(&mut state, Action::FocusWorkspaces);
+    update(&mut state, Action::SelectLast);
+    let text = screen(&state, 100, 24);
+    assert!(text.contains("ws-0999"), "{text}");
+    assert!(!text.contains("ws-0000"));
+}

@@ -26,18 +26,27 @@ fn engine_spans(state: &State) -> Vec<Span<'static>> {
         ],
         EngineStatus::Unreachable {
             endpoint,
+            reason,
             retry_in_ms,
             ..
-        } => vec![
-            Span::styled("✖ ", theme::error()),
-            Span::styled(
-                format!(
-                    "engine unreachable at {endpoint}, retrying in {:.1}s",
-                    *retry_in_ms as f64 / 1000.0
+        } => {
+            // With data on screen the panes do not explain the loss: the status bar must.
+            let why = if state.stale {
+                format!(" ({reason}); lists show the last known state")
+            } else {
+                String::new()
+            };
+            vec![
+                Span::styled("✖ ", theme::error()),
+                Span::styled(
+                    format!(
+                        "engine unreachable at {endpoint}, retrying in {:.1}s{why}",
+                        *retry_in_ms as f64 / 1000.0
+                    ),
+                    theme::error(),
                 ),
-                theme::error(),
-            ),
-        ],
+            ]
+        }
     }
 }
 
