@@ -1,6 +1,9 @@
 //! The CLI against the real engine: a sandkasten footprint plus decoys, listed as JSON, must
 //! come back exactly as made. Only this test's objects are looked at.
 
+// Tests fail loudly: unwrap and expect are how they report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::BTreeMap;

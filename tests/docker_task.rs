@@ -1,6 +1,9 @@
 //! The Docker task against the real engine: it connects, lists, and follows the events stream
 //! so that changes arrive without any request.
 
+// Tests fail loudly: unwrap and expect are how they report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;
@@ -58,7 +61,7 @@ async fn changes_arrive_from_the_events_stream_without_a_request() {
         })
         .await;
         let ws = inv.workspaces.iter().find(|w| w.id == later).unwrap();
-        assert_eq!(ws.used_by, [session.clone()]);
+        assert_eq!(ws.used_by, std::slice::from_ref(&session));
 
         // Inspect for the detail pane.
         let container_id = inv

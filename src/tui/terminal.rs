@@ -7,7 +7,7 @@ use std::sync::Once;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -46,9 +46,15 @@ impl TerminalGuard {
         install_panic_hook();
         enable_raw_mode()?;
         let guard_on_error = scopeguard_restore();
-        execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
-        terminal.clear()?;
+        // Cleared through crossterm: ratatui's `Terminal::clear` asks the terminal for the
+        // cursor position, and a terminal that never answers would stall start-up.
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Clear(ClearType::All)
+        )?;
+        let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         std::mem::forget(guard_on_error);
         Ok(Self { terminal })
     }

@@ -24,6 +24,7 @@ pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 12;
 /// The detail pane appears from this width on.
 const DETAIL_MIN_WIDTH: u16 = 110;
+const DETAIL_WIDTH: u16 = 48;
 
 /// Where things were drawn in the last frame.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,8 +59,9 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
     }
     let [main, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(area);
     let (lists, detail) = if area.width >= DETAIL_MIN_WIDTH {
+        // The lists need the room; the detail pane wraps its long values.
         let [lists, detail] =
-            Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(main);
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(DETAIL_WIDTH)]).areas(main);
         (lists, Some(detail))
     } else {
         (main, None)

@@ -77,12 +77,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
             focused,
             header,
             widths: vec![
-                Constraint::Fill(2),
-                Constraint::Fill(3),
+                // " pool" marks pool containers in the id column.
+                Constraint::Length(
+                    table::fit("ID", list.visible().map(|s| s.id.as_str()), 40)
+                        + u16::from(list.visible().any(|s| s.pool.is_some())) * 5,
+                ),
+                Constraint::Length(table::fit(
+                    "CONTAINER",
+                    list.visible().map(|s| s.container.as_str()),
+                    48,
+                )),
                 Constraint::Length(10),
-                Constraint::Fill(3),
-                Constraint::Length(5),
-                Constraint::Fill(2),
+                // The image is the least needed here (it is in the detail pane): it gets the rest.
+                Constraint::Fill(1),
+                Constraint::Length(6),
+                Constraint::Length(table::fit(
+                    "WORKSPACE",
+                    list.visible().map(session_workspace_label),
+                    40,
+                )),
             ],
             items: list.len(),
             selected_item: list.selected_index(),

@@ -119,6 +119,17 @@ where
     }
 }
 
+/// A column as wide as its widest cell (header included), capped so one long value cannot
+/// push the other columns off screen.
+pub fn fit<'a>(header: &str, cells: impl Iterator<Item = &'a str>, cap: u16) -> u16 {
+    let widest = cells
+        .map(unicode_width::UnicodeWidthStr::width)
+        .chain([unicode_width::UnicodeWidthStr::width(header) + 2])
+        .max()
+        .unwrap_or(0);
+    (widest as u16).min(cap)
+}
+
 /// A header cell with ▲/▼ when the pane is sorted by it.
 pub fn header_cell(name: &'static str, sorted: Option<bool>) -> String {
     match sorted {

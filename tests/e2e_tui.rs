@@ -1,0 +1,216 @@
+//! End-to-end: the real binary in a pseudo-terminal against the real engine, keys in, screen
+//! text out.
+
+// Tests fail loudly: unwrap and expect are how they report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use support::pty::Tui;
+use support::with_env;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::task::JoinSet;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn log_file(name: &str) -> String {
+    std::env::temp_dir()
+        .join(format!(
+            "sandkasten-tui-e2e-{name}-{}.log",
+            std::process::id()
+        ))
+        .display()
+        .to_string()
+}
+
+fn spawn_tui(name: &str, env: &[(&str, &str)]) -> Tui {
+    let log = log_file(name);
+    Tui::spawn(&["--log-file", &log], env, 140, 40)
+}
+
+/// An SGR mouse click (what xterm sends) at a zero-based cell.
+fn click(column: u16, row: u16) -> String {
+    format!(
+        "\x1b[<0;{};{}M\x1b[<0;{};{}m",
+        column + 1,
+        row + 1,
+        column + 1,
+        row + 1
+    )
+}
+
+fn find_cell(screen: &str, text: &str) -> (u16, u16) {
+    screen
+        .lines()
+        .enumerate()
+        .find_map(|(row, line)| {
+            line.find(text)
+                .map(|byte| (line[..byte].chars().count() as u16, row as u16))
+        })
+        .unwrap_or_else(|| panic!("{text:?} not on screen:\n{screen}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_appear_live_filter_click_and_quit_restores_the_terminal() {
+    with_env("e2e_main", async |env| {
+        let alpha = env.id("alpha");
+        let session = env.id("sess");
+        env.workspace(&alpha).await;
+        env.session(&session, Some(&alpha), true).await;
+
+        let mut tui = spawn_tui("main", &[]);
+        tui.wait_for_text(&session, WAIT);
+        tui.wait_for_text(&format!("{alpha} "), WAIT);
+        tui.wait_for_text("● ", WAIT); // connected
+
+        // Created by someone else while the TUI runs: appears without a key press.
+        let later = env.id("later");
+        env.workspace(&later).await;
+        tui.wait_for_text(&format!("{later} "), Duration::from_secs(2));
+
+        // Filter the workspaces pane down to one row.
+        tui.send("2/");
+        tui.send(&later);
+        tui.wait_for_text("(1 shown)", WAIT);
+        tui.send("\r");
+        let screen = tui.wait_for_text(&format!("/{later}"), WAIT);
+        assert!(
+            !screen.contains(&format!("sandkasten-ws-{alpha} ")),
+            "filtered out:\n{screen}"
+        );
+        tui.send("\x1b"); // esc clears the filter
+        tui.wait_for_text(&format!("sandkasten-ws-{alpha} "), WAIT);
+
+        // Click the session row: the sessions pane takes focus and the detail shows it.
+        let screen = tui.screen();
+        let (col, row) = find_cell(&screen, &format!("sandkasten-{session}"));
+        tui.send(&click(col, row));
+        tui.wait_for("session detail", WAIT, |s| {
+            s.contains(&format!("Session    {session}")) && s.contains("cap-drop ALL")
+        });
+
+        // Help overlay opens and closes.
+        tui.send("?");
+        tui.wait_for_text("Keys — ? or esc closes", WAIT);
+        tui.send("?");
+        tui.wait_for("help closed", WAIT, |s| {
+            !s.contains("Keys — ? or esc closes")
+        });
+
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT), "exit status");
+        assert!(
+            tui.terminal_restored(),
+            "terminal not restored:\n{}",
+            tui.screen()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tiny_terminal_gets_a_message_and_recovers_on_resize() {
+    let mut tui = Tui::spawn(&["--log-file", &log_file("tiny")], &[], 40, 10);
+    tui.wait_for_text("Terminal too small: 40×10", WAIT);
+    tui.resize(120, 30);
+    tui.wait_for_text("1 Sessions", WAIT);
+    tui.send("\x03"); // ctrl-c quits too
+    assert!(tui.wait_exit(WAIT));
+    assert!(tui.terminal_restored());
+}
+
+/// A unix-socket proxy in front of the real engine that the test can take down and bring
+/// back, to play an engine that restarts.
+struct EngineProxy {
+    path: PathBuf,
+    target: PathBuf,
+    tasks: JoinSet<()>,
+}
+
+impl EngineProxy {
+    fn target() -> PathBuf {
+        match std::env::var("DOCKER_HOST") {
+            Ok(host) if host.starts_with("unix://") => PathBuf::from(&host["unix://".len()..]),
+            _ => PathBuf::from("/var/run/docker.sock"),
+        }
+    }
+
+    fn new(path: &Path) -> Self {
+        let mut proxy = Self {
+            path: path.to_owned(),
+            target: Self::target(),
+            tasks: JoinSet::new(),
+        };
+        proxy.start();
+        proxy
+    }
+
+    fn start(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let listener = UnixListener::bind(&self.path).expect("bind proxy socket");
+        let target = self.target.clone();
+        self.tasks.spawn(async move {
+            let mut connections = JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                connections.spawn(async move {
+                    if let Ok(mut engine) = UnixStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    }
+                });
+            }
+        });
+    }
+
+    /// Drops the listener and every open connection (the JoinSets abort their tasks).
+    fn stop(&mut self) {
+        self.tasks.abort_all();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for EngineProxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_going_away_is_shown_and_the_tui_reconnects_by_itself() {
+    with_env("e2e_restart", async |env| {
+        let ws = env.id("persist");
+        env.workspace(&ws).await;
+        let socket = std::env::temp_dir().join(format!("skt-proxy-{}.sock", env.prefix));
+        let mut proxy = EngineProxy::new(&socket);
+        let host = format!("unix://{}", socket.display());
+
+        let mut tui = spawn_tui("restart", &[("DOCKER_HOST", &host)]);
+        tui.wait_for_text(&format!("{ws} "), WAIT);
+
+        proxy.stop();
+        let screen = tui.wait_for_text("engine unreachable", WAIT);
+        assert!(
+            screen.contains("stale"),
+            "old rows stay, marked stale:\n{screen}"
+        );
+
+        // Changed while the engine was "down": seen after the reconnect.
+        let added = env.id("added");
+        env.workspace(&added).await;
+        proxy.start();
+        tui.wait_for(
+            "reconnected with fresh rows",
+            Duration::from_secs(15),
+            |s| s.contains(&format!("{added} ")) && s.contains("● ") && !s.contains("stale"),
+        );
+        tui.wait_for_text("Reconnected to the engine", WAIT);
+
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+        assert!(tui.terminal_restored());
+    })
+    .await;
+}
