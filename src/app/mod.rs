@@ -25,8 +25,9 @@ use crate::ui::{self, HitMap};
 
 /// Most events applied between two frames, so a flood cannot starve drawing.
 const DRAIN_LIMIT: usize = 256;
-/// At most one frame per this interval while events stream in.
-const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// At most one frame per this interval while events stream in (the Docker task already
+/// coalesces bursts, so this only bounds pathological floods).
+const FRAME_INTERVAL: Duration = Duration::from_millis(8);
 
 /// Turns a terminal event into what the user meant, using the last frame's geometry for mice.
 fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Action> {
@@ -70,6 +71,7 @@ fn apply(action: Action, state: &mut State, docker: &DockerHandle) {
 
 /// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
 pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
+    tracing::trace!("tui starting");
     let keymap = Keymap::new(Bindings::defaults());
     let mut state = State::new(
         ConfigSummary::from_loaded(&loaded, read_only),

@@ -15,7 +15,7 @@ use super::detail::inspect_session;
 use super::error::describe;
 use super::events::{is_relevant, subscribe};
 use super::inventory::fetch_inventory;
-use super::{DockerCmd, DockerEvent, Inventory, RequestId, SessionDetail};
+use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
 
 /// Events within this window share one refresh (a session start emits several).
 const COALESCE: Duration = Duration::from_millis(25);
@@ -74,18 +74,9 @@ async fn run(mut cmds: mpsc::Receiver<DockerCmd>, events: mpsc::Sender<DockerEve
             return;
         }
         let reason = match connect() {
-            Ok(engine) => match engine.info().await {
-                Ok(info) => {
-                    attempt = 0;
-                    if events.send(DockerEvent::Connected(info)).await.is_err() {
-                        return;
-                    }
-                    match serve(&engine, &mut cmds, &events).await {
-                        Outcome::Closed => return,
-                        Outcome::Lost(reason) => reason,
-                    }
-                }
-                Err(e) => e.to_string(),
+            Ok(engine) => match serve(&engine, &mut cmds, &events, &mut attempt).await {
+                Outcome::Closed => return,
+                Outcome::Lost(reason) => reason,
             },
             Err(e) => e.to_string(),
         };
@@ -134,6 +125,7 @@ async fn wait_while_down(
 }
 
 enum JobDone {
+    Version(Result<EngineInfo, String>),
     Inventory(Result<Inventory, String>),
     Detail {
         req: RequestId,
@@ -142,13 +134,21 @@ enum JobDone {
     },
 }
 
+/// Serves one connection until it breaks or the UI goes away. The version probe, the events
+/// subscription and the first listing start together: launch time is their maximum, not sum.
 async fn serve(
     engine: &Engine,
     cmds: &mut mpsc::Receiver<DockerCmd>,
     events: &mpsc::Sender<DockerEvent>,
+    attempt: &mut u32,
 ) -> Outcome {
     let mut stream = Box::pin(subscribe(&engine.docker));
     let mut jobs: JoinSet<JobDone> = JoinSet::new();
+    let probe = engine.clone();
+    jobs.spawn(async move { JobDone::Version(probe.info().await.map_err(|e| e.to_string())) });
+    // Until the engine has answered, a failed listing is the connection failing, which the
+    // version probe or the stream reports; it is not a refresh problem worth a notice.
+    let mut connected = false;
     let mut refresh_running = false;
     // The first listing runs right away; later ones wait COALESCE after the first event.
     let mut refresh_due: Option<Instant> = Some(Instant::now());
@@ -183,10 +183,28 @@ async fn serve(
             },
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
                 let report = match done {
+                    Ok(JobDone::Version(Ok(info))) => {
+                        tracing::debug!(version = %info.version, api = %info.api_version, "connected");
+                        connected = true;
+                        *attempt = 0;
+                        DockerEvent::Connected(info)
+                    }
+                    Ok(JobDone::Version(Err(reason))) => return Outcome::Lost(reason),
+                    Ok(JobDone::Inventory(Err(_))) if !connected => {
+                        refresh_running = false;
+                        continue;
+                    }
                     Ok(JobDone::Inventory(result)) => {
                         refresh_running = false;
                         match result {
-                            Ok(inv) => DockerEvent::Inventory(inv),
+                            Ok(inv) => {
+                                tracing::debug!(
+                                    sessions = inv.sessions.len(),
+                                    workspaces = inv.workspaces.len(),
+                                    "inventory"
+                                );
+                                DockerEvent::Inventory(inv)
+                            }
                             Err(e) => DockerEvent::RefreshFailed(e),
                         }
                     }

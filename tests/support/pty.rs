@@ -1,6 +1,7 @@
 //! Drives the real binary in a pseudo-terminal and reads its screen back as text.
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ pub struct Tui {
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Everything the program has written so far: a redraw shows up here.
+    received: Arc<AtomicU64>,
 }
 
 impl Tui {
@@ -38,6 +41,8 @@ impl Tui {
         let writer = pair.master.take_writer().expect("pty writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let sink = Arc::clone(&parser);
+        let received = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&received);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -45,6 +50,7 @@ impl Tui {
                     break;
                 }
                 sink.lock().unwrap().process(&buf[..n]);
+                counter.fetch_add(n as u64, Ordering::Relaxed);
             }
         });
         Self {
@@ -52,7 +58,16 @@ impl Tui {
             writer,
             child,
             parser,
+            received,
         }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
+    pub fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     pub fn screen(&self) -> String {
@@ -70,7 +85,8 @@ impl Tui {
             if Instant::now() > deadline {
                 panic!("timed out after {timeout:?} waiting for {what}; screen:\n{screen}");
             }
-            std::thread::sleep(Duration::from_millis(20));
+            // Short: benchmarks time how long the screen takes to get there.
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
 
