@@ -4,6 +4,7 @@
 //! `docker` (the engine: client task, domain types), `config`, `cli`, `tui` (terminal guard).
 
 pub mod app;
+pub mod cleanup;
 pub mod cli;
 pub mod config;
 pub mod docker;

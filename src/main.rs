@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         }
     };
     match args.command {
-        Some(command) => runtime.block_on(cli::run(command, &loaded)),
+        Some(command) => runtime.block_on(cli::run(command, &loaded, args.read_only)),
         None => match runtime.block_on(app::run(loaded, args.read_only)) {
             Ok(()) => ExitCode::from(exit::OK),
             Err(e) => {

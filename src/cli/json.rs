@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::docker::measure::Measurement;
 use crate::docker::{Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
 
 #[derive(Debug, Serialize)]
@@ -71,10 +72,16 @@ pub struct WorkspaceJson<'a> {
     pub used_by: &'a [String],
     /// names of other containers that mount it
     pub other_users: &'a [String],
+    /// bytes of regular files; null until measured (or with --no-size)
+    pub size_bytes: Option<u64>,
+    /// regular files; null until measured or when the strategy cannot count them
+    pub files: Option<u64>,
+    /// newest modification inside; null until known
+    pub last_modified: Option<Timestamp>,
 }
 
-impl<'a> From<&'a Workspace> for WorkspaceJson<'a> {
-    fn from(w: &'a Workspace) -> Self {
+impl<'a> WorkspaceJson<'a> {
+    pub fn new(w: &'a Workspace, m: Option<&Measurement>) -> Self {
         Self {
             id: &w.id,
             volume: &w.volume,
@@ -88,6 +95,9 @@ impl<'a> From<&'a Workspace> for WorkspaceJson<'a> {
             quota_bytes: w.quota_bytes,
             used_by: &w.used_by,
             other_users: &w.other_users,
+            size_bytes: m.map(|m| m.bytes),
+            files: m.and_then(|m| m.files),
+            last_modified: m.and_then(|m| m.newest_mtime),
         }
     }
 }

@@ -4,8 +4,11 @@ use jiff::Timestamp;
 
 use crate::cli::json::{SessionJson, WorkspaceJson};
 use crate::cli::table;
+use crate::cli::{Failure, exit};
+use crate::docker::measure::{Measurement, measure_workspaces};
 use crate::docker::{self, DockerError, Inventory};
 use crate::format;
+use std::collections::HashMap;
 
 async fn inventory() -> Result<Inventory, DockerError> {
     let engine = docker::connect()?;
@@ -14,13 +17,14 @@ async fn inventory() -> Result<Inventory, DockerError> {
     docker::fetch_inventory(&engine.docker).await
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> Result<(), DockerError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| DockerError::Api(e.to_string()))?;
+fn print_json<T: serde::Serialize>(value: &T) -> Result<u8, Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(exit::ENGINE, e.to_string()))?;
     println!("{text}");
-    Ok(())
+    Ok(exit::OK)
 }
 
-pub async fn sessions(json: bool) -> Result<(), DockerError> {
+pub async fn sessions(json: bool) -> Result<u8, Failure> {
     let inv = inventory().await?;
     if json {
         let rows: Vec<SessionJson> = inv.sessions.iter().map(SessionJson::from).collect();
@@ -57,13 +61,32 @@ pub async fn sessions(json: bool) -> Result<(), DockerError> {
             &rows
         )
     );
-    Ok(())
+    Ok(exit::OK)
 }
 
-pub async fn workspaces(json: bool) -> Result<(), DockerError> {
+pub async fn workspaces(json: bool, measure: bool) -> Result<u8, Failure> {
     let inv = inventory().await?;
+    let mut measurements: HashMap<String, Measurement> = HashMap::new();
+    if measure {
+        let (strategy, results) = measure_workspaces(&inv.workspaces).await;
+        for (volume, result) in results {
+            match result {
+                Ok(m) => {
+                    measurements.insert(volume, m);
+                }
+                Err(e) => eprintln!("sandkasten-tui: {volume}: size unknown: {e}"),
+            }
+        }
+        if !json {
+            eprintln!("sizes: {}", strategy.describe());
+        }
+    }
     if json {
-        let rows: Vec<WorkspaceJson> = inv.workspaces.iter().map(WorkspaceJson::from).collect();
+        let rows: Vec<WorkspaceJson> = inv
+            .workspaces
+            .iter()
+            .map(|w| WorkspaceJson::new(w, measurements.get(&w.volume)))
+            .collect();
         return print_json(&rows);
     }
     let now = Timestamp::now();
@@ -79,11 +102,17 @@ pub async fn workspaces(json: bool) -> Result<(), DockerError> {
                     .collect::<Vec<_>>()
                     .join(",");
             }
+            let m = measurements.get(&w.volume);
             vec![
                 w.id.clone(),
                 w.volume.clone(),
                 if w.is_orphan() { "orphan" } else { "workspace" }.to_owned(),
-                format::datetime(w.created_at),
+                m.map(|m| format::bytes(m.bytes))
+                    .unwrap_or_else(|| "-".into()),
+                m.and_then(|m| m.files)
+                    .map(|f| f.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                format::datetime(m.and_then(|m| m.newest_mtime)),
                 format::age(now, w.created_at),
                 w.quota_bytes
                     .map(format::bytes)
@@ -95,9 +124,19 @@ pub async fn workspaces(json: bool) -> Result<(), DockerError> {
     print!(
         "{}",
         table::render(
-            &["ID", "VOLUME", "KIND", "CREATED", "AGE", "QUOTA", "USED BY"],
+            &[
+                "ID",
+                "VOLUME",
+                "KIND",
+                "SIZE",
+                "FILES",
+                "LAST MODIFIED",
+                "AGE",
+                "QUOTA",
+                "USED BY"
+            ],
             &rows
         )
     );
-    Ok(())
+    Ok(exit::OK)
 }

@@ -3,7 +3,9 @@
 
 mod json;
 mod list;
+mod prune;
 mod table;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +21,32 @@ pub mod exit {
     pub const ENGINE: u8 = 1;
     /// Bad arguments or configuration (clap also uses 2 for usage errors).
     pub const USAGE: u8 = 2;
+    /// Nothing was changed: not confirmed, read-only mode, or workspaces disabled.
+    pub const REFUSED: u8 = 3;
+    /// Some deletions failed; the others went through (each is reported).
+    pub const PARTIAL: u8 = 4;
+}
+
+/// A failed command: what to print and which exit code to use.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::docker::DockerError> for Failure {
+    fn from(e: crate::docker::DockerError) -> Self {
+        Self::new(exit::ENGINE, e.to_string())
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -51,24 +79,62 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List workspace volumes and orphaned ephemeral volumes
+    /// List workspace volumes and orphaned ephemeral volumes, with their sizes
     Workspaces {
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
+        /// Skip measuring sizes, file counts and last modification
+        #[arg(long)]
+        no_size: bool,
+    },
+    /// Delete workspaces selected by rules (all given rules must hold); asks first
+    Prune(prune::PruneArgs),
+    /// Create or remove workspaces
+    Workspace {
+        #[command(subcommand)]
+        action: workspace::WorkspaceAction,
     },
 }
 
-pub async fn run(command: Command, _config: &LoadedConfig) -> ExitCode {
+/// Runs a non-interactive command; errors go to stderr with a documented exit code.
+pub async fn run(command: Command, config: &LoadedConfig, read_only_flag: bool) -> ExitCode {
+    let policy = Policy {
+        read_only: read_only_flag || config.config.read_only,
+        workspaces_enabled: config.config.workspace.enabled,
+    };
     let result = match command {
         Command::Sessions { json } => list::sessions(json).await,
-        Command::Workspaces { json } => list::workspaces(json).await,
+        Command::Workspaces { json, no_size } => list::workspaces(json, !no_size).await,
+        Command::Prune(args) => prune::run(args, policy).await,
+        Command::Workspace { action } => workspace::run(action, policy).await,
     };
     match result {
-        Ok(()) => ExitCode::from(exit::OK),
-        Err(e) => {
-            eprintln!("sandkasten-tui: {e}");
-            ExitCode::from(exit::ENGINE)
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("sandkasten-tui: {}", failure.message);
+            ExitCode::from(failure.code)
         }
+    }
+}
+
+/// What the configuration allows the commands to change.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub read_only: bool,
+    pub workspaces_enabled: bool,
+}
+
+impl Policy {
+    pub fn check_writable(&self, what: &str) -> Result<(), Failure> {
+        if self.read_only {
+            return Err(Failure::new(
+                exit::REFUSED,
+                format!(
+                    "read-only mode (--read-only or read_only: true): {what} refused, nothing changed"
+                ),
+            ));
+        }
+        Ok(())
     }
 }

@@ -2,11 +2,15 @@
 //! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. Nothing here draws.
 
 mod connect;
+pub mod delete;
 mod detail;
 mod error;
 mod events;
 mod inventory;
+pub mod lifecycle;
+pub mod measure;
 pub mod model;
+pub mod sizes;
 mod task;
 
 pub use connect::{Engine, EngineInfo, connect, endpoint_description};

@@ -359,6 +359,59 @@ pub fn build_inventory(containers: &[ContainerSummary], volumes: &[Volume]) -> I
     }
 }
 
+/// Longest workspace id: keeps the volume name well inside filesystem name limits.
+pub const MAX_WORKSPACE_ID: usize = 64;
+
+/// Checks a new workspace id: the volume `sandkasten-ws-<id>` must be a valid Docker volume
+/// name (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`), and sandkasten uses ids in paths and labels, so no
+/// separators or spaces either.
+pub fn validate_workspace_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("a workspace id cannot be empty".into());
+    }
+    if id.len() > MAX_WORKSPACE_ID {
+        return Err(format!(
+            "a workspace id has at most {MAX_WORKSPACE_ID} characters, this one {}",
+            id.len()
+        ));
+    }
+    if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "workspace id {id:?} must start with a letter or digit"
+        ));
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+    {
+        return Err(format!(
+            "workspace id {id:?} contains {bad:?}: use letters, digits, '_', '.' and '-'"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a volume, as the engine describes it now, is one this tool may delete: a
+/// `sandkasten-ws-*` volume that is either a labelled workspace or carries no sandkasten label
+/// (ephemeral storage). Anything else (decoys, relabelled volumes) is refused.
+pub fn deletable_volume(name: &str, labels: &HashMap<String, String>) -> Result<(), String> {
+    let Some(id) = name.strip_prefix(WORKSPACE_VOLUME_PREFIX) else {
+        return Err(format!(
+            "{name} is not a sandkasten volume (no {WORKSPACE_VOLUME_PREFIX} prefix)"
+        ));
+    };
+    if id.is_empty() {
+        return Err(format!("{name} has no workspace id"));
+    }
+    if is_true(labels, LABEL_WORKSPACE) || !has_sandkasten_label(labels) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} carries sandkasten labels but is not a workspace: not touched"
+        ))
+    }
+}
+
 #[cfg(test)]
 #[path = "model_tests.rs"]
 mod tests;

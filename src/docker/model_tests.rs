@@ -260,3 +260,35 @@ fn state_mapping_covers_every_engine_state() {
     );
     assert_eq!(SessionState::from(None), SessionState::Unknown);
 }
+
+#[test]
+fn workspace_ids_follow_docker_and_sandkasten_rules() {
+    assert!(validate_workspace_id("alice-project_1.v2").is_ok());
+    assert!(validate_workspace_id("a").is_ok());
+    assert!(validate_workspace_id("").is_err());
+    assert!(validate_workspace_id("-leading").is_err());
+    assert!(validate_workspace_id("has space").is_err());
+    assert!(validate_workspace_id("../etc").is_err());
+    assert!(validate_workspace_id("a/b").is_err());
+    assert!(validate_workspace_id("ünï").is_err());
+    assert!(validate_workspace_id(&"x".repeat(65)).is_err());
+    let err = validate_workspace_id("a b").unwrap_err();
+    assert!(err.contains("' '"), "{err}");
+}
+
+#[test]
+fn only_workspaces_and_unlabelled_storage_are_deletable() {
+    let ws = labels(&[(LABEL_WORKSPACE, "true"), (LABEL_WORKSPACE_ID, "a")]);
+    assert!(deletable_volume("sandkasten-ws-a", &ws).is_ok());
+    assert!(deletable_volume("sandkasten-ws-eph", &labels(&[])).is_ok());
+    assert!(
+        deletable_volume(
+            "sandkasten-ws-eph",
+            &labels(&[("sandkasten-tui.test", "x")])
+        )
+        .is_ok()
+    );
+    assert!(deletable_volume("sandkasten-ws-x", &labels(&[(LABEL_WORKSPACE, "false")])).is_err());
+    assert!(deletable_volume("postgres-data", &ws).is_err());
+    assert!(deletable_volume("sandkasten-ws-", &ws).is_err());
+}

@@ -1,0 +1,271 @@
+//! A cleanup rule: criteria that all must hold (each one narrows the selection).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use thiserror::Error;
+
+use crate::docker::Workspace;
+use crate::docker::measure::Measurement;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rule {
+    /// Created more than this long ago.
+    pub older_than: Option<Duration>,
+    /// Nothing inside modified for this long (needs a measurement).
+    pub idle_for: Option<Duration>,
+    /// No container references it.
+    pub unused: bool,
+    /// Only orphaned ephemeral volumes.
+    pub orphans: bool,
+    /// Uses more than this many bytes (needs a measurement).
+    pub larger_than: Option<u64>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RuleError {
+    #[error("{0:?} is not a duration: use e.g. 30d, 12h, 90m, 2w")]
+    Duration(String),
+    #[error("{0:?} is not a size: use e.g. 500M, 2GiB, 1024 (M and G are powers of 1024)")]
+    Size(String),
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, RuleError> {
+    humantime::parse_duration(text.trim()).map_err(|_| RuleError::Duration(text.to_owned()))
+}
+
+/// Sizes follow Docker's convention: bare units are binary (`500M` = 500 MiB).
+pub fn parse_size(text: &str) -> Result<u64, RuleError> {
+    parse_size::Config::new()
+        .with_binary()
+        .parse_size(text.trim())
+        .map_err(|_| RuleError::Size(text.to_owned()))
+}
+
+/// `30d`, `12h`, `90m`: the largest unit that divides the duration, as operators write it.
+pub fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "0s".to_owned(),
+        s if s % 604_800 == 0 && s >= 604_800 * 2 => format!("{}w", s / 604_800),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Whether a criterion holds, could not be decided yet, or fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Yes,
+    No,
+    /// Needs a size or activity figure that is not known (yet).
+    Unknown,
+}
+
+impl Rule {
+    pub fn is_empty(&self) -> bool {
+        *self == Rule::default()
+    }
+
+    pub fn needs_measurement(&self) -> bool {
+        self.idle_for.is_some() || self.larger_than.is_some()
+    }
+
+    /// Last activity: the newest modification inside, or creation for an empty volume.
+    pub fn last_modified(
+        workspace: &Workspace,
+        measurement: Option<&Measurement>,
+    ) -> Option<Timestamp> {
+        measurement
+            .and_then(|m| m.newest_mtime)
+            .or(workspace.created_at)
+    }
+
+    pub fn verdict(
+        &self,
+        workspace: &Workspace,
+        measurement: Option<&Measurement>,
+        now: Timestamp,
+    ) -> Verdict {
+        let age_over = |since: Option<Timestamp>, limit: Duration| match since {
+            Some(t) => now.duration_since(t).as_secs() >= limit.as_secs() as i64,
+            None => false,
+        };
+        if self.orphans && !workspace.is_orphan() {
+            return Verdict::No;
+        }
+        if self.unused && workspace.in_use() {
+            return Verdict::No;
+        }
+        if let Some(limit) = self.older_than
+            && !age_over(workspace.created_at, limit)
+        {
+            return Verdict::No;
+        }
+        let mut unknown = false;
+        if let Some(limit) = self.idle_for {
+            match measurement {
+                Some(m) => {
+                    let last = m.newest_mtime.or(workspace.created_at);
+                    if !age_over(last, limit) {
+                        return Verdict::No;
+                    }
+                }
+                None => unknown = true,
+            }
+        }
+        if let Some(limit) = self.larger_than {
+            match measurement {
+                Some(m) if m.bytes <= limit => return Verdict::No,
+                Some(_) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown {
+            Verdict::Unknown
+        } else {
+            Verdict::Yes
+        }
+    }
+
+    /// A one-line description for dialogs and the CLI.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = self.older_than {
+            parts.push(format!("created more than {} ago", short_duration(d)));
+        }
+        if let Some(d) = self.idle_for {
+            parts.push(format!("not modified for {}", short_duration(d)));
+        }
+        if self.unused {
+            parts.push("unused".to_owned());
+        }
+        if self.orphans {
+            parts.push("orphaned ephemeral".to_owned());
+        }
+        if let Some(s) = self.larger_than {
+            parts.push(format!("larger than {}", crate::format::bytes(s)));
+        }
+        if parts.is_empty() {
+            "no rule".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    const DAY: Duration = Duration::from_secs(86_400);
+
+    fn measured(bytes: u64, days_idle: i64) -> Measurement {
+        Measurement {
+            bytes,
+            files: Some(3),
+            newest_mtime: fixtures::now()
+                .checked_sub(jiff::SignedDuration::from_hours(24 * days_idle))
+                .ok(),
+            measured_at: fixtures::now(),
+        }
+    }
+
+    #[test]
+    fn durations_and_sizes_parse_like_operators_write_them() {
+        assert_eq!(parse_duration("30d"), Ok(30 * DAY));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(parse_duration("2w"), Ok(14 * DAY));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_size("500M"), Ok(500 * 1024 * 1024));
+        assert_eq!(parse_size("2GiB"), Ok(2 * 1024 * 1024 * 1024));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert!(parse_size("big").is_err());
+    }
+
+    #[test]
+    fn criteria_all_must_hold() {
+        let now = fixtures::now();
+        let old_unused = fixtures::workspace("a", &[], 24 * 40);
+        let young = fixtures::workspace("b", &[], 24);
+        let used = fixtures::workspace("c", &["s"], 24 * 40);
+        let orphan = fixtures::orphan("d", 24 * 40);
+        let rule = Rule {
+            older_than: Some(30 * DAY),
+            unused: true,
+            ..Default::default()
+        };
+        assert_eq!(rule.verdict(&old_unused, None, now), Verdict::Yes);
+        assert_eq!(rule.verdict(&young, None, now), Verdict::No);
+        assert_eq!(rule.verdict(&used, None, now), Verdict::No);
+        assert_eq!(rule.verdict(&orphan, None, now), Verdict::Yes);
+        let orphans = Rule {
+            orphans: true,
+            ..Default::default()
+        };
+        assert_eq!(orphans.verdict(&old_unused, None, now), Verdict::No);
+        assert_eq!(orphans.verdict(&orphan, None, now), Verdict::Yes);
+    }
+
+    #[test]
+    fn idle_and_size_need_a_measurement() {
+        let now = fixtures::now();
+        let ws = fixtures::workspace("a", &[], 24 * 100);
+        let rule = Rule {
+            idle_for: Some(30 * DAY),
+            larger_than: Some(1000),
+            ..Default::default()
+        };
+        assert!(rule.needs_measurement());
+        assert_eq!(rule.verdict(&ws, None, now), Verdict::Unknown);
+        assert_eq!(
+            rule.verdict(&ws, Some(&measured(5000, 45)), now),
+            Verdict::Yes
+        );
+        assert_eq!(
+            rule.verdict(&ws, Some(&measured(5000, 3)), now),
+            Verdict::No,
+            "recently modified"
+        );
+        assert_eq!(
+            rule.verdict(&ws, Some(&measured(10, 45)), now),
+            Verdict::No,
+            "too small"
+        );
+    }
+
+    #[test]
+    fn an_empty_volume_is_idle_since_its_creation() {
+        let now = fixtures::now();
+        let ws = fixtures::workspace("a", &[], 24 * 40);
+        let empty = Measurement {
+            bytes: 0,
+            files: Some(0),
+            newest_mtime: None,
+            measured_at: now,
+        };
+        let rule = Rule {
+            idle_for: Some(30 * DAY),
+            ..Default::default()
+        };
+        assert_eq!(rule.verdict(&ws, Some(&empty), now), Verdict::Yes);
+    }
+
+    #[test]
+    fn descriptions_read_naturally() {
+        let rule = Rule {
+            older_than: Some(30 * DAY),
+            unused: true,
+            larger_than: Some(1024 * 1024),
+            ..Default::default()
+        };
+        assert_eq!(
+            rule.describe(),
+            "created more than 30d ago, unused, larger than 1 MiB"
+        );
+        assert_eq!(Rule::default().describe(), "no rule");
+    }
+}

@@ -1,0 +1,238 @@
+//! `prune`: delete the workspaces a rule selects. Shows the plan first; deletes only with
+//! `--yes` or a typed confirmation on a terminal; `--dry-run` never deletes.
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::cleanup::{Plan, Rule, parse_duration, parse_size};
+use crate::cli::{Failure, Policy, exit, table};
+use crate::docker::delete::delete_all;
+use crate::docker::measure::{Measurement, measure_workspaces};
+use crate::docker::{self, WorkspaceKind};
+use crate::format;
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Created more than DUR ago (e.g. 30d, 12h)
+    #[arg(long, value_name = "DUR")]
+    pub older_than: Option<String>,
+    /// Nothing inside modified for DUR
+    #[arg(long, value_name = "DUR")]
+    pub idle_for: Option<String>,
+    /// Not referenced by any container
+    #[arg(long)]
+    pub unused: bool,
+    /// Only orphaned ephemeral volumes (their session is gone)
+    #[arg(long)]
+    pub orphans: bool,
+    /// Uses more than SIZE (e.g. 500M, 2GiB; M and G are powers of 1024)
+    #[arg(long, value_name = "SIZE")]
+    pub larger_than: Option<String>,
+    /// Print the plan and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete without asking
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the plan and the results as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl PruneArgs {
+    fn rule(&self) -> Result<Rule, Failure> {
+        let usage = |e: crate::cleanup::RuleError| Failure::new(exit::USAGE, e.to_string());
+        let rule = Rule {
+            older_than: self
+                .older_than
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(usage)?,
+            idle_for: self
+                .idle_for
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(usage)?,
+            unused: self.unused,
+            orphans: self.orphans,
+            larger_than: self
+                .larger_than
+                .as_deref()
+                .map(parse_size)
+                .transpose()
+                .map_err(usage)?,
+        };
+        if rule.is_empty() {
+            return Err(Failure::new(
+                exit::USAGE,
+                "name at least one rule (--older-than, --idle-for, --unused, --orphans, --larger-than); \
+                 prune never means \"everything\"",
+            ));
+        }
+        Ok(rule)
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    plan: &'a Plan,
+    dry_run: bool,
+    deleted: Vec<String>,
+    failed: Vec<FailedJson>,
+}
+
+#[derive(Serialize)]
+struct FailedJson {
+    volume: String,
+    reason: String,
+}
+
+fn print_plan(plan: &Plan) {
+    let now = Timestamp::now();
+    let row = |c: &crate::cleanup::Candidate| {
+        vec![
+            c.id.clone(),
+            match c.kind {
+                WorkspaceKind::Persistent => "workspace".to_owned(),
+                WorkspaceKind::OrphanEphemeral => "orphan".to_owned(),
+            },
+            c.bytes.map(format::bytes).unwrap_or_else(|| "?".into()),
+            format::datetime(c.last_modified),
+            format::age(now, c.created_at),
+            c.skip.as_ref().map(ToString::to_string).unwrap_or_default(),
+        ]
+    };
+    println!("rule: {}", plan.rule);
+    let rows: Vec<Vec<String>> = plan.delete.iter().chain(&plan.skipped).map(row).collect();
+    if rows.is_empty() {
+        println!("nothing matches");
+        return;
+    }
+    print!(
+        "{}",
+        table::render(
+            &["ID", "KIND", "SIZE", "LAST MODIFIED", "AGE", "SKIPPED"],
+            &rows
+        )
+    );
+    println!(
+        "{} to delete, {}{} reclaimed; {} skipped",
+        plan.delete.len(),
+        if plan.reclaim_partial {
+            "at least "
+        } else {
+            ""
+        },
+        format::bytes(plan.reclaim_bytes),
+        plan.skipped.len()
+    );
+}
+
+/// Asks on the terminal for the count to be typed back.
+fn confirmed_on_terminal(count: usize, bytes: u64) -> bool {
+    eprint!(
+        "Delete {count} workspace volume(s) ({}) for good? Type {count} to confirm: ",
+        format::bytes(bytes)
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == count.to_string()
+}
+
+pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
+    let rule = args.rule()?;
+    if !policy.workspaces_enabled && !rule.orphans {
+        return Err(Failure::new(
+            exit::REFUSED,
+            "Workspace not enabled (workspace.enabled: false): only --orphans can be pruned",
+        ));
+    }
+    let engine = docker::connect()?;
+    engine.info().await?;
+    let inventory = docker::fetch_inventory(&engine.docker).await?;
+    // Always measured: the plan must say how much space returns, not only what goes.
+    let (strategy, results) = measure_workspaces(&inventory.workspaces).await;
+    if !args.json {
+        println!("sizes: {}", strategy.describe());
+    }
+    let measurements: HashMap<String, Measurement> = results
+        .into_iter()
+        .filter_map(|(volume, r)| r.ok().map(|m| (volume, m)))
+        .collect();
+    let plan = Plan::build(
+        &rule,
+        &inventory.workspaces,
+        &measurements,
+        Timestamp::now(),
+    );
+    let mut report = Report {
+        plan: &plan,
+        dry_run: args.dry_run,
+        deleted: Vec::new(),
+        failed: Vec::new(),
+    };
+    if !args.json {
+        print_plan(&plan);
+    }
+    let emit = |report: &Report| {
+        if args.json
+            && let Ok(text) = serde_json::to_string_pretty(report)
+        {
+            println!("{text}");
+        }
+    };
+    if args.dry_run || plan.delete.is_empty() {
+        emit(&report);
+        return Ok(exit::OK);
+    }
+    if let Err(refusal) = policy.check_writable("prune") {
+        emit(&report);
+        return Err(refusal);
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            emit(&report);
+            return Err(Failure::new(
+                exit::REFUSED,
+                "nothing deleted: no --yes, and no terminal to ask on (pass --yes, or --dry-run to only look)",
+            ));
+        }
+        if !confirmed_on_terminal(plan.delete.len(), plan.reclaim_bytes) {
+            return Err(Failure::new(
+                exit::REFUSED,
+                "not confirmed: nothing deleted",
+            ));
+        }
+    }
+    for done in delete_all(engine.docker.clone(), plan.volumes()).await {
+        match done.outcome {
+            Ok(()) => {
+                if !args.json {
+                    println!("deleted {}", done.volume);
+                }
+                report.deleted.push(done.volume);
+            }
+            Err(reason) => {
+                if !args.json {
+                    eprintln!("sandkasten-tui: {}: {reason}", done.volume);
+                }
+                report.failed.push(FailedJson {
+                    volume: done.volume,
+                    reason,
+                });
+            }
+        }
+    }
+    emit(&report);
+    Ok(if report.failed.is_empty() {
+        exit::OK
+    } else {
+        exit::PARTIAL
+    })
+}

@@ -1,0 +1,190 @@
+//! Measuring workspaces: picks the fastest strategy this host allows, then measures volumes in
+//! the background and reports each result as it arrives. Never draws.
+//!
+//! Strategies, fastest first (costs measured in shared/DESIGN.md §3):
+//! - `Walk`: walk each volume's Mountpoint in-process (local engine, mountpoints readable:
+//!   root). Exact, per volume, and gives file counts and the newest modification time.
+//! - `SystemDf`: the engine's `/system/df` (local socket, no root). Sizes only; one call walks
+//!   every volume on the host and the engine refuses two at once.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use super::sizes::{DirStats, SizeError, readable_dir, system_df_volume_sizes, walk};
+
+/// What is known about one volume's contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measurement {
+    pub bytes: u64,
+    /// Regular files; `None` when the strategy cannot count them.
+    pub files: Option<u64>,
+    /// Newest modification inside; `None` when empty or not known.
+    pub newest_mtime: Option<Timestamp>,
+    pub measured_at: Timestamp,
+}
+
+impl Measurement {
+    fn from_walk(stats: DirStats) -> Self {
+        Self {
+            bytes: stats.bytes,
+            files: Some(stats.files),
+            newest_mtime: stats.newest_mtime,
+            measured_at: Timestamp::now(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strategy {
+    Walk,
+    SystemDf { socket: PathBuf },
+    Unavailable(String),
+}
+
+impl Strategy {
+    /// How the status line names it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Walk => "in-process walk of volume mountpoints".to_owned(),
+            Self::SystemDf { .. } => "engine /system/df (sizes only, no activity)".to_owned(),
+            Self::Unavailable(why) => format!("unavailable: {why}"),
+        }
+    }
+}
+
+/// The engine's socket when it is local (a unix socket), else `None`.
+pub fn local_socket() -> Option<PathBuf> {
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) if !host.is_empty() => host.strip_prefix("unix://").map(PathBuf::from),
+        _ => Some(PathBuf::from("/var/run/docker.sock")),
+    }
+}
+
+/// Picks the strategy from a sample volume mountpoint (any workspace's).
+pub fn choose(sample_mountpoint: Option<&Path>) -> Strategy {
+    let Some(socket) = local_socket() else {
+        return Strategy::Unavailable("the engine is remote; sizes need a local engine".into());
+    };
+    match sample_mountpoint {
+        Some(path) if readable_dir(path) => Strategy::Walk,
+        _ => Strategy::SystemDf { socket },
+    }
+}
+
+/// Parallel walkers: the machine class this targets has 2 cores, and the walk is syscall-bound.
+const WALKERS: usize = 2;
+const DF_BUSY_RETRIES: u32 = 10;
+
+/// Measures `targets` (volume name, mountpoint), sending each result on `results` as it comes.
+/// Returns when all are done or the receiver is gone.
+pub async fn measure(
+    strategy: Strategy,
+    targets: Vec<(String, PathBuf)>,
+    results: mpsc::UnboundedSender<(String, Result<Measurement, String>)>,
+) {
+    match strategy {
+        Strategy::Walk => walk_all(targets, results).await,
+        Strategy::SystemDf { socket } => df_all(&socket, targets, &results).await,
+        Strategy::Unavailable(why) => {
+            for (volume, _) in targets {
+                let _ = results.send((volume, Err(why.clone())));
+            }
+        }
+    }
+}
+
+async fn walk_all(
+    targets: Vec<(String, PathBuf)>,
+    results: mpsc::UnboundedSender<(String, Result<Measurement, String>)>,
+) {
+    let queue = Arc::new(Mutex::new(VecDeque::from(targets)));
+    let mut workers = Vec::new();
+    for _ in 0..WALKERS {
+        let queue = Arc::clone(&queue);
+        let results = results.clone();
+        workers.push(tokio::task::spawn_blocking(move || {
+            loop {
+                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                let Some((volume, path)) = next else { break };
+                let result = walk(&path)
+                    .map(Measurement::from_walk)
+                    .map_err(|e| format!("cannot walk {}: {e}", path.display()));
+                if results.send((volume, result)).is_err() {
+                    break; // nobody listens any more
+                }
+            }
+        }));
+    }
+    for worker in workers {
+        let _ = worker.await;
+    }
+}
+
+async fn df_all(
+    socket: &Path,
+    targets: Vec<(String, PathBuf)>,
+    results: &mpsc::UnboundedSender<(String, Result<Measurement, String>)>,
+) {
+    let mut attempt = 0;
+    let sizes: Result<HashMap<String, u64>, String> = loop {
+        match system_df_volume_sizes(socket).await {
+            Err(SizeError::Busy) if attempt < DF_BUSY_RETRIES => {
+                // Someone else (maybe `docker system df`) is measuring: wait for our turn.
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            other => break other.map_err(|e| e.to_string()),
+        }
+    };
+    let now = Timestamp::now();
+    for (volume, _) in targets {
+        let result = match &sizes {
+            Ok(sizes) => sizes
+                .get(&volume)
+                .map(|&bytes| Measurement {
+                    bytes,
+                    files: None,
+                    newest_mtime: None,
+                    measured_at: now,
+                })
+                .ok_or_else(|| "the engine reported no size for it".to_owned()),
+            Err(e) => Err(e.clone()),
+        };
+        if results.send((volume, result)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Measures and waits for all results (for the CLI).
+pub async fn measure_all(
+    strategy: Strategy,
+    targets: Vec<(String, PathBuf)>,
+) -> HashMap<String, Result<Measurement, String>> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let job = tokio::spawn(measure(strategy, targets, tx));
+    let mut out = HashMap::new();
+    while let Some((volume, result)) = rx.recv().await {
+        out.insert(volume, result);
+    }
+    let _ = job.await;
+    out
+}
+
+/// Picks the strategy for these workspaces and measures them all (for the CLI).
+pub async fn measure_workspaces(
+    workspaces: &[super::Workspace],
+) -> (Strategy, HashMap<String, Result<Measurement, String>>) {
+    let strategy = choose(workspaces.first().map(|w| Path::new(&w.mountpoint)));
+    let targets = workspaces
+        .iter()
+        .map(|w| (w.volume.clone(), PathBuf::from(&w.mountpoint)))
+        .collect();
+    let results = measure_all(strategy.clone(), targets).await;
+    (strategy, results)
+}
