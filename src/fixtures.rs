@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use crate::app::state::{ConfigSummary, State};
 use crate::config::ConfigSource;
+use crate::docker::measure::{Measurement, Strategy};
 use crate::docker::model::{MountSummary, PoolInfo};
 use crate::docker::{
     DockerEvent, EngineInfo, Inventory, Session, SessionState, SessionWorkspace, Workspace,
@@ -130,16 +131,36 @@ pub fn fresh_state() -> State {
     state
 }
 
-/// A connected state with the fixture inventory applied.
+pub fn measurement(bytes: u64, files: u64, idle_hours: i64) -> Measurement {
+    Measurement {
+        bytes,
+        files: Some(files),
+        newest_mtime: hours_ago(idle_hours),
+        measured_at: now()
+            .checked_sub(jiff::SignedDuration::from_mins(2))
+            .unwrap_or(now()),
+    }
+}
+
+/// Sizes for the fixture inventory: alpha busy, beta at 80% of its quota, s-old small and idle.
+pub fn measurements() -> Vec<(String, Result<Measurement, String>)> {
+    vec![
+        ("sandkasten-ws-alpha".into(), Ok(measurement(1_572_864, 42, 1))),
+        ("sandkasten-ws-beta".into(), Ok(measurement(8 * 1024 * 1024 * 1024, 1200, 72))),
+        ("sandkasten-ws-s-old".into(), Ok(measurement(12_288, 3, 480))),
+    ]
+}
+
+/// A connected state with the fixture inventory and its sizes applied.
 pub fn loaded_state() -> State {
     let mut state = fresh_state();
-    crate::app::update::update(
-        &mut state,
-        crate::app::action::Action::Docker(DockerEvent::Connected(engine_info())),
-    );
-    crate::app::update::update(
-        &mut state,
-        crate::app::action::Action::Docker(DockerEvent::Inventory(inventory())),
-    );
+    for event in [
+        DockerEvent::Connected(engine_info()),
+        DockerEvent::Inventory(inventory()),
+        DockerEvent::SizeStrategy(Strategy::Walk),
+        DockerEvent::Measured(measurements()),
+    ] {
+        crate::app::update::update(&mut state, crate::app::action::Action::Docker(event));
+    }
     state
 }

@@ -25,18 +25,47 @@ pub enum Action {
     ClearFilter,
     FilterAccept,
     FilterCancel,
-    FilterBackspace,
     SortById,
     SortByName,
     SortByState,
     SortByImage,
     SortByAge,
     SortByWorkspace,
+    SortBySize,
+    SortByModified,
     SortByQuota,
     SortByUsers,
-    /// A typed character while the filter line has focus.
+    /// Mark or unmark the selected workspace, then move down.
+    ToggleMark,
+    /// Mark every row from the last toggled one to the selection.
+    MarkRange,
+    /// Mark every row the filter shows.
+    MarkAll,
+    ClearMarks,
+    /// Delete the marked workspaces (or the selected one), after a confirmation dialog.
+    Delete,
+    NewWorkspace,
+    OpenPlanner,
+    /// Measure the selected workspace again.
+    Measure,
+    /// Measure every workspace again.
+    MeasureAll,
+    /// In dialogs: go ahead.
+    Confirm,
+    /// In dialogs: close without doing anything.
+    Cancel,
+    /// Delete dialog: destroy the sessions that use the workspaces first.
+    DestroySessions,
+    /// Delete dialog: leave workspaces in use alone.
+    SkipInUse,
+    NextField,
+    PrevField,
+    ToggleField,
+    /// Delete the character before the cursor in the text being typed.
+    Backspace,
+    /// A typed character for the filter line or a dialog's text field.
     #[serde(skip)]
-    FilterInput(char),
+    Input(char),
     /// Mouse click on a pane; `row` is the visible row under the pointer, if any.
     #[serde(skip)]
     Click {

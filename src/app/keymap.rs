@@ -40,6 +40,7 @@ impl Keymap {
         match (mode, focus) {
             (Mode::Help, _) => &[KeyContext::Help],
             (Mode::Filter, _) => &[KeyContext::Filter],
+            (Mode::Dialog, _) => &[KeyContext::Dialog],
             (Mode::Normal, Pane::Sessions) => {
                 &[KeyContext::Sessions, KeyContext::List, KeyContext::Global]
             }
@@ -58,12 +59,12 @@ impl Keymap {
             return bound;
         }
         match (mode, key.code) {
-            (Mode::Filter, KeyCode::Char(c))
+            (Mode::Filter | Mode::Dialog, KeyCode::Char(c))
                 if !key
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
             {
-                Some(Action::FilterInput(c))
+                Some(Action::Input(c))
             }
             // Ctrl-C always quits, even if a keymap forgot it: never trap the operator.
             (_, KeyCode::Char('c')) if key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -157,11 +158,11 @@ mod tests {
         let f = Mode::Filter;
         assert_eq!(
             km.action_for(f, Pane::Sessions, press(KeyCode::Char('q'))),
-            Some(Action::FilterInput('q'))
+            Some(Action::Input('q'))
         );
         assert_eq!(
             km.action_for(f, Pane::Sessions, press(KeyCode::Char('j'))),
-            Some(Action::FilterInput('j'))
+            Some(Action::Input('j'))
         );
         assert_eq!(
             km.action_for(f, Pane::Sessions, press(KeyCode::Enter)),
@@ -173,7 +174,7 @@ mod tests {
         );
         assert_eq!(
             km.action_for(f, Pane::Sessions, press(KeyCode::Backspace)),
-            Some(Action::FilterBackspace)
+            Some(Action::Backspace)
         );
     }
 

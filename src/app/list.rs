@@ -95,6 +95,13 @@ impl<T: ListRow> ListView<T> {
         self.rebuild(key.as_deref());
     }
 
+    /// Changes rows in place (e.g. a measurement arrived), then re-filters and re-sorts.
+    pub fn update_rows(&mut self, change: impl FnOnce(&mut [T])) {
+        let key = self.selected().map(|r| r.key().to_owned());
+        change(&mut self.rows);
+        self.rebuild(key.as_deref());
+    }
+
     pub fn set_filter(&mut self, filter: &str) {
         let key = self.selected().map(|r| r.key().to_owned());
         self.filter = filter.to_owned();

@@ -2,11 +2,13 @@
 //! owns them. The loop is the only code that mutates `State` or draws.
 
 pub mod action;
+pub mod dialog;
 pub mod keymap;
 pub mod list;
 pub mod rows;
 pub mod state;
 pub mod update;
+pub mod workspace_row;
 
 use std::time::Duration;
 

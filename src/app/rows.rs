@@ -3,7 +3,8 @@
 use std::cmp::Ordering;
 
 use crate::app::list::ListRow;
-use crate::docker::{Session, SessionWorkspace, Workspace};
+use crate::app::workspace_row::WorkspaceRow;
+use crate::docker::{Session, SessionWorkspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionColumn {
@@ -20,6 +21,8 @@ pub enum WorkspaceColumn {
     Id,
     Volume,
     Age,
+    Size,
+    Modified,
     Quota,
     Users,
 }
@@ -71,34 +74,57 @@ impl ListRow for Session {
     }
 }
 
-impl ListRow for Workspace {
+impl ListRow for WorkspaceRow {
     type Column = WorkspaceColumn;
 
     fn key(&self) -> &str {
-        &self.volume
+        &self.ws.volume
     }
 
+    /// Filter words must all match: `is:unused`, `is:used`, `is:orphan`, `is:workspace`,
+    /// `>SIZE` (e.g. `>500M`), or text found in the id, volume or session ids.
     fn matches(&self, needle: &str) -> bool {
-        self.id.to_lowercase().contains(needle)
-            || self.volume.to_lowercase().contains(needle)
-            || self
-                .used_by
-                .iter()
-                .any(|s| s.to_lowercase().contains(needle))
-            || (self.is_orphan() && "orphan".contains(needle))
+        needle.split_whitespace().all(|word| self.matches_word(word))
     }
 
     fn compare(&self, other: &Self, column: WorkspaceColumn) -> Ordering {
+        let (a, b) = (&self.ws, &other.ws);
         match column {
-            WorkspaceColumn::Id => self.id.cmp(&other.id),
-            WorkspaceColumn::Volume => self.volume.cmp(&other.volume),
-            WorkspaceColumn::Age => by_age(self.created_at, other.created_at),
-            WorkspaceColumn::Quota => self.quota_bytes.cmp(&other.quota_bytes),
-            WorkspaceColumn::Users => self.used_by.len().cmp(&other.used_by.len()),
+            WorkspaceColumn::Id => a.id.cmp(&b.id),
+            WorkspaceColumn::Volume => a.volume.cmp(&b.volume),
+            WorkspaceColumn::Age => by_age(a.created_at, b.created_at),
+            // Biggest first: what an operator cleaning up wants to see.
+            WorkspaceColumn::Size => other.bytes().cmp(&self.bytes()),
+            // Longest idle first.
+            WorkspaceColumn::Modified => self.last_modified().cmp(&other.last_modified()),
+            WorkspaceColumn::Quota => a.quota_bytes.cmp(&b.quota_bytes),
+            WorkspaceColumn::Users => a.used_by.len().cmp(&b.used_by.len()),
         }
     }
 
     fn group(&self) -> u8 {
-        u8::from(self.is_orphan())
+        u8::from(self.ws.is_orphan())
+    }
+}
+
+impl WorkspaceRow {
+    fn matches_word(&self, word: &str) -> bool {
+        let ws = &self.ws;
+        match word {
+            "is:unused" => !ws.in_use(),
+            "is:used" => ws.in_use(),
+            "is:orphan" | "is:orphaned" => ws.is_orphan(),
+            "is:workspace" | "is:persistent" => !ws.is_orphan(),
+            w if w.starts_with('>') && w.len() > 1 => match crate::cleanup::parse_size(&w[1..]) {
+                Ok(limit) => self.bytes().is_some_and(|b| b > limit),
+                // Not a size: an incomplete word while typing matches nothing yet.
+                Err(_) => false,
+            },
+            w => {
+                ws.id.to_lowercase().contains(w)
+                    || ws.volume.to_lowercase().contains(w)
+                    || ws.used_by.iter().any(|s| s.to_lowercase().contains(w))
+            }
+        }
     }
 }

@@ -5,10 +5,16 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
+use std::collections::BTreeSet;
+
+use crate::app::dialog::{Dialog, PlannerFields, Report};
 use crate::app::list::{ListView, Sort};
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
+use crate::app::workspace_row::WorkspaceRow;
+use crate::cleanup::Plan;
 use crate::config::{ConfigSource, LoadedConfig};
-use crate::docker::{EngineInfo, RequestId, Session, SessionDetail, SessionState, Workspace};
+use crate::docker::measure::Strategy;
+use crate::docker::{EngineInfo, RequestId, Session, SessionDetail, SessionState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -22,6 +28,8 @@ pub enum Mode {
     /// Typing into the focused pane's filter.
     Filter,
     Help,
+    /// A dialog (`State::dialog`) has the keys.
+    Dialog,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,9 +87,49 @@ pub struct SessionsPane {
     pub details: HashMap<String, DetailState>,
 }
 
+/// A deletion in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteProgress {
+    pub req: RequestId,
+    pub sessions_total: usize,
+    pub volumes_total: usize,
+    pub report: Report,
+}
+
+impl DeleteProgress {
+    pub fn done(&self) -> usize {
+        self.report.deleted.len() + self.report.destroyed.len() + self.report.failed.len()
+    }
+
+    pub fn total(&self) -> usize {
+        self.sessions_total + self.volumes_total
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WorkspacesPane {
-    pub list: ListView<Workspace>,
+    pub list: ListView<WorkspaceRow>,
+    /// Marked volumes (by name), for bulk actions.
+    pub marked: BTreeSet<String>,
+    /// Where the last mark was toggled: a range mark runs from here to the selection.
+    pub mark_anchor: Option<String>,
+    /// The cleanup planner's inputs, kept between openings; its rule feeds the header.
+    pub planner: PlannerFields,
+    /// What the planner's rule selects now, or why it does not parse; `None` without a rule.
+    pub preview: Option<Result<Plan, String>>,
+    /// How sizes are measured on this host, once the Docker task has chosen.
+    pub strategy: Option<Strategy>,
+    /// Volumes asked for in the current measuring round (for the progress figure).
+    pub measure_round: usize,
+    pub deleting: Option<DeleteProgress>,
+    pub creating: Option<RequestId>,
+}
+
+impl WorkspacesPane {
+    /// Rows whose measurement is still running.
+    pub fn measuring(&self) -> usize {
+        self.list.rows().iter().filter(|r| r.measuring).count()
+    }
 }
 
 /// What the status bar says about the configuration.
@@ -128,7 +176,8 @@ pub struct State {
     /// The inventory on screen was fetched before the engine went away.
     pub stale: bool,
     pub notice: Option<Notice>,
-    /// Reference time for ages; the loop sets it before each frame.
+    pub dialog: Option<Dialog>,
+    /// Reference time for ages and rules; the loop sets it as events arrive.
     pub now: Timestamp,
     pub next_request: RequestId,
     pub quit: bool,
@@ -153,10 +202,19 @@ impl State {
                     column: WorkspaceColumn::Id,
                     descending: false,
                 }),
+                marked: BTreeSet::new(),
+                mark_anchor: None,
+                planner: PlannerFields::default(),
+                preview: None,
+                strategy: None,
+                measure_round: 0,
+                deleting: None,
+                creating: None,
             },
             loaded: false,
             stale: false,
             notice: None,
+            dialog: None,
             now: Timestamp::UNIX_EPOCH,
             next_request: 1,
             quit: false,
@@ -174,7 +232,7 @@ impl State {
         self.sessions.list.selected()
     }
 
-    pub fn selected_workspace(&self) -> Option<&Workspace> {
+    pub fn selected_workspace(&self) -> Option<&WorkspaceRow> {
         self.workspaces.list.selected()
     }
 }

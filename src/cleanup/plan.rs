@@ -1,8 +1,6 @@
 //! The cleanup plan: exactly what a rule would delete, what it would skip and why, and how much
 //! space returns. The TUI preview, the confirmation dialog and `prune --dry-run` all show this.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -66,18 +64,17 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn build(
+    /// Builds the plan over workspaces and what is known of their contents.
+    pub fn build<'a>(
         rule: &Rule,
-        workspaces: &[Workspace],
-        measurements: &HashMap<String, Measurement>,
+        workspaces: impl IntoIterator<Item = (&'a Workspace, Option<&'a Measurement>)>,
         now: Timestamp,
     ) -> Plan {
         let mut plan = Plan {
             rule: rule.describe(),
             ..Default::default()
         };
-        for ws in workspaces {
-            let m = measurements.get(&ws.volume);
+        for (ws, m) in workspaces {
             let verdict = rule.verdict(ws, m, now);
             if verdict == Verdict::No {
                 continue;
@@ -127,12 +124,13 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::fixtures;
+    use std::collections::HashMap;
     use std::time::Duration;
 
     #[test]
     fn plan_deletes_matches_and_skips_what_is_in_use_or_unknown() {
         let now = fixtures::now();
-        let workspaces = vec![
+        let workspaces = [
             fixtures::workspace("old", &[], 24 * 60),
             fixtures::workspace("busy", &["s1"], 24 * 60),
             fixtures::workspace("new", &[], 2),
@@ -155,7 +153,11 @@ mod tests {
             larger_than: Some(10),
             ..Default::default()
         };
-        let plan = Plan::build(&rule, &workspaces, &measurements, now);
+        let plan = Plan::build(
+            &rule,
+            workspaces.iter().map(|w| (w, measurements.get(&w.volume))),
+            now,
+        );
         let ids: Vec<&str> = plan.delete.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["gone", "old"], "oldest activity first");
         assert_eq!(plan.reclaim_bytes, 1024);

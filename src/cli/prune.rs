@@ -167,8 +167,10 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
         .collect();
     let plan = Plan::build(
         &rule,
-        &inventory.workspaces,
-        &measurements,
+        inventory
+            .workspaces
+            .iter()
+            .map(|w| (w, measurements.get(&w.volume))),
         Timestamp::now(),
     );
     let mut report = Report {

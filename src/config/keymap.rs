@@ -22,16 +22,18 @@ pub enum KeyContext {
     Workspaces,
     Filter,
     Help,
+    Dialog,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 6] = [
+    pub const ALL: [KeyContext; 7] = [
         Self::Sessions,
         Self::Workspaces,
         Self::List,
         Self::Global,
         Self::Filter,
         Self::Help,
+        Self::Dialog,
     ];
 
     pub fn title(self) -> &'static str {
@@ -42,6 +44,7 @@ impl KeyContext {
             Self::Workspaces => "Workspaces pane",
             Self::Filter => "While filtering",
             Self::Help => "Help",
+            Self::Dialog => "In dialogs",
         }
     }
 }

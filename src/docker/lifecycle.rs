@@ -99,7 +99,7 @@ pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroy
     {
         let current = docker.inspect_volume(&volume).await?;
         if deletable_volume(&current.name, &current.labels).is_ok()
-            && current.labels.get(LABEL_WORKSPACE).is_none()
+            && !current.labels.contains_key(LABEL_WORKSPACE)
         {
             match docker
                 .remove_volume(

@@ -20,6 +20,11 @@ pub use inventory::fetch_inventory;
 pub use model::{Inventory, Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
 pub use task::{DockerHandle, spawn};
 
+use std::path::PathBuf;
+
+use lifecycle::Destroyed;
+use measure::{Measurement, Strategy};
+
 /// Correlates a command with its reply; replies to ids no longer pending are dropped.
 pub type RequestId = u64;
 
@@ -33,6 +38,15 @@ pub enum DockerCmd {
         req: RequestId,
         container_id: String,
     },
+    /// Measure these volumes (name, mountpoint); results stream back as `Measured`.
+    Measure { volumes: Vec<(String, PathBuf)> },
+    /// Destroy these sessions (container ids) first, then delete these volumes.
+    Delete {
+        req: RequestId,
+        destroy_sessions: Vec<String>,
+        volumes: Vec<String>,
+    },
+    CreateWorkspace { req: RequestId, id: String },
 }
 
 /// Reports from the Docker task.
@@ -58,5 +72,24 @@ pub enum DockerEvent {
         req: RequestId,
         container_id: String,
         result: Result<Box<SessionDetail>, String>,
+    },
+    /// How sizes are measured on this host (sent once, before the first results).
+    SizeStrategy(Strategy),
+    /// A batch of measurements, by volume name.
+    Measured(Vec<(String, Result<Measurement, String>)>),
+    SessionDestroyed {
+        req: RequestId,
+        container_id: String,
+        result: Result<Destroyed, String>,
+    },
+    VolumeDeleted {
+        req: RequestId,
+        volume: String,
+        result: Result<(), String>,
+    },
+    DeleteFinished { req: RequestId },
+    WorkspaceCreated {
+        req: RequestId,
+        result: Result<String, String>,
     },
 }

@@ -3,6 +3,7 @@
 //! happens (never two refreshes at once; bursts coalesce), and runs inspect jobs. It never
 //! touches UI state: it only sends `DockerEvent`s.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -15,6 +16,9 @@ use super::detail::inspect_session;
 use super::error::describe;
 use super::events::{is_relevant, subscribe};
 use super::inventory::fetch_inventory;
+use super::delete::delete_volumes;
+use super::lifecycle::{create_workspace, destroy_session};
+use super::measure::{self, Strategy};
 use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
 
 /// Events within this window share one refresh (a session start emits several).
@@ -112,10 +116,10 @@ async fn wait_while_down(
             cmd = cmds.recv() => match cmd {
                 None => return false,
                 Some(DockerCmd::Refresh) => return true,
-                Some(DockerCmd::InspectSession { req, container_id }) => {
-                    let result = Err(format!("engine unreachable: {reason}"));
-                    let reply = DockerEvent::SessionDetail { req, container_id, result };
-                    if events.send(reply).await.is_err() {
+                Some(cmd) => {
+                    if let Some(reply) = refusal(cmd, reason)
+                        && events.send(reply).await.is_err()
+                    {
                         return false;
                     }
                 }
@@ -124,9 +128,124 @@ async fn wait_while_down(
     }
 }
 
+/// The answer to a command that cannot run while the engine is unreachable.
+fn refusal(cmd: DockerCmd, reason: &str) -> Option<DockerEvent> {
+    let why = format!("engine unreachable: {reason}");
+    match cmd {
+        DockerCmd::Refresh => None,
+        DockerCmd::InspectSession { req, container_id } => Some(DockerEvent::SessionDetail {
+            req,
+            container_id,
+            result: Err(why),
+        }),
+        DockerCmd::Measure { volumes } => Some(DockerEvent::Measured(
+            volumes.into_iter().map(|(v, _)| (v, Err(why.clone()))).collect(),
+        )),
+        DockerCmd::Delete { req, .. } => Some(DockerEvent::DeleteFinished { req }),
+        DockerCmd::CreateWorkspace { req, .. } => Some(DockerEvent::WorkspaceCreated {
+            req,
+            result: Err(why),
+        }),
+    }
+}
+
+/// Results of one measuring round are sent in batches of at most this many, or every
+/// `MEASURE_FLUSH`: fewer UI events for 1000 volumes, and progress still moves.
+const MEASURE_BATCH: usize = 64;
+const MEASURE_FLUSH: Duration = Duration::from_millis(100);
+
+/// Starts a measuring job for the queued volumes; returns whether one is running now.
+fn start_measuring(
+    jobs: &mut JoinSet<JobDone>,
+    queue: &mut Vec<(String, PathBuf)>,
+    strategy: &mut Option<Strategy>,
+    events: &mpsc::Sender<DockerEvent>,
+) -> bool {
+    if queue.is_empty() {
+        return false;
+    }
+    let mut volumes = std::mem::take(queue);
+    volumes.sort();
+    volumes.dedup();
+    let chosen = strategy
+        .get_or_insert_with(|| measure::choose(volumes.first().map(|(_, p)| p.as_path())))
+        .clone();
+    let events = events.clone();
+    jobs.spawn(async move {
+        if events.send(DockerEvent::SizeStrategy(chosen.clone())).await.is_err() {
+            return JobDone::Measured;
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let producer = tokio::spawn(measure::measure(chosen, volumes, tx));
+        let mut batch = Vec::new();
+        let mut flush_at = Instant::now() + MEASURE_FLUSH;
+        loop {
+            tokio::select! {
+                next = rx.recv() => match next {
+                    Some(result) => {
+                        batch.push(result);
+                        if batch.len() >= MEASURE_BATCH {
+                            let _ = events.send(DockerEvent::Measured(std::mem::take(&mut batch))).await;
+                            flush_at = Instant::now() + MEASURE_FLUSH;
+                        }
+                    }
+                    None => break,
+                },
+                _ = sleep_until(flush_at), if !batch.is_empty() => {
+                    let _ = events.send(DockerEvent::Measured(std::mem::take(&mut batch))).await;
+                    flush_at = Instant::now() + MEASURE_FLUSH;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = events.send(DockerEvent::Measured(batch)).await;
+        }
+        let _ = producer.await;
+        JobDone::Measured
+    });
+    true
+}
+
+/// Destroys the sessions, then deletes the volumes, reporting each step as it finishes.
+async fn delete_job(
+    docker: bollard::Docker,
+    req: RequestId,
+    sessions: Vec<String>,
+    volumes: Vec<String>,
+    events: mpsc::Sender<DockerEvent>,
+) {
+    for container_id in sessions {
+        let result = destroy_session(&docker, &container_id).await.map_err(|e| e.to_string());
+        let _ = events
+            .send(DockerEvent::SessionDestroyed { req, container_id, result })
+            .await;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let deleting = tokio::spawn(delete_volumes(docker, volumes, tx));
+    while let Some(done) = rx.recv().await {
+        let _ = events
+            .send(DockerEvent::VolumeDeleted {
+                req,
+                volume: done.volume,
+                result: done.outcome,
+            })
+            .await;
+    }
+    let _ = deleting.await;
+    let _ = events.send(DockerEvent::DeleteFinished { req }).await;
+}
+
 enum JobDone {
     Version(Result<EngineInfo, String>),
     Inventory(Result<Inventory, String>),
+    Created {
+        req: RequestId,
+        result: Result<String, String>,
+    },
+    /// A measuring round ended (its results were sent as they came).
+    Measured,
+    /// A job that reported by itself.
+    Streamed,
     Detail {
         req: RequestId,
         container_id: String,
@@ -149,6 +268,10 @@ async fn serve(
     // Until the engine has answered, a failed listing is the connection failing, which the
     // version probe or the stream reports; it is not a refresh problem worth a notice.
     let mut connected = false;
+    // One measuring job at a time; requests meanwhile queue up (deduplicated by volume).
+    let mut measuring = false;
+    let mut measure_queue: Vec<(String, PathBuf)> = Vec::new();
+    let mut strategy: Option<Strategy> = None;
     let mut refresh_running = false;
     // The first listing runs right away; later ones wait COALESCE after the first event.
     let mut refresh_due: Option<Instant> = Some(Instant::now());
@@ -169,6 +292,27 @@ async fn serve(
                 None => return Outcome::Closed,
                 Some(DockerCmd::Refresh) => {
                     refresh_due.get_or_insert_with(Instant::now);
+                }
+                Some(DockerCmd::Measure { volumes }) => {
+                    measure_queue.extend(volumes);
+                    if !measuring {
+                        measuring = start_measuring(&mut jobs, &mut measure_queue, &mut strategy, events);
+                    }
+                }
+                Some(DockerCmd::Delete { req, destroy_sessions, volumes }) => {
+                    let docker = engine.docker.clone();
+                    let events = events.clone();
+                    jobs.spawn(async move {
+                        delete_job(docker, req, destroy_sessions, volumes, events).await;
+                        JobDone::Streamed
+                    });
+                }
+                Some(DockerCmd::CreateWorkspace { req, id }) => {
+                    let docker = engine.docker.clone();
+                    jobs.spawn(async move {
+                        let result = create_workspace(&docker, &id).await.map_err(|e| e.to_string());
+                        JobDone::Created { req, result }
+                    });
                 }
                 Some(DockerCmd::InspectSession { req, container_id }) => {
                     let docker = engine.docker.clone();
@@ -211,6 +355,12 @@ async fn serve(
                     Ok(JobDone::Detail { req, container_id, result }) => {
                         DockerEvent::SessionDetail { req, container_id, result }
                     }
+                    Ok(JobDone::Created { req, result }) => DockerEvent::WorkspaceCreated { req, result },
+                    Ok(JobDone::Measured) => {
+                        measuring = start_measuring(&mut jobs, &mut measure_queue, &mut strategy, events);
+                        continue;
+                    }
+                    Ok(JobDone::Streamed) => continue,
                     Err(join_error) => {
                         // A job panicked; the refresh slot must not stay taken forever.
                         tracing::error!(%join_error, "docker job failed");

@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::state::{DetailState, Pane, State};
-use crate::docker::{Session, SessionDetail, SessionWorkspace, Workspace};
+use crate::app::workspace_row::WorkspaceRow;
+use crate::docker::{Session, SessionDetail, SessionWorkspace};
 use crate::format;
 use crate::ui::theme;
 
@@ -167,7 +168,39 @@ fn session_lines<'a>(session: &'a Session, state: &'a State) -> Vec<Line<'a>> {
     lines
 }
 
-fn workspace_lines<'a>(ws: &'a Workspace, state: &'a State) -> Vec<Line<'a>> {
+fn size_lines(row: &WorkspaceRow, state: &State) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    match (&row.measurement, &row.size_error) {
+        (Some(m), _) => {
+            let files = m.files.map(|f| format!(" in {f} files")).unwrap_or_default();
+            let quota = row
+                .ws
+                .quota_bytes
+                .filter(|q| *q > 0)
+                .map(|q| format!(" ({:.0}% of quota)", m.bytes as f64 * 100.0 / q as f64))
+                .unwrap_or_default();
+            lines.push(field("Size", format!("{}{files}{quota}", format::bytes(m.bytes))));
+            let modified = match m.newest_mtime {
+                Some(t) => format!("{} UTC ({} ago)", format::datetime(Some(t)), format::age(state.now, Some(t))),
+                None if m.files == Some(0) => "empty".to_owned(),
+                None => "unknown with this strategy".to_owned(),
+            };
+            lines.push(field("Modified", modified));
+            let mut measured = format!("{} ago", format::age(state.now, Some(m.measured_at)));
+            if row.measuring {
+                measured.push_str(", measuring again…");
+            }
+            lines.push(field("Measured", Span::styled(measured, theme::dim())));
+        }
+        (None, Some(e)) => lines.push(field("Size", Span::styled(format!("unknown: {e}"), theme::error()))),
+        (None, None) if row.measuring => lines.push(field("Size", Span::styled("measuring…", theme::dim()))),
+        (None, None) => lines.push(field("Size", Span::styled("not measured (r)", theme::dim()))),
+    }
+    lines
+}
+
+fn workspace_lines<'a>(row: &'a WorkspaceRow, state: &'a State) -> Vec<Line<'a>> {
+    let ws = &row.ws;
     let kind = if ws.is_orphan() {
         Span::styled(
             "orphaned ephemeral storage: its session is gone",
@@ -202,6 +235,7 @@ fn workspace_lines<'a>(ws: &'a Workspace, state: &'a State) -> Vec<Line<'a>> {
         field("Quota", quota),
         field("Used by", users),
     ];
+    lines.extend(size_lines(row, state));
     if !ws.other_users.is_empty() {
         lines.push(field(
             "Also",

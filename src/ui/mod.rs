@@ -2,6 +2,7 @@
 //! Pure: no IO, no awaiting, no state changes. One file per pane or overlay.
 
 mod detail;
+mod dialogs;
 mod help;
 mod pane_message;
 mod sessions;
@@ -76,8 +77,10 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
         detail::draw(frame, detail, state);
     }
     status_bar::draw(frame, status, state, keymap);
-    if state.mode == Mode::Help {
-        help::draw(frame, area, keymap);
+    match state.mode {
+        Mode::Help => help::draw(frame, area, keymap),
+        Mode::Dialog => dialogs::draw(frame, main, state),
+        Mode::Normal | Mode::Filter => {}
     }
     HitMap { panes }
 }

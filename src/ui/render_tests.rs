@@ -138,7 +138,7 @@ fn filter_active() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::StartFilter);
     for c in "alpha".chars() {
-        update(&mut state, Action::FilterInput(c));
+        update(&mut state, Action::Input(c));
     }
     assert_snapshot!(screen(&state, 100, 20));
 }
@@ -148,7 +148,7 @@ fn filter_matching_nothing() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::StartFilter);
     for c in "zzz".chars() {
-        update(&mut state, Action::FilterInput(c));
+        update(&mut state, Action::Input(c));
     }
     update(&mut state, Action::FilterAccept);
     assert_snapshot!(screen(&state, 100, 20));
@@ -159,7 +159,7 @@ fn help_overlay() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::ToggleHelp);
     assert_eq!(state.mode, Mode::Help);
-    assert_snapshot!(screen(&state, 120, 36));
+    assert_snapshot!(screen(&state, 150, 40));
 }
 
 #[test]

@@ -74,6 +74,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
         TableSpec {
             pane: Pane::Sessions,
             title: Line::from(title),
+            summary: None,
             focused,
             header,
             widths: vec![

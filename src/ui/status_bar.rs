@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::action::Action;
 use crate::app::keymap::Keymap;
-use crate::app::state::{EngineStatus, Mode, NoticeLevel, State};
+use crate::app::state::{EngineStatus, Mode, NoticeLevel, Pane, State};
 use crate::ui::theme;
 
 fn engine_spans(state: &State) -> Vec<Span<'static>> {
@@ -53,18 +53,31 @@ fn engine_spans(state: &State) -> Vec<Span<'static>> {
 fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
     let wanted: &[(Action, &str)] = match state.mode {
         Mode::Help => &[(Action::ToggleHelp, "close help")],
+        Mode::Dialog => &[(Action::Confirm, "confirm"), (Action::Cancel, "cancel")],
         Mode::Filter => &[
             (Action::FilterAccept, "keep filter"),
             (Action::FilterCancel, "cancel"),
         ],
-        Mode::Normal => &[
-            (Action::ToggleHelp, "help"),
-            (Action::StartFilter, "filter"),
-            (Action::FocusNext, "switch pane"),
-            (Action::SelectNext, "down"),
-            (Action::SelectPrev, "up"),
-            (Action::Quit, "quit"),
-        ],
+        Mode::Normal => match state.focus {
+            Pane::Sessions => &[
+                (Action::ToggleHelp, "help"),
+                (Action::StartFilter, "filter"),
+                (Action::FocusNext, "switch pane"),
+                (Action::SelectNext, "down"),
+                (Action::SelectPrev, "up"),
+                (Action::Quit, "quit"),
+            ],
+            Pane::Workspaces => &[
+                (Action::ToggleHelp, "help"),
+                (Action::StartFilter, "filter"),
+                (Action::ToggleMark, "mark"),
+                (Action::Delete, "delete"),
+                (Action::OpenPlanner, "cleanup"),
+                (Action::NewWorkspace, "new"),
+                (Action::MeasureAll, "measure all"),
+                (Action::Quit, "quit"),
+            ],
+        },
     };
     let mut spans = Vec::new();
     for (action, text) in wanted {
@@ -91,7 +104,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, keymap: &Keymap) {
         top.push(Span::styled(" │ ", theme::dim()));
         top.push(Span::styled("read-only", theme::warn()));
     }
+    let deleting = state.workspaces.deleting.as_ref().map(|p| {
+        Line::from(Span::styled(
+            format!(" Deleting… {}/{} done", p.done(), p.total()),
+            theme::warn(),
+        ))
+    });
     let bottom = match (state.mode, &state.notice) {
+        _ if deleting.is_some() && state.mode == Mode::Normal => deleting.unwrap_or_default(),
         (Mode::Filter, _) => Line::from(vec![
             Span::styled(" / ", theme::key()),
             Span::raw(state.filter_of(state.focus).to_owned()),

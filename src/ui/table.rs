@@ -43,6 +43,8 @@ where
 {
     pub pane: Pane,
     pub title: Line<'a>,
+    /// A line on the bottom border (totals, progress).
+    pub summary: Option<Line<'a>>,
     pub focused: bool,
     pub header: Row<'a>,
     pub widths: Vec<Constraint>,
@@ -72,10 +74,13 @@ pub fn draw<'a, F>(frame: &mut Frame, area: Rect, spec: TableSpec<'a, F>) -> Pan
 where
     F: Fn(usize) -> (Row<'a>, Option<usize>),
 {
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(spec.title)
         .border_style(theme::border(spec.focused))
         .title_style(theme::title(spec.focused));
+    if let Some(summary) = spec.summary {
+        block = block.title_bottom(summary);
+    }
     let inner = block.inner(area);
     let body = Rect {
         y: inner.y.saturating_add(1),

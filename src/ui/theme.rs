@@ -29,6 +29,10 @@ pub fn selected(focused: bool) -> Style {
     }
 }
 
+pub fn marked() -> Style {
+    Style::new().fg(Color::Cyan)
+}
+
 pub fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
 }

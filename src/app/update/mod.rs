@@ -3,13 +3,18 @@
 
 use crate::app::action::{Action, Command};
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
-use crate::app::state::{DetailState, EngineStatus, Mode, Notice, NoticeLevel, Pane, State};
-use crate::docker::{DockerCmd, DockerEvent, Inventory};
+use crate::app::state::{DetailState, Mode, Notice, NoticeLevel, Pane, State};
+use crate::docker::DockerCmd;
 
 /// Rows one wheel notch moves.
 const WHEEL_STEP: isize = 3;
 
+mod dialogs;
+mod engine;
+mod marks;
+
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
+    let mut commands = Vec::new();
     match action {
         Action::Quit => state.quit = true,
         Action::ToggleHelp => {
@@ -34,12 +39,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         Action::SelectLast => with_focused_list(state, |l| l.last(), |l| l.last()),
         Action::StartFilter => state.mode = Mode::Filter,
         Action::ClearFilter => set_focused_filter(state, String::new()),
-        Action::FilterInput(c) => {
+        Action::Input(c) if state.mode == Mode::Filter => {
             let mut text = state.filter_of(state.focus).to_owned();
             text.push(c);
             set_focused_filter(state, text);
         }
-        Action::FilterBackspace => {
+        Action::Backspace if state.mode == Mode::Filter => {
             let mut text = state.filter_of(state.focus).to_owned();
             text.pop();
             set_focused_filter(state, text);
@@ -59,8 +64,34 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         Action::SortByImage => sort(state, Some(SessionColumn::Image), None),
         Action::SortByAge => sort(state, Some(SessionColumn::Age), Some(WorkspaceColumn::Age)),
         Action::SortByWorkspace => sort(state, Some(SessionColumn::Workspace), None),
+        Action::SortBySize => sort(state, None, Some(WorkspaceColumn::Size)),
+        Action::SortByModified => sort(state, None, Some(WorkspaceColumn::Modified)),
         Action::SortByQuota => sort(state, None, Some(WorkspaceColumn::Quota)),
         Action::SortByUsers => sort(state, None, Some(WorkspaceColumn::Users)),
+        Action::ToggleMark => marks::toggle(state),
+        Action::MarkRange => marks::range(state),
+        Action::MarkAll => marks::all(state),
+        Action::ClearMarks => marks::clear(state),
+        Action::Measure => {
+            let volume = state.selected_workspace().map(|r| r.ws.volume.clone());
+            commands.extend(engine::measure(state, volume.into_iter().collect()));
+        }
+        Action::MeasureAll => {
+            let all = state.workspaces.list.rows().iter().map(|r| r.ws.volume.clone()).collect();
+            commands.extend(engine::measure(state, all));
+        }
+        Action::Delete => dialogs::open_delete(state),
+        Action::OpenPlanner => dialogs::open_planner(state),
+        Action::NewWorkspace => dialogs::open_new_workspace(state),
+        Action::Confirm
+        | Action::Cancel
+        | Action::DestroySessions
+        | Action::SkipInUse
+        | Action::NextField
+        | Action::PrevField
+        | Action::ToggleField
+        | Action::Input(_)
+        | Action::Backspace => commands.extend(dialogs::on_action(state, action)),
         Action::Click { pane, row } => {
             state.focus = pane;
             if let Some(row) = row {
@@ -78,9 +109,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
             }
         }
         Action::Redraw => {}
-        Action::Docker(event) => on_docker_event(state, event),
+        Action::Docker(event) => commands.extend(engine::on_event(state, event)),
     }
-    request_detail_if_needed(state).into_iter().collect()
+    commands.extend(request_detail_if_needed(state));
+    commands
 }
 
 fn move_focused(state: &mut State, delta: isize) {
@@ -90,7 +122,7 @@ fn move_focused(state: &mut State, delta: isize) {
 fn with_focused_list(
     state: &mut State,
     on_sessions: impl FnOnce(&mut crate::app::list::ListView<crate::docker::Session>),
-    on_workspaces: impl FnOnce(&mut crate::app::list::ListView<crate::docker::Workspace>),
+    on_workspaces: impl FnOnce(&mut crate::app::list::ListView<crate::app::workspace_row::WorkspaceRow>),
 ) {
     match state.focus {
         Pane::Sessions => on_sessions(&mut state.sessions.list),
@@ -118,104 +150,11 @@ fn sort(state: &mut State, session: Option<SessionColumn>, workspace: Option<Wor
     }
 }
 
-fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
+pub(super) fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
     state.notice = Some(Notice {
         level,
         text: text.into(),
     });
-}
-
-fn on_docker_event(state: &mut State, event: DockerEvent) {
-    match event {
-        DockerEvent::Connecting { endpoint, attempt } => {
-            // While down, keep saying why; the retry itself is not news.
-            if attempt == 1 && !matches!(state.engine, EngineStatus::Unreachable { .. }) {
-                state.engine = EngineStatus::Connecting { endpoint };
-            }
-        }
-        DockerEvent::Connected(info) => {
-            if matches!(state.engine, EngineStatus::Unreachable { .. }) {
-                notice(
-                    state,
-                    NoticeLevel::Info,
-                    format!("Reconnected to the engine at {}", info.endpoint),
-                );
-            }
-            state.engine = EngineStatus::Connected(info);
-        }
-        DockerEvent::Unreachable {
-            endpoint,
-            reason,
-            attempt,
-            retry_in_ms,
-        } => {
-            state.stale = state.loaded;
-            // Inspections in flight will never answer on this connection.
-            state
-                .sessions
-                .details
-                .retain(|_, d| !matches!(d, DetailState::Loading { .. }));
-            state.engine = EngineStatus::Unreachable {
-                endpoint,
-                reason,
-                attempt,
-                retry_in_ms,
-            };
-        }
-        DockerEvent::Inventory(inventory) => apply_inventory(state, inventory),
-        DockerEvent::RefreshFailed(reason) => {
-            notice(
-                state,
-                NoticeLevel::Error,
-                format!("Refresh failed: {reason}"),
-            );
-        }
-        DockerEvent::SessionDetail {
-            req,
-            container_id,
-            result,
-        } => {
-            let Some(DetailState::Loading {
-                req: pending,
-                state: for_state,
-            }) = state.sessions.details.get(&container_id)
-            else {
-                return; // not asked for any more
-            };
-            if *pending != req {
-                return; // an older request; a newer one is on its way
-            }
-            let for_state = *for_state;
-            let detail = match result {
-                Ok(detail) => DetailState::Ready {
-                    detail,
-                    state: for_state,
-                },
-                Err(reason) => DetailState::Failed {
-                    reason,
-                    state: for_state,
-                },
-            };
-            state.sessions.details.insert(container_id, detail);
-        }
-    }
-}
-
-fn apply_inventory(state: &mut State, inventory: Inventory) {
-    let Inventory {
-        sessions,
-        workspaces,
-    } = inventory;
-    // Forget details of containers that are gone or changed state: limits can change on restart.
-    state.sessions.details.retain(|id, detail| {
-        sessions
-            .iter()
-            .any(|s| &s.container_id == id && s.state == detail.for_state())
-    });
-    state.sessions.list.set_rows(sessions);
-    state.workspaces.list.set_rows(workspaces);
-    state.loaded = true;
-    state.stale = false;
 }
 
 /// Asks for the selected session's details when the detail pane would show them and they are
@@ -251,5 +190,4 @@ fn request_detail_if_needed(state: &mut State) -> Option<Command> {
 }
 
 #[cfg(test)]
-#[path = "update_tests.rs"]
 mod tests;

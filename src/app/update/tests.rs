@@ -1,5 +1,6 @@
 use super::*;
-use crate::app::state::Mode;
+use crate::app::state::{EngineStatus, Mode};
+use crate::docker::DockerEvent;
 use crate::docker::SessionState;
 use crate::fixtures;
 
@@ -25,12 +26,16 @@ fn inventory_fills_both_panes_and_asks_for_the_selected_detail() {
     assert_eq!(state.sessions.list.len(), 3);
     assert_eq!(state.workspaces.list.len(), 3);
     let selected = state.selected_session().unwrap().container_id.clone();
+    let Command::Docker(DockerCmd::Measure { volumes }) = &cmds[0] else {
+        panic!("first the sizes: {cmds:?}");
+    };
+    assert_eq!(volumes.len(), 3, "every workspace is measured once known");
     assert_eq!(
-        cmds,
-        [Command::Docker(DockerCmd::InspectSession {
+        cmds[1],
+        Command::Docker(DockerCmd::InspectSession {
             req: 1,
             container_id: selected
-        })]
+        })
     );
 }
 
@@ -99,10 +104,10 @@ fn filter_as_you_type_then_cancel() {
     update(&mut state, Action::StartFilter);
     assert_eq!(state.mode, Mode::Filter);
     for c in "s-e".chars() {
-        update(&mut state, Action::FilterInput(c));
+        update(&mut state, Action::Input(c));
     }
     assert_eq!(session_ids(&state), ["s-eph"]);
-    update(&mut state, Action::FilterBackspace);
+    update(&mut state, Action::Backspace);
     assert_eq!(state.filter_of(Pane::Sessions), "s-");
     update(&mut state, Action::FilterCancel);
     assert_eq!(state.mode, Mode::Normal);
@@ -114,8 +119,8 @@ fn filter_accept_keeps_the_filter_on_that_pane_only() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::FocusWorkspaces);
     update(&mut state, Action::StartFilter);
-    for c in "orphan".chars() {
-        update(&mut state, Action::FilterInput(c));
+    for c in "is:orphan".chars() {
+        update(&mut state, Action::Input(c));
     }
     update(&mut state, Action::FilterAccept);
     assert_eq!(state.workspaces.list.len(), 1);
@@ -146,7 +151,7 @@ fn orphans_stay_grouped_after_workspaces_whatever_the_sort() {
         .workspaces
         .list
         .visible()
-        .map(|w| w.id.clone())
+        .map(|w| w.ws.id.clone())
         .collect();
     assert_eq!(ids, ["alpha", "beta", "s-old"]);
 }
@@ -166,7 +171,7 @@ fn focus_cycles_and_clicks_select() {
         },
     );
     assert_eq!(state.focus, Pane::Workspaces);
-    assert_eq!(state.selected_workspace().unwrap().id, "s-old");
+    assert_eq!(state.selected_workspace().unwrap().ws.id, "s-old");
 }
 
 #[test]

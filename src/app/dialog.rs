@@ -1,0 +1,286 @@
+//! Dialog state: deleting workspaces, the cleanup planner, a new workspace's id, and the report
+//! of a finished deletion. Pure data and the small rules that go with it; `update` drives them.
+
+use std::collections::BTreeSet;
+
+use crate::app::workspace_row::WorkspaceRow;
+use crate::cleanup::{Rule, parse_duration, parse_size};
+use crate::docker::WorkspaceKind;
+
+/// Deleting more than this many workspaces asks for the count to be typed.
+pub const TYPED_CONFIRM_OVER: usize = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    Delete(DeleteDialog),
+    Planner(Planner),
+    NewWorkspace(TextPrompt),
+    Report(Report),
+}
+
+/// One workspace the delete dialog lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeleteItem {
+    pub id: String,
+    pub volume: String,
+    pub kind: WorkspaceKind,
+    pub bytes: Option<u64>,
+    /// (session id, container id) of sandkasten sessions that mount it.
+    pub sessions: Vec<(String, String)>,
+    /// Other containers that mount it: never touched, so it is always skipped.
+    pub others: Vec<String>,
+}
+
+impl DeleteItem {
+    pub fn from_row(row: &WorkspaceRow, container_of: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            id: row.ws.id.clone(),
+            volume: row.ws.volume.clone(),
+            kind: row.ws.kind,
+            bytes: row.bytes(),
+            sessions: row
+                .ws
+                .used_by
+                .iter()
+                .filter_map(|sid| container_of(sid).map(|cid| (sid.clone(), cid)))
+                .collect(),
+            others: row.ws.other_users.clone(),
+        }
+    }
+
+    pub fn in_use(&self) -> bool {
+        !self.sessions.is_empty() || !self.others.is_empty()
+    }
+}
+
+/// What to do with workspaces sessions still use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InUseChoice {
+    /// Not decided yet: the dialog asks.
+    Ask,
+    /// Destroy those sessions first (their ephemeral storage goes; persistent workspaces of
+    /// other sessions stay), then delete.
+    DestroySessions,
+    Skip,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeleteDialog {
+    pub items: Vec<DeleteItem>,
+    pub in_use: InUseChoice,
+    /// The count typed back, when the dialog asks for it.
+    pub typed: String,
+}
+
+impl DeleteDialog {
+    pub fn new(items: Vec<DeleteItem>) -> Self {
+        let asks = items.iter().any(|i| !i.sessions.is_empty() && i.others.is_empty());
+        Self {
+            items,
+            in_use: if asks { InUseChoice::Ask } else { InUseChoice::Skip },
+            typed: String::new(),
+        }
+    }
+
+    /// Whether an item will be deleted under the current choice.
+    pub fn will_delete(&self, item: &DeleteItem) -> bool {
+        item.others.is_empty()
+            && (item.sessions.is_empty() || self.in_use == InUseChoice::DestroySessions)
+    }
+
+    pub fn to_delete(&self) -> impl Iterator<Item = &DeleteItem> {
+        self.items.iter().filter(|i| self.will_delete(i))
+    }
+
+    /// Container ids of the sessions to destroy first.
+    pub fn sessions_to_destroy(&self) -> Vec<String> {
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        if self.in_use == InUseChoice::DestroySessions {
+            for item in self.to_delete() {
+                ids.extend(item.sessions.iter().map(|(_, cid)| cid.clone()));
+            }
+        }
+        ids.into_iter().collect()
+    }
+
+    pub fn total_bytes(&self) -> (u64, bool) {
+        let mut total = 0;
+        let mut partial = false;
+        for item in self.to_delete() {
+            match item.bytes {
+                Some(b) => total += b,
+                None => partial = true,
+            }
+        }
+        (total, partial)
+    }
+
+    /// Many workspaces, or destroying sessions, needs the count typed back.
+    pub fn needs_typed_count(&self) -> bool {
+        let count = self.to_delete().count();
+        count > TYPED_CONFIRM_OVER
+            || (self.in_use == InUseChoice::DestroySessions && !self.sessions_to_destroy().is_empty())
+    }
+
+    /// Whether confirming now would go ahead.
+    pub fn can_confirm(&self) -> bool {
+        let count = self.to_delete().count();
+        self.in_use != InUseChoice::Ask
+            && count > 0
+            && (!self.needs_typed_count() || self.typed.trim() == count.to_string())
+    }
+}
+
+/// Which planner field has focus.
+pub const PLANNER_FIELDS: usize = 5;
+
+/// The cleanup planner's inputs, kept between openings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlannerFields {
+    pub older_than: String,
+    pub idle_for: String,
+    pub unused: bool,
+    pub orphans: bool,
+    pub larger_than: String,
+}
+
+impl PlannerFields {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The rule these fields describe, or the first field that does not parse.
+    pub fn rule(&self) -> Result<Rule, String> {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        Ok(Rule {
+            older_than: opt(&self.older_than)
+                .map(|s| parse_duration(&s))
+                .transpose()
+                .map_err(|e| format!("created more than: {e}"))?,
+            idle_for: opt(&self.idle_for)
+                .map(|s| parse_duration(&s))
+                .transpose()
+                .map_err(|e| format!("not modified for: {e}"))?,
+            unused: self.unused,
+            orphans: self.orphans,
+            larger_than: opt(&self.larger_than)
+                .map(|s| parse_size(&s))
+                .transpose()
+                .map_err(|e| format!("larger than: {e}"))?,
+        })
+    }
+
+    /// The text field at `index`, if that field is text (1, 2 and 4 are toggles... see order).
+    pub fn text_mut(&mut self, index: usize) -> Option<&mut String> {
+        match index {
+            0 => Some(&mut self.older_than),
+            1 => Some(&mut self.idle_for),
+            4 => Some(&mut self.larger_than),
+            _ => None,
+        }
+    }
+
+    pub fn toggle(&mut self, index: usize) {
+        match index {
+            2 => self.unused = !self.unused,
+            3 => self.orphans = !self.orphans,
+            _ => {}
+        }
+    }
+}
+
+/// The planner dialog; its fields and preview live in the workspaces pane, so the header can
+/// show what the last rule would reclaim after the dialog closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Planner {
+    pub focus: usize,
+}
+
+/// A one-line text prompt with live validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextPrompt {
+    pub text: String,
+    pub error: Option<String>,
+}
+
+/// The outcome of a finished deletion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub deleted: Vec<String>,
+    pub destroyed: Vec<String>,
+    /// (what, the reason it failed)
+    pub failed: Vec<(String, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: &str, sessions: &[&str], others: &[&str], bytes: u64) -> DeleteItem {
+        DeleteItem {
+            id: id.into(),
+            volume: format!("sandkasten-ws-{id}"),
+            kind: WorkspaceKind::Persistent,
+            bytes: Some(bytes),
+            sessions: sessions.iter().map(|s| ((*s).into(), format!("{s}-cid"))).collect(),
+            others: others.iter().map(|s| (*s).into()).collect(),
+        }
+    }
+
+    #[test]
+    fn unused_items_confirm_directly() {
+        let d = DeleteDialog::new(vec![item("a", &[], &[], 10), item("b", &[], &[], 5)]);
+        assert_eq!(d.in_use, InUseChoice::Skip);
+        assert!(!d.needs_typed_count());
+        assert!(d.can_confirm());
+        assert_eq!(d.total_bytes(), (15, false));
+    }
+
+    #[test]
+    fn in_use_asks_then_destroying_needs_the_typed_count() {
+        let mut d = DeleteDialog::new(vec![item("a", &["s1"], &[], 10), item("b", &[], &[], 5)]);
+        assert_eq!(d.in_use, InUseChoice::Ask);
+        assert!(!d.can_confirm());
+        d.in_use = InUseChoice::Skip;
+        assert_eq!(d.to_delete().count(), 1);
+        assert!(d.can_confirm());
+        d.in_use = InUseChoice::DestroySessions;
+        assert_eq!(d.sessions_to_destroy(), ["s1-cid"]);
+        assert!(d.needs_typed_count());
+        assert!(!d.can_confirm());
+        d.typed = "2".into();
+        assert!(d.can_confirm());
+    }
+
+    #[test]
+    fn foreign_users_are_always_skipped() {
+        let mut d = DeleteDialog::new(vec![item("a", &[], &["backup"], 10)]);
+        d.in_use = InUseChoice::DestroySessions;
+        assert_eq!(d.to_delete().count(), 0);
+        assert!(!d.can_confirm());
+    }
+
+    #[test]
+    fn more_than_ten_needs_the_count() {
+        let items = (0..11).map(|i| item(&format!("w{i}"), &[], &[], 1)).collect();
+        let mut d = DeleteDialog::new(items);
+        assert!(d.needs_typed_count());
+        assert!(!d.can_confirm());
+        d.typed = "11".into();
+        assert!(d.can_confirm());
+    }
+
+    #[test]
+    fn planner_fields_make_a_rule_or_name_the_bad_field() {
+        let mut f = PlannerFields {
+            older_than: "30d".into(),
+            ..Default::default()
+        };
+        f.toggle(2);
+        let rule = f.rule().unwrap();
+        assert!(rule.unused);
+        assert_eq!(rule.older_than, Some(std::time::Duration::from_secs(30 * 86_400)));
+        f.larger_than = "huge".into();
+        assert!(f.rule().unwrap_err().starts_with("larger than"));
+    }
+}

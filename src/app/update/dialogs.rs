@@ -1,0 +1,255 @@
+//! Opening and driving dialogs: delete (with the in-use choice and typed confirmation), the
+//! cleanup planner, and a new workspace's id. Refusals (read-only, workspaces disabled) become
+//! notices instead of dialogs.
+
+use std::collections::HashMap;
+
+use super::notice;
+use crate::app::action::{Action, Command};
+use crate::app::dialog::{
+    DeleteDialog, DeleteItem, Dialog, InUseChoice, PLANNER_FIELDS, Planner, Report, TextPrompt,
+};
+use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
+use crate::cleanup::Plan;
+use crate::docker::model::validate_workspace_id;
+use crate::docker::{DockerCmd, WorkspaceKind};
+
+fn open(state: &mut State, dialog: Dialog) {
+    state.dialog = Some(dialog);
+    state.mode = Mode::Dialog;
+}
+
+fn close(state: &mut State) {
+    state.dialog = None;
+    state.mode = Mode::Normal;
+}
+
+fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
+    if state.config.read_only {
+        notice(state, NoticeLevel::Error, format!("Read-only mode: {what} is turned off"));
+    }
+    state.config.read_only
+}
+
+/// The delete dialog for these volumes; persistent workspaces are left out when workspaces
+/// are disabled in the configuration.
+fn open_delete_for(state: &mut State, volumes: Vec<String>) {
+    if refuse_if_read_only(state, "deleting") {
+        return;
+    }
+    if state.workspaces.deleting.is_some() {
+        notice(state, NoticeLevel::Error, "A deletion is still running");
+        return;
+    }
+    let containers: HashMap<&str, &str> = state
+        .sessions
+        .list
+        .rows()
+        .iter()
+        .map(|s| (s.id.as_str(), s.container_id.as_str()))
+        .collect();
+    let enabled = state.config.workspace_enabled;
+    let items: Vec<DeleteItem> = volumes
+        .iter()
+        .filter_map(|v| state.workspaces.list.rows().iter().find(|r| &r.ws.volume == v))
+        .filter(|r| enabled || r.ws.kind == WorkspaceKind::OrphanEphemeral)
+        .map(|r| DeleteItem::from_row(r, |sid| containers.get(sid).map(|c| (*c).to_owned())))
+        .collect();
+    if items.is_empty() {
+        let why = if enabled {
+            "Nothing to delete"
+        } else {
+            "Workspace not enabled: only orphaned volumes can be deleted"
+        };
+        notice(state, NoticeLevel::Error, why);
+        return;
+    }
+    open(state, Dialog::Delete(DeleteDialog::new(items)));
+}
+
+/// `d`: the marked workspaces, or the selected one when none is marked.
+pub fn open_delete(state: &mut State) {
+    if state.focus != Pane::Workspaces {
+        return;
+    }
+    let volumes: Vec<String> = if state.workspaces.marked.is_empty() {
+        state.selected_workspace().map(|r| r.ws.volume.clone()).into_iter().collect()
+    } else {
+        state.workspaces.marked.iter().cloned().collect()
+    };
+    open_delete_for(state, volumes);
+}
+
+pub fn open_planner(state: &mut State) {
+    if state.focus != Pane::Workspaces {
+        return;
+    }
+    open(state, Dialog::Planner(Planner { focus: 0 }));
+    recompute_preview(state);
+}
+
+pub fn open_new_workspace(state: &mut State) {
+    if refuse_if_read_only(state, "creating workspaces") {
+        return;
+    }
+    if !state.config.workspace_enabled {
+        notice(state, NoticeLevel::Error, "Workspace not enabled (workspace.enabled: false)");
+        return;
+    }
+    open(
+        state,
+        Dialog::NewWorkspace(TextPrompt {
+            text: String::new(),
+            error: None,
+        }),
+    );
+}
+
+/// What the planner's rule selects now. No rule selects nothing (never "everything").
+pub fn recompute_preview(state: &mut State) {
+    let fields = &state.workspaces.planner;
+    state.workspaces.preview = if fields.is_empty() {
+        None
+    } else {
+        Some(fields.rule().and_then(|rule| {
+            if rule.is_empty() {
+                return Err("choose at least one criterion".to_owned());
+            }
+            let rows = state.workspaces.list.rows();
+            Ok(Plan::build(
+                &rule,
+                rows.iter().map(|r| (&r.ws, r.measurement.as_ref())),
+                state.now,
+            ))
+        }))
+    };
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let Some(dialog) = state.dialog.take() else {
+        return Vec::new();
+    };
+    let (dialog, commands) = match dialog {
+        Dialog::Delete(d) => delete_action(state, d, action),
+        Dialog::Planner(p) => planner_action(state, p, action),
+        Dialog::NewWorkspace(p) => new_workspace_action(state, p, action),
+        Dialog::Report(r) => match action {
+            Action::Confirm | Action::Cancel => (None, Vec::new()),
+            _ => (Some(Dialog::Report(r)), Vec::new()),
+        },
+    };
+    match dialog {
+        Some(d) => state.dialog = Some(d),
+        None => close(state),
+    }
+    commands
+}
+
+type Outcome = (Option<Dialog>, Vec<Command>);
+
+fn delete_action(state: &mut State, mut d: DeleteDialog, action: Action) -> Outcome {
+    let choose = |d: &mut DeleteDialog, choice| {
+        d.in_use = choice;
+        d.typed.clear();
+    };
+    match action {
+        Action::Cancel => return (None, Vec::new()),
+        Action::DestroySessions | Action::Input('s') if d.in_use == InUseChoice::Ask => {
+            choose(&mut d, InUseChoice::DestroySessions)
+        }
+        Action::DestroySessions => choose(&mut d, InUseChoice::DestroySessions),
+        Action::SkipInUse | Action::Input('k') if d.in_use == InUseChoice::Ask => {
+            choose(&mut d, InUseChoice::Skip)
+        }
+        Action::SkipInUse => choose(&mut d, InUseChoice::Skip),
+        Action::Input(c) if c.is_ascii_digit() && d.needs_typed_count() => d.typed.push(c),
+        Action::Backspace => {
+            d.typed.pop();
+        }
+        Action::Confirm | Action::Input('y') if d.can_confirm() => {
+            return (None, start_delete(state, &d));
+        }
+        _ => {}
+    }
+    (Some(Dialog::Delete(d)), Vec::new())
+}
+
+fn start_delete(state: &mut State, d: &DeleteDialog) -> Vec<Command> {
+    let req = state.next_request;
+    state.next_request += 1;
+    let destroy_sessions = d.sessions_to_destroy();
+    let volumes: Vec<String> = d.to_delete().map(|i| i.volume.clone()).collect();
+    state.workspaces.deleting = Some(DeleteProgress {
+        req,
+        sessions_total: destroy_sessions.len(),
+        volumes_total: volumes.len(),
+        report: Report {
+            deleted: Vec::new(),
+            destroyed: Vec::new(),
+            failed: Vec::new(),
+        },
+    });
+    vec![Command::Docker(DockerCmd::Delete {
+        req,
+        destroy_sessions,
+        volumes,
+    })]
+}
+
+fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome {
+    let fields = &mut state.workspaces.planner;
+    match action {
+        Action::Cancel => return (None, Vec::new()),
+        Action::NextField => p.focus = (p.focus + 1) % PLANNER_FIELDS,
+        Action::PrevField => p.focus = (p.focus + PLANNER_FIELDS - 1) % PLANNER_FIELDS,
+        Action::ToggleField => fields.toggle(p.focus),
+        Action::Input(c) => {
+            if let Some(text) = fields.text_mut(p.focus) {
+                text.push(c);
+            }
+        }
+        Action::Backspace => {
+            if let Some(text) = fields.text_mut(p.focus) {
+                text.pop();
+            }
+        }
+        Action::Confirm => {
+            let volumes = match &state.workspaces.preview {
+                Some(Ok(plan)) if !plan.delete.is_empty() => plan.volumes(),
+                _ => return (Some(Dialog::Planner(p)), Vec::new()),
+            };
+            // The delete dialog takes over: exactly the previewed set, confirmed again there.
+            open_delete_for(state, volumes);
+            return (state.dialog.take(), Vec::new());
+        }
+        _ => {}
+    }
+    recompute_preview(state);
+    (Some(Dialog::Planner(p)), Vec::new())
+}
+
+fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) -> Outcome {
+    match action {
+        Action::Cancel => return (None, Vec::new()),
+        Action::Input(c) => p.text.push(c),
+        // Space is "toggle" in dialogs; here it is typed, so the validator can say it is wrong.
+        Action::ToggleField => p.text.push(' '),
+        Action::Backspace => {
+            p.text.pop();
+        }
+        Action::Confirm if validate_workspace_id(&p.text).is_ok() => {
+            let req = state.next_request;
+            state.next_request += 1;
+            state.workspaces.creating = Some(req);
+            let id = p.text.clone();
+            return (None, vec![Command::Docker(DockerCmd::CreateWorkspace { req, id })]);
+        }
+        _ => {}
+    }
+    p.error = if p.text.is_empty() {
+        None
+    } else {
+        validate_workspace_id(&p.text).err()
+    };
+    (Some(Dialog::NewWorkspace(p)), Vec::new())
+}

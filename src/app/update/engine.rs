@@ -1,0 +1,263 @@
+//! Reports from the Docker task: connection state, inventories (which carry measurements over
+//! and start new ones), measurements, deletion progress, creation.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use super::notice;
+use crate::app::action::Command;
+use crate::app::dialog::{Dialog, Report};
+use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
+use crate::app::workspace_row::WorkspaceRow;
+use crate::docker::{DockerCmd, DockerEvent, Inventory, SessionState};
+
+pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
+    match event {
+        DockerEvent::Connecting { endpoint, attempt } => {
+            // While down, keep saying why; the retry itself is not news.
+            if attempt == 1 && !matches!(state.engine, EngineStatus::Unreachable { .. }) {
+                state.engine = EngineStatus::Connecting { endpoint };
+            }
+        }
+        DockerEvent::Connected(info) => {
+            if matches!(state.engine, EngineStatus::Unreachable { .. }) {
+                notice(
+                    state,
+                    NoticeLevel::Info,
+                    format!("Reconnected to the engine at {}", info.endpoint),
+                );
+            }
+            state.engine = EngineStatus::Connected(info);
+        }
+        DockerEvent::Unreachable {
+            endpoint,
+            reason,
+            attempt,
+            retry_in_ms,
+        } => {
+            state.stale = state.loaded;
+            // Requests in flight will never answer on this connection.
+            state
+                .sessions
+                .details
+                .retain(|_, d| !matches!(d, DetailState::Loading { .. }));
+            state.engine = EngineStatus::Unreachable {
+                endpoint,
+                reason,
+                attempt,
+                retry_in_ms,
+            };
+        }
+        DockerEvent::Inventory(inventory) => return apply_inventory(state, inventory),
+        DockerEvent::RefreshFailed(reason) => {
+            notice(state, NoticeLevel::Error, format!("Refresh failed: {reason}"));
+        }
+        DockerEvent::SessionDetail {
+            req,
+            container_id,
+            result,
+        } => apply_detail(state, req, container_id, result),
+        DockerEvent::SizeStrategy(strategy) => state.workspaces.strategy = Some(strategy),
+        DockerEvent::Measured(results) => apply_measurements(state, results),
+        DockerEvent::SessionDestroyed {
+            req,
+            container_id,
+            result,
+        } => {
+            if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req) {
+                match result {
+                    Ok(done) => progress.report.destroyed.push(format!("session {}", done.session_id)),
+                    Err(e) => progress.report.failed.push((format!("session {container_id}"), e)),
+                }
+            }
+        }
+        DockerEvent::VolumeDeleted { req, volume, result } => {
+            if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req) {
+                match result {
+                    Ok(()) => progress.report.deleted.push(volume.clone()),
+                    Err(e) => progress.report.failed.push((volume.clone(), e)),
+                }
+            }
+            state.workspaces.marked.remove(&volume);
+        }
+        DockerEvent::DeleteFinished { req } => finish_delete(state, req),
+        DockerEvent::WorkspaceCreated { req, result } => {
+            if state.workspaces.creating == Some(req) {
+                state.workspaces.creating = None;
+                match result {
+                    Ok(volume) => notice(state, NoticeLevel::Info, format!("Created {volume}")),
+                    Err(e) => notice(state, NoticeLevel::Error, format!("Creating the workspace failed: {e}")),
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn apply_detail(
+    state: &mut State,
+    req: u64,
+    container_id: String,
+    result: Result<Box<crate::docker::SessionDetail>, String>,
+) {
+    let Some(DetailState::Loading {
+        req: pending,
+        state: for_state,
+    }) = state.sessions.details.get(&container_id)
+    else {
+        return; // not asked for any more
+    };
+    if *pending != req {
+        return; // an older request; a newer one is on its way
+    }
+    let for_state = *for_state;
+    let detail = match result {
+        Ok(detail) => DetailState::Ready {
+            detail,
+            state: for_state,
+        },
+        Err(reason) => DetailState::Failed {
+            reason,
+            state: for_state,
+        },
+    };
+    state.sessions.details.insert(container_id, detail);
+}
+
+/// Applies a new inventory. Measurements carry over by volume; volumes never measured, and
+/// workspaces whose sessions just stopped (they may have written until then), are measured.
+fn apply_inventory(state: &mut State, inventory: Inventory) -> Vec<Command> {
+    let Inventory {
+        sessions,
+        workspaces,
+    } = inventory;
+    // Forget details of containers that are gone or changed state: limits can change on restart.
+    state.sessions.details.retain(|id, detail| {
+        sessions
+            .iter()
+            .any(|s| &s.container_id == id && s.state == detail.for_state())
+    });
+    let stopped: HashSet<String> = state
+        .sessions
+        .list
+        .rows()
+        .iter()
+        .filter(|old| old.state == SessionState::Running)
+        .filter(|old| {
+            !sessions
+                .iter()
+                .any(|new| new.container_id == old.container_id && new.state == SessionState::Running)
+        })
+        .filter_map(|old| old.workspace_id().map(|ws| format!("sandkasten-ws-{ws}")))
+        .collect();
+    let mut previous: HashMap<String, WorkspaceRow> = state
+        .workspaces
+        .list
+        .rows()
+        .iter()
+        .map(|r| (r.ws.volume.clone(), r.clone()))
+        .collect();
+    let mut to_measure = Vec::new();
+    let rows: Vec<WorkspaceRow> = workspaces
+        .into_iter()
+        .map(|ws| {
+            let mut row = WorkspaceRow::new(ws);
+            if let Some(old) = previous.remove(&row.ws.volume) {
+                row.measurement = old.measurement;
+                row.measuring = old.measuring;
+                row.size_error = old.size_error;
+            }
+            let never_measured = row.measurement.is_none() && !row.measuring && row.size_error.is_none();
+            if never_measured || stopped.contains(&row.ws.volume) {
+                to_measure.push(row.ws.volume.clone());
+            }
+            row
+        })
+        .collect();
+    state.sessions.list.set_rows(sessions);
+    state.workspaces.list.set_rows(rows);
+    let present: HashSet<&str> = state.workspaces.list.rows().iter().map(|r| r.ws.volume.as_str()).collect();
+    state.workspaces.marked.retain(|v| present.contains(v.as_str()));
+    state.loaded = true;
+    state.stale = false;
+    refresh_planner_preview(state);
+    measure(state, to_measure)
+}
+
+/// Marks the volumes as measuring and asks the Docker task to measure them.
+pub fn measure(state: &mut State, volumes: Vec<String>) -> Vec<Command> {
+    let wanted: HashSet<String> = volumes.into_iter().collect();
+    let mut targets = Vec::new();
+    state.workspaces.list.update_rows(|rows| {
+        for row in rows.iter_mut().filter(|r| wanted.contains(&r.ws.volume) && !r.measuring) {
+            row.measuring = true;
+            targets.push((row.ws.volume.clone(), PathBuf::from(&row.ws.mountpoint)));
+        }
+    });
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    if state.workspaces.measuring() == targets.len() {
+        state.workspaces.measure_round = 0; // a new round starts
+    }
+    state.workspaces.measure_round += targets.len();
+    vec![Command::Docker(DockerCmd::Measure { volumes: targets })]
+}
+
+fn apply_measurements(state: &mut State, results: Vec<(String, Result<crate::docker::measure::Measurement, String>)>) {
+    let results: HashMap<String, _> = results.into_iter().collect();
+    state.workspaces.list.update_rows(|rows| {
+        for row in rows.iter_mut() {
+            if let Some(result) = results.get(&row.ws.volume) {
+                row.measuring = false;
+                match result {
+                    Ok(m) => {
+                        row.measurement = Some(*m);
+                        row.size_error = None;
+                    }
+                    Err(e) => row.size_error = Some(e.clone()),
+                }
+            }
+        }
+    });
+    if state.workspaces.measuring() == 0 {
+        state.workspaces.measure_round = 0;
+    }
+    refresh_planner_preview(state);
+}
+
+/// Sizes or rows changed: what the planner's rule selects may have too.
+fn refresh_planner_preview(state: &mut State) {
+    super::dialogs::recompute_preview(state);
+}
+
+fn finish_delete(state: &mut State, req: u64) {
+    let Some(progress) = state.workspaces.deleting.take_if(|p| p.req == req) else {
+        return;
+    };
+    let Report {
+        deleted,
+        destroyed,
+        failed,
+    } = progress.report;
+    if failed.is_empty() {
+        let mut text = format!("Deleted {} workspace volume(s)", deleted.len());
+        if !destroyed.is_empty() {
+            text.push_str(&format!(" after destroying {} session(s)", destroyed.len()));
+        }
+        notice(state, NoticeLevel::Info, text);
+    } else {
+        // Partial failures get a dialog: each one with the daemon's reason.
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!("{} of {} steps failed", failed.len(), failed.len() + deleted.len() + destroyed.len()),
+        );
+        state.dialog = Some(Dialog::Report(Report {
+            deleted,
+            destroyed,
+            failed,
+        }));
+        state.mode = crate::app::state::Mode::Dialog;
+    }
+}

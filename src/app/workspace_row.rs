@@ -1,0 +1,37 @@
+//! A workspace as the workspaces pane lists it: the volume plus what is known of its contents.
+//! Measurements outlive inventory refreshes (they are carried over by volume name).
+
+use jiff::Timestamp;
+
+use crate::docker::Workspace;
+use crate::docker::measure::Measurement;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceRow {
+    pub ws: Workspace,
+    /// The latest figure; kept while a new one is being computed.
+    pub measurement: Option<Measurement>,
+    pub measuring: bool,
+    /// Why the last measurement failed, if it did.
+    pub size_error: Option<String>,
+}
+
+impl WorkspaceRow {
+    pub fn new(ws: Workspace) -> Self {
+        Self {
+            ws,
+            measurement: None,
+            measuring: false,
+            size_error: None,
+        }
+    }
+
+    pub fn bytes(&self) -> Option<u64> {
+        self.measurement.map(|m| m.bytes)
+    }
+
+    /// Newest modification inside, else creation (an empty volume was last touched then).
+    pub fn last_modified(&self) -> Option<Timestamp> {
+        crate::cleanup::Rule::last_modified(&self.ws, self.measurement.as_ref())
+    }
+}

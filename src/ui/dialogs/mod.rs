@@ -1,0 +1,44 @@
+//! Dialog overlays, one file each. They read `State`, never change it.
+
+mod delete;
+mod new_workspace;
+mod planner;
+mod report;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Clear};
+
+use crate::app::dialog::Dialog;
+use crate::app::state::State;
+use crate::ui::theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
+    let Some(dialog) = &state.dialog else {
+        return;
+    };
+    match dialog {
+        Dialog::Delete(d) => delete::draw(frame, area, d, state),
+        Dialog::Planner(p) => planner::draw(frame, area, *p, state),
+        Dialog::NewWorkspace(p) => new_workspace::draw(frame, area, p),
+        Dialog::Report(r) => report::draw(frame, area, r),
+    }
+}
+
+/// Clears and frames a centred box of at most `width`×`height`; returns its inside.
+fn frame_box(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, danger: bool) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, popup);
+    let style = if danger { theme::error() } else { theme::border(true) };
+    let block = Block::bordered().title(title.to_owned()).border_style(style);
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    inner
+}
