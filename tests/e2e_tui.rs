@@ -214,3 +214,47 @@ async fn the_engine_going_away_is_shown_and_the_tui_reconnects_by_itself() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mark_three_workspaces_delete_with_confirmation_and_watch_them_vanish() {
+    with_env("e2e_delete", async |env| {
+        let names = ["a", "b", "c", "keep"].map(|n| env.id(n));
+        for ws in &names {
+            env.workspace(ws).await;
+        }
+        let mut tui = spawn_tui("delete", &[]);
+        tui.wait_for_text(&format!("{} ", names[3]), WAIT);
+        // Only this test's rows: filter the workspaces pane by the test's prefix.
+        tui.send("2/");
+        tui.send(&env.prefix);
+        tui.send("\r");
+        tui.wait_for_text("(4 shown)", WAIT);
+        tui.send("g   ");
+        tui.wait_for_text("3 marked", WAIT);
+        tui.send("d");
+        let dialog = tui.wait_for_text("3 volume(s) will be deleted", WAIT);
+        for ws in &names[..3] {
+            assert!(dialog.contains(ws.as_str()), "{ws} listed:\n{dialog}");
+        }
+        assert!(
+            !dialog.contains(&format!("✖ {}", names[3])),
+            "not marked, not listed"
+        );
+        tui.send("y");
+        tui.wait_for_text("Deleted 3 workspace volume(s)", WAIT);
+        tui.wait_for("the deleted rows gone", WAIT, |s| {
+            names[..3].iter().all(|ws| !s.contains(&format!("{ws} ")))
+                && s.contains(&format!("{} ", names[3]))
+        });
+        for ws in &names[..3] {
+            assert!(!env.volume_exists(&format!("sandkasten-ws-{ws}")).await);
+        }
+        assert!(
+            env.volume_exists(&format!("sandkasten-ws-{}", names[3]))
+                .await
+        );
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+    })
+    .await;
+}

@@ -74,10 +74,16 @@ pub struct DeleteDialog {
 
 impl DeleteDialog {
     pub fn new(items: Vec<DeleteItem>) -> Self {
-        let asks = items.iter().any(|i| !i.sessions.is_empty() && i.others.is_empty());
+        let asks = items
+            .iter()
+            .any(|i| !i.sessions.is_empty() && i.others.is_empty());
         Self {
             items,
-            in_use: if asks { InUseChoice::Ask } else { InUseChoice::Skip },
+            in_use: if asks {
+                InUseChoice::Ask
+            } else {
+                InUseChoice::Skip
+            },
             typed: String::new(),
         }
     }
@@ -119,7 +125,8 @@ impl DeleteDialog {
     pub fn needs_typed_count(&self) -> bool {
         let count = self.to_delete().count();
         count > TYPED_CONFIRM_OVER
-            || (self.in_use == InUseChoice::DestroySessions && !self.sessions_to_destroy().is_empty())
+            || (self.in_use == InUseChoice::DestroySessions
+                && !self.sessions_to_destroy().is_empty())
     }
 
     /// Whether confirming now would go ahead.
@@ -167,6 +174,7 @@ impl PlannerFields {
                 .map(|s| parse_size(&s))
                 .transpose()
                 .map_err(|e| format!("larger than: {e}"))?,
+            id_prefix: None,
         })
     }
 
@@ -222,7 +230,10 @@ mod tests {
             volume: format!("sandkasten-ws-{id}"),
             kind: WorkspaceKind::Persistent,
             bytes: Some(bytes),
-            sessions: sessions.iter().map(|s| ((*s).into(), format!("{s}-cid"))).collect(),
+            sessions: sessions
+                .iter()
+                .map(|s| ((*s).into(), format!("{s}-cid")))
+                .collect(),
             others: others.iter().map(|s| (*s).into()).collect(),
         }
     }
@@ -262,7 +273,9 @@ mod tests {
 
     #[test]
     fn more_than_ten_needs_the_count() {
-        let items = (0..11).map(|i| item(&format!("w{i}"), &[], &[], 1)).collect();
+        let items = (0..11)
+            .map(|i| item(&format!("w{i}"), &[], &[], 1))
+            .collect();
         let mut d = DeleteDialog::new(items);
         assert!(d.needs_typed_count());
         assert!(!d.can_confirm());
@@ -279,7 +292,10 @@ mod tests {
         f.toggle(2);
         let rule = f.rule().unwrap();
         assert!(rule.unused);
-        assert_eq!(rule.older_than, Some(std::time::Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            rule.older_than,
+            Some(std::time::Duration::from_secs(30 * 86_400))
+        );
         f.larger_than = "huge".into();
         assert!(f.rule().unwrap_err().starts_with("larger than"));
     }

@@ -20,6 +20,8 @@ pub struct Rule {
     pub orphans: bool,
     /// Uses more than this many bytes (needs a measurement).
     pub larger_than: Option<u64>,
+    /// Only workspaces whose id starts with this (a namespace such as `alice-`).
+    pub id_prefix: Option<String>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -65,8 +67,12 @@ pub enum Verdict {
 }
 
 impl Rule {
+    /// No criterion that selects: a prefix alone only scopes, it does not choose what to delete.
     pub fn is_empty(&self) -> bool {
-        *self == Rule::default()
+        Rule {
+            id_prefix: None,
+            ..self.clone()
+        } == Rule::default()
     }
 
     pub fn needs_measurement(&self) -> bool {
@@ -94,6 +100,11 @@ impl Rule {
             None => false,
         };
         if self.orphans && !workspace.is_orphan() {
+            return Verdict::No;
+        }
+        if let Some(prefix) = &self.id_prefix
+            && !workspace.id.starts_with(prefix.as_str())
+        {
             return Verdict::No;
         }
         if self.unused && workspace.in_use() {
@@ -147,6 +158,9 @@ impl Rule {
         }
         if let Some(s) = self.larger_than {
             parts.push(format!("larger than {}", crate::format::bytes(s)));
+        }
+        if let Some(p) = &self.id_prefix {
+            parts.push(format!("id starting with {p:?}"));
         }
         if parts.is_empty() {
             "no rule".to_owned()

@@ -32,6 +32,9 @@ pub struct PruneArgs {
     /// Uses more than SIZE (e.g. 500M, 2GiB; M and G are powers of 1024)
     #[arg(long, value_name = "SIZE")]
     pub larger_than: Option<String>,
+    /// Only workspaces whose id starts with PREFIX (a namespace, e.g. alice-)
+    #[arg(long, value_name = "PREFIX")]
+    pub id_prefix: Option<String>,
     /// Print the plan and delete nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -67,6 +70,7 @@ impl PruneArgs {
                 .map(parse_size)
                 .transpose()
                 .map_err(usage)?,
+            id_prefix: self.id_prefix.clone().filter(|p| !p.is_empty()),
         };
         if rule.is_empty() {
             return Err(Failure::new(

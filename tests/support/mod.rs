@@ -241,6 +241,20 @@ impl TestEnv {
         created.id
     }
 
+    /// Where a volume's files live on the host (the tests run as root, so it is writable).
+    pub async fn mountpoint(&self, volume: &str) -> std::path::PathBuf {
+        let v = self
+            .docker
+            .inspect_volume(volume)
+            .await
+            .expect("inspect volume");
+        std::path::PathBuf::from(v.mountpoint)
+    }
+
+    pub async fn volume_exists(&self, volume: &str) -> bool {
+        self.docker.inspect_volume(volume).await.is_ok()
+    }
+
     /// Removes every container, then every volume, of this test.
     pub async fn cleanup(&self) {
         let filter = HashMap::from([("label", vec![format!("{CASE_LABEL}={}", self.case)])]);
@@ -269,22 +283,30 @@ impl TestEnv {
                     .await;
             }
         }
-        if let Ok(volumes) = self
-            .docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::new().filters(&filter).build(),
-            ))
-            .await
-        {
-            for v in volumes.volumes.unwrap_or_default() {
-                let _ = self
-                    .docker
-                    .remove_volume(
-                        &v.name,
-                        None::<bollard::query_parameters::RemoveVolumeOptions>,
-                    )
-                    .await;
+        // Volumes this test made through the CLI carry no test label, only its unique prefix.
+        let own_name = format!("sandkasten-ws-{}-", self.prefix);
+        let by_name = HashMap::from([("name", vec![own_name.as_str()])]);
+        let mut volumes = Vec::new();
+        for f in [&filter, &by_name] {
+            if let Ok(list) = self
+                .docker
+                .list_volumes(Some(ListVolumesOptionsBuilder::new().filters(f).build()))
+                .await
+            {
+                volumes.extend(list.volumes.unwrap_or_default());
             }
+        }
+        volumes.retain(|v| {
+            v.labels.get(CASE_LABEL) == Some(&self.case) || v.name.starts_with(&own_name)
+        });
+        for v in volumes {
+            let _ = self
+                .docker
+                .remove_volume(
+                    &v.name,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await;
         }
     }
 }

@@ -1,0 +1,384 @@
+//! Cleanup on the real engine: sizes and activity, prune plans and deletions, refusals of
+//! workspaces in use, destroy semantics, creation. Every prune is confined to this test's ids
+//! with `--id-prefix`, so nothing else on the engine can match.
+
+// Tests fail loudly: unwrap and expect are how they report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use sandkasten_tui::docker::lifecycle::destroy_session;
+use serde_json::Value;
+use support::{TestEnv, binary, with_env};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run CLI")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Writes a file of `len` bytes, modified `days_ago`.
+fn write_file(dir: &Path, name: &str, len: usize, days_ago: u64) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, vec![b'x'; len]).unwrap();
+    let when = SystemTime::now() - Duration::from_secs(days_ago * 86_400);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+/// Makes a directory tree look untouched for `days_ago` (directories count as activity).
+fn backdate_dirs(dir: &Path, days_ago: u64) {
+    let when = SystemTime::now() - Duration::from_secs(days_ago * 86_400);
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            backdate_dirs(&entry.path(), days_ago);
+            fs::File::open(entry.path())
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    }
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let mut v: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sizes_files_and_last_modified_are_reported() {
+    with_env("sizes_json", async |env| {
+        let ws = env.id("sized");
+        let volume = env.workspace(&ws).await;
+        let dir = env.mountpoint(&volume).await;
+        write_file(&dir, "a.txt", 1000, 3);
+        write_file(&dir, "src/b.rs", 2345, 1);
+        write_file(&dir, "src/deep/c.bin", 10_000, 5);
+        backdate_dirs(&dir, 6);
+        let rows = json(&cli(&["workspaces", "--json"]));
+        let row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == ws.as_str())
+            .unwrap();
+        assert_eq!(
+            row["size_bytes"], 13_345,
+            "regular files' bytes, like du --apparent-size -b"
+        );
+        assert_eq!(row["files"], 3);
+        let modified: jiff::Timestamp = row["last_modified"].as_str().unwrap().parse().unwrap();
+        let age = jiff::Timestamp::now().duration_since(modified).as_secs();
+        assert!(
+            (86_000..87_000).contains(&age),
+            "newest file is 1 day old, got {age} s"
+        );
+
+        let rows = json(&cli(&["workspaces", "--json", "--no-size"]));
+        let row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == ws.as_str())
+            .unwrap();
+        assert_eq!(row["size_bytes"], Value::Null);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_plans_exactly_and_deletes_nothing() {
+    with_env("prune_dry", async |env| {
+        let idle = env.id("idle");
+        let fresh = env.id("fresh");
+        let busy = env.id("busy");
+        for ws in [&idle, &fresh, &busy] {
+            env.workspace(ws).await;
+        }
+        for (ws, days) in [(&idle, 40), (&fresh, 0), (&busy, 40)] {
+            let dir = env.mountpoint(&format!("sandkasten-ws-{ws}")).await;
+            write_file(&dir, "notes/today.md", 500, days);
+            backdate_dirs(&dir, days);
+        }
+        env.session(&env.id("s"), Some(&busy), false).await;
+
+        let prefix = format!("{}-", env.prefix);
+        let report = json(&cli(&[
+            "prune",
+            "--idle-for",
+            "30d",
+            "--id-prefix",
+            &prefix,
+            "--dry-run",
+            "--json",
+        ]));
+        assert_eq!(ids(&report["plan"]["delete"]), [idle.clone()]);
+        assert_eq!(ids(&report["plan"]["skipped"]), [busy.clone()]);
+        assert_eq!(report["plan"]["skipped"][0]["skip"]["reason"], "in_use");
+        assert_eq!(report["plan"]["reclaim_bytes"], 500);
+        assert_eq!(report["dry_run"], true);
+        assert_eq!(report["deleted"], serde_json::json!([]));
+        for ws in [&idle, &fresh, &busy] {
+            assert!(
+                env.volume_exists(&format!("sandkasten-ws-{ws}")).await,
+                "{ws} must survive a dry run"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_deletes_the_plan_and_decoys_survive() {
+    with_env("prune_yes", async |env| {
+        let orphan = env.id("gone");
+        let unused = env.id("unused");
+        let used = env.id("used");
+        env.ephemeral_volume(&orphan).await;
+        env.workspace(&unused).await;
+        env.workspace(&used).await;
+        env.session(&env.id("s"), Some(&used), true).await;
+        // Decoys: inside the prefix namespace, but not sandkasten workspaces.
+        let decoy_false = env
+            .plain_volume(
+                &format!("sandkasten-ws-{}", env.id("off")),
+                &[("sandkasten.workspace", "false")],
+            )
+            .await;
+        let decoy_named = env
+            .plain_volume(
+                &format!("{}-named", env.id("x")),
+                &[("sandkasten.workspace", "true")],
+            )
+            .await;
+        let decoy_managed = env
+            .plain_volume(
+                &format!("sandkasten-ws-{}", env.id("mgd")),
+                &[("sandkasten.managed", "true")],
+            )
+            .await;
+        let prefix = format!("{}-", env.prefix);
+
+        let report = json(&cli(&[
+            "prune",
+            "--orphans",
+            "--id-prefix",
+            &prefix,
+            "--yes",
+            "--json",
+        ]));
+        assert_eq!(
+            report["deleted"],
+            serde_json::json!([format!("sandkasten-ws-{orphan}")])
+        );
+        assert!(!env.volume_exists(&format!("sandkasten-ws-{orphan}")).await);
+
+        let report = json(&cli(&[
+            "prune",
+            "--unused",
+            "--id-prefix",
+            &prefix,
+            "--yes",
+            "--json",
+        ]));
+        assert_eq!(
+            report["deleted"],
+            serde_json::json!([format!("sandkasten-ws-{unused}")])
+        );
+        assert!(
+            env.volume_exists(&format!("sandkasten-ws-{used}")).await,
+            "in use: kept"
+        );
+        for decoy in [&decoy_false, &decoy_named, &decoy_managed] {
+            assert!(
+                env.volume_exists(decoy).await,
+                "decoy {decoy} must survive every prune"
+            );
+        }
+        // A rule that matches everything left in the namespace still cannot reach them.
+        let report = json(&cli(&[
+            "prune",
+            "--older-than",
+            "0s",
+            "--id-prefix",
+            &prefix,
+            "--yes",
+            "--json",
+        ]));
+        assert_eq!(ids(&report["plan"]["delete"]), Vec::<String>::new());
+        for decoy in [&decoy_false, &decoy_named, &decoy_managed] {
+            assert!(env.volume_exists(decoy).await);
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_without_yes_and_without_a_terminal_deletes_nothing() {
+    with_env("prune_noyes", async |env| {
+        let orphan = env.id("gone");
+        env.ephemeral_volume(&orphan).await;
+        let out = cli(&[
+            "prune",
+            "--orphans",
+            "--id-prefix",
+            &format!("{}-", env.prefix),
+        ]);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no --yes"));
+        assert!(env.volume_exists(&format!("sandkasten-ws-{orphan}")).await);
+
+        let out = cli(&[
+            "--read-only",
+            "prune",
+            "--orphans",
+            "--id-prefix",
+            &format!("{}-", env.prefix),
+            "--yes",
+        ]);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+        assert!(env.volume_exists(&format!("sandkasten-ws-{orphan}")).await);
+
+        let out = cli(&["prune"]);
+        assert_eq!(out.status.code(), Some(2), "no rule is a usage error");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workspaces_in_use_are_refused_unless_their_sessions_are_destroyed_first() {
+    with_env("rm_in_use", async |env| {
+        let ws = env.id("work");
+        env.workspace(&ws).await;
+        let session = env.id("sess");
+        env.session(&session, Some(&ws), true).await;
+        let out = cli(&["workspace", "rm", &ws]);
+        assert_eq!(out.status.code(), Some(3));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&session) && err.contains("--force-sessions"),
+            "{err}"
+        );
+        assert!(env.volume_exists(&format!("sandkasten-ws-{ws}")).await);
+
+        let out = cli(&["workspace", "rm", &ws, "--force-sessions"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!env.volume_exists(&format!("sandkasten-ws-{ws}")).await);
+        let gone = env
+            .docker
+            .inspect_container(&format!("sandkasten-{session}"), None)
+            .await;
+        assert!(gone.is_err(), "the session was destroyed first");
+
+        let out = cli(&["workspace", "rm", &env.id("missing")]);
+        assert_eq!(out.status.code(), Some(2));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroying_a_session_keeps_persistent_files_and_removes_ephemeral_storage() {
+    with_env("destroy", async |env| {
+        let ws = env.id("keep");
+        env.workspace(&ws).await;
+        let persistent = env.id("p");
+        let ephemeral = env.id("e");
+        env.session(&persistent, Some(&ws), true).await;
+        env.session(&ephemeral, None, false).await;
+
+        let done = destroy_session(&env.docker, &format!("sandkasten-{persistent}"))
+            .await
+            .unwrap();
+        assert_eq!(done.kept_workspace.as_deref(), Some(ws.as_str()));
+        assert_eq!(done.removed_volume, None);
+        assert!(env.volume_exists(&format!("sandkasten-ws-{ws}")).await);
+
+        let done = destroy_session(&env.docker, &format!("sandkasten-{ephemeral}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            done.removed_volume,
+            Some(format!("sandkasten-ws-{ephemeral}"))
+        );
+        assert!(
+            !env.volume_exists(&format!("sandkasten-ws-{ephemeral}"))
+                .await
+        );
+
+        // Not a sandkasten session: refused, untouched.
+        let other = format!("{}-other", env.prefix);
+        env.container(&other, Default::default(), None, false).await;
+        assert!(destroy_session(&env.docker, &other).await.is_err());
+        assert!(env.docker.inspect_container(&other, None).await.is_ok());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workspace_create_labels_like_sandkasten_and_refuses_bad_or_existing_ids() {
+    with_env("create", async |env| {
+        let ws = env.id("made");
+        let out = cli(&["workspace", "create", &ws]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = env
+            .docker
+            .inspect_volume(&format!("sandkasten-ws-{ws}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            v.labels.get("sandkasten.workspace").map(String::as_str),
+            Some("true")
+        );
+        assert_eq!(v.labels.get("sandkasten.workspace_id"), Some(&ws));
+        assert_eq!(v.driver, "local");
+
+        let out = cli(&["workspace", "create", &ws]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+        for bad in ["has space", "../up", "-dash", ""] {
+            let out = cli(&["workspace", "create", bad]);
+            assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        }
+        let out = cli(&["--read-only", "workspace", "create", &env.id("ro")]);
+        assert_eq!(out.status.code(), Some(3));
+    })
+    .await;
+}
