@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use sandkasten_tui::docker::lifecycle::destroy_session;
 use serde_json::Value;
-use support::{TestEnv, binary, with_env};
+use support::{binary, with_env};
 
 fn cli(args: &[&str]) -> Output {
     Command::new(binary())
@@ -140,8 +140,8 @@ async fn a_dry_run_plans_exactly_and_deletes_nothing() {
             "--dry-run",
             "--json",
         ]));
-        assert_eq!(ids(&report["plan"]["delete"]), [idle.clone()]);
-        assert_eq!(ids(&report["plan"]["skipped"]), [busy.clone()]);
+        assert_eq!(ids(&report["plan"]["delete"]), vec![idle.clone()]);
+        assert_eq!(ids(&report["plan"]["skipped"]), vec![busy.clone()]);
         assert_eq!(report["plan"]["skipped"][0]["skip"]["reason"], "in_use");
         assert_eq!(report["plan"]["reclaim_bytes"], 500);
         assert_eq!(report["dry_run"], true);
