@@ -247,6 +247,11 @@ fn status_kib(pid: u32, key: &str) -> u64 {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs harness-less benches too; only `cargo bench` passes --bench.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+        return;
+    }
     let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
         .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
     let image = std::env::var("SANDKASTEN_TUI_TEST_IMAGE")

@@ -8,3 +8,5 @@ ensure_engine
 prepare_run bench
 trap sweep_run EXIT
 cargo bench --locked --bench tui
+cargo bench --locked --bench sizes
+cargo bench --locked --bench cleanup

@@ -145,9 +145,18 @@ pub fn measurement(bytes: u64, files: u64, idle_hours: i64) -> Measurement {
 /// Sizes for the fixture inventory: alpha busy, beta at 80% of its quota, s-old small and idle.
 pub fn measurements() -> Vec<(String, Result<Measurement, String>)> {
     vec![
-        ("sandkasten-ws-alpha".into(), Ok(measurement(1_572_864, 42, 1))),
-        ("sandkasten-ws-beta".into(), Ok(measurement(8 * 1024 * 1024 * 1024, 1200, 72))),
-        ("sandkasten-ws-s-old".into(), Ok(measurement(12_288, 3, 480))),
+        (
+            "sandkasten-ws-alpha".into(),
+            Ok(measurement(1_572_864, 42, 1)),
+        ),
+        (
+            "sandkasten-ws-beta".into(),
+            Ok(measurement(8 * 1024 * 1024 * 1024, 1200, 72)),
+        ),
+        (
+            "sandkasten-ws-s-old".into(),
+            Ok(measurement(12_288, 3, 480)),
+        ),
     ]
 }
 

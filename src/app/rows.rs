@@ -84,7 +84,9 @@ impl ListRow for WorkspaceRow {
     /// Filter words must all match: `is:unused`, `is:used`, `is:orphan`, `is:workspace`,
     /// `>SIZE` (e.g. `>500M`), or text found in the id, volume or session ids.
     fn matches(&self, needle: &str) -> bool {
-        needle.split_whitespace().all(|word| self.matches_word(word))
+        needle
+            .split_whitespace()
+            .all(|word| self.matches_word(word))
     }
 
     fn compare(&self, other: &Self, column: WorkspaceColumn) -> Ordering {

@@ -79,6 +79,7 @@ pub fn choose(sample_mountpoint: Option<&Path>) -> Strategy {
 /// Parallel walkers: the machine class this targets has 2 cores, and the walk is syscall-bound.
 const WALKERS: usize = 2;
 const DF_BUSY_RETRIES: u32 = 10;
+const DF_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Measures `targets` (volume name, mountpoint), sending each result on `results` as it comes.
 /// Returns when all are done or the receiver is gone.
@@ -132,7 +133,15 @@ async fn df_all(
 ) {
     let mut attempt = 0;
     let sizes: Result<HashMap<String, u64>, String> = loop {
-        match system_df_volume_sizes(socket).await {
+        // The engine walks every volume on the host for this; a stuck daemon must not hang us.
+        let reply = tokio::time::timeout(DF_TIMEOUT, system_df_volume_sizes(socket)).await;
+        let Ok(reply) = reply else {
+            break Err(format!(
+                "the engine's /system/df took more than {}s",
+                DF_TIMEOUT.as_secs()
+            ));
+        };
+        match reply {
             Err(SizeError::Busy) if attempt < DF_BUSY_RETRIES => {
                 // Someone else (maybe `docker system df`) is measuring: wait for our turn.
                 attempt += 1;

@@ -39,14 +39,19 @@ pub enum DockerCmd {
         container_id: String,
     },
     /// Measure these volumes (name, mountpoint); results stream back as `Measured`.
-    Measure { volumes: Vec<(String, PathBuf)> },
+    Measure {
+        volumes: Vec<(String, PathBuf)>,
+    },
     /// Destroy these sessions (container ids) first, then delete these volumes.
     Delete {
         req: RequestId,
         destroy_sessions: Vec<String>,
         volumes: Vec<String>,
     },
-    CreateWorkspace { req: RequestId, id: String },
+    CreateWorkspace {
+        req: RequestId,
+        id: String,
+    },
 }
 
 /// Reports from the Docker task.
@@ -87,7 +92,9 @@ pub enum DockerEvent {
         volume: String,
         result: Result<(), String>,
     },
-    DeleteFinished { req: RequestId },
+    DeleteFinished {
+        req: RequestId,
+    },
     WorkspaceCreated {
         req: RequestId,
         result: Result<String, String>,

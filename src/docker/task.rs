@@ -12,11 +12,11 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 
 use super::connect::{Engine, connect, endpoint_description};
+use super::delete::delete_volumes;
 use super::detail::inspect_session;
 use super::error::describe;
 use super::events::{is_relevant, subscribe};
 use super::inventory::fetch_inventory;
-use super::delete::delete_volumes;
 use super::lifecycle::{create_workspace, destroy_session};
 use super::measure::{self, Strategy};
 use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
@@ -139,7 +139,10 @@ fn refusal(cmd: DockerCmd, reason: &str) -> Option<DockerEvent> {
             result: Err(why),
         }),
         DockerCmd::Measure { volumes } => Some(DockerEvent::Measured(
-            volumes.into_iter().map(|(v, _)| (v, Err(why.clone()))).collect(),
+            volumes
+                .into_iter()
+                .map(|(v, _)| (v, Err(why.clone())))
+                .collect(),
         )),
         DockerCmd::Delete { req, .. } => Some(DockerEvent::DeleteFinished { req }),
         DockerCmd::CreateWorkspace { req, .. } => Some(DockerEvent::WorkspaceCreated {
@@ -215,9 +218,15 @@ async fn delete_job(
     events: mpsc::Sender<DockerEvent>,
 ) {
     for container_id in sessions {
-        let result = destroy_session(&docker, &container_id).await.map_err(|e| e.to_string());
+        let result = destroy_session(&docker, &container_id)
+            .await
+            .map_err(|e| e.to_string());
         let _ = events
-            .send(DockerEvent::SessionDestroyed { req, container_id, result })
+            .send(DockerEvent::SessionDestroyed {
+                req,
+                container_id,
+                result,
+            })
             .await;
     }
     let (tx, mut rx) = mpsc::unbounded_channel();

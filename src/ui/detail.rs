@@ -172,16 +172,26 @@ fn size_lines(row: &WorkspaceRow, state: &State) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     match (&row.measurement, &row.size_error) {
         (Some(m), _) => {
-            let files = m.files.map(|f| format!(" in {f} files")).unwrap_or_default();
+            let files = m
+                .files
+                .map(|f| format!(" in {f} files"))
+                .unwrap_or_default();
             let quota = row
                 .ws
                 .quota_bytes
                 .filter(|q| *q > 0)
                 .map(|q| format!(" ({:.0}% of quota)", m.bytes as f64 * 100.0 / q as f64))
                 .unwrap_or_default();
-            lines.push(field("Size", format!("{}{files}{quota}", format::bytes(m.bytes))));
+            lines.push(field(
+                "Size",
+                format!("{}{files}{quota}", format::bytes(m.bytes)),
+            ));
             let modified = match m.newest_mtime {
-                Some(t) => format!("{} UTC ({} ago)", format::datetime(Some(t)), format::age(state.now, Some(t))),
+                Some(t) => format!(
+                    "{} UTC ({} ago)",
+                    format::datetime(Some(t)),
+                    format::age(state.now, Some(t))
+                ),
                 None if m.files == Some(0) => "empty".to_owned(),
                 None => "unknown with this strategy".to_owned(),
             };
@@ -192,9 +202,17 @@ fn size_lines(row: &WorkspaceRow, state: &State) -> Vec<Line<'static>> {
             }
             lines.push(field("Measured", Span::styled(measured, theme::dim())));
         }
-        (None, Some(e)) => lines.push(field("Size", Span::styled(format!("unknown: {e}"), theme::error()))),
-        (None, None) if row.measuring => lines.push(field("Size", Span::styled("measuring…", theme::dim()))),
-        (None, None) => lines.push(field("Size", Span::styled("not measured (r)", theme::dim()))),
+        (None, Some(e)) => lines.push(field(
+            "Size",
+            Span::styled(format!("unknown: {e}"), theme::error()),
+        )),
+        (None, None) if row.measuring => {
+            lines.push(field("Size", Span::styled("measuring…", theme::dim())))
+        }
+        (None, None) => lines.push(field(
+            "Size",
+            Span::styled("not measured (r)", theme::dim()),
+        )),
     }
     lines
 }

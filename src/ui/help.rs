@@ -24,10 +24,16 @@ fn context_lines(keymap: &Keymap, context: KeyContext) -> Vec<Line<'static>> {
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     let lines = |contexts: &[KeyContext]| -> Vec<Line<'static>> {
-        contexts.iter().flat_map(|c| context_lines(keymap, *c)).collect()
+        contexts
+            .iter()
+            .flat_map(|c| context_lines(keymap, *c))
+            .collect()
     };
     let mut first = lines(&[KeyContext::Global, KeyContext::List]);
-    first.push(Line::from(Span::styled("Mouse: click selects, wheel scrolls.", theme::dim())));
+    first.push(Line::from(Span::styled(
+        "Mouse: click selects, wheel scrolls.",
+        theme::dim(),
+    )));
     let second = lines(&[KeyContext::Sessions, KeyContext::Workspaces]);
     let mut third = lines(&[KeyContext::Filter, KeyContext::Dialog]);
     third.extend([
@@ -45,8 +51,12 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
         .border_style(theme::border(true));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let [a, b, c] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
+    let [a, b, c] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(first), a);
     frame.render_widget(Paragraph::new(second), b);
     frame.render_widget(Paragraph::new(third), c);

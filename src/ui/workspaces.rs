@@ -64,7 +64,12 @@ fn quota_cell(row: &WorkspaceRow) -> Span<'static> {
     };
     let ratio = used as f64 / quota as f64;
     let filled = ((ratio * 6.0).round() as usize).min(6);
-    let text = format!("{}{} {:>3.0}%", "▓".repeat(filled), "░".repeat(6 - filled), ratio * 100.0);
+    let text = format!(
+        "{}{} {:>3.0}%",
+        "▓".repeat(filled),
+        "░".repeat(6 - filled),
+        ratio * 100.0
+    );
     let style = if ratio >= 0.9 {
         theme::error()
     } else if ratio >= 0.7 {
@@ -95,7 +100,11 @@ fn row<'a>(r: &'a WorkspaceRow, state: &State) -> Row<'a> {
     };
     let created = format::datetime(ws.created_at);
     let row = Row::new(vec![
-        Cell::from(if marked { Span::styled("●", theme::key()) } else { Span::raw(" ") }),
+        Cell::from(if marked {
+            Span::styled("●", theme::key())
+        } else {
+            Span::raw(" ")
+        }),
         Cell::from(id),
         Cell::from(ws.volume.as_str()),
         Cell::from(size_cell(r)),
@@ -106,17 +115,23 @@ fn row<'a>(r: &'a WorkspaceRow, state: &State) -> Row<'a> {
         Cell::from(quota_cell(r)),
         Cell::from(used_by(r)),
     ]);
-    if marked { row.style(theme::marked()) } else { row }
+    if marked {
+        row.style(theme::marked())
+    } else {
+        row
+    }
 }
 
 /// Totals, measuring progress, the strategy, the planner's reclaimable bytes, marks.
 fn summary(state: &State) -> Line<'static> {
     let pane = &state.workspaces;
     let rows = pane.list.rows();
-    let (bytes, files, measured) = rows.iter().filter_map(|r| r.measurement).fold(
-        (0u64, 0u64, 0usize),
-        |(b, f, n), m| (b + m.bytes, f + m.files.unwrap_or(0), n + 1),
-    );
+    let (bytes, files, measured) = rows
+        .iter()
+        .filter_map(|r| r.measurement)
+        .fold((0u64, 0u64, 0usize), |(b, f, n), m| {
+            (b + m.bytes, f + m.files.unwrap_or(0), n + 1)
+        });
     let mut spans = vec![Span::raw(format!(
         " {} in {} volumes",
         format::bytes(bytes),
@@ -133,9 +148,16 @@ fn summary(state: &State) -> Line<'static> {
             theme::warn(),
         ));
     } else if measured < rows.len() && state.loaded {
-        spans.push(Span::styled(format!(" · {} not measured", rows.len() - measured), theme::dim()));
+        spans.push(Span::styled(
+            format!(" · {} not measured", rows.len() - measured),
+            theme::dim(),
+        ));
     }
-    if let Some(oldest) = rows.iter().filter_map(|r| r.measurement.map(|m| m.measured_at)).min() {
+    if let Some(oldest) = rows
+        .iter()
+        .filter_map(|r| r.measurement.map(|m| m.measured_at))
+        .min()
+    {
         spans.push(Span::styled(
             format!(" · measured {} ago", format::age(state.now, Some(oldest))),
             theme::dim(),
@@ -160,7 +182,11 @@ fn summary(state: &State) -> Line<'static> {
             .filter_map(WorkspaceRow::bytes)
             .sum();
         spans.push(Span::styled(
-            format!(" · {} marked ({})", pane.marked.len(), format::bytes(marked_bytes)),
+            format!(
+                " · {} marked ({})",
+                pane.marked.len(),
+                format::bytes(marked_bytes)
+            ),
             theme::key(),
         ));
     }
@@ -173,7 +199,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
     let focused = state.focus == Pane::Workspaces;
     let sort = list.sort();
     let header = Row::new(COLUMNS.map(|(name, col)| {
-        header_cell(name, col.filter(|c| *c == sort.column).map(|_| sort.descending))
+        header_cell(
+            name,
+            col.filter(|c| *c == sort.column).map(|_| sort.descending),
+        )
     }));
     // Orphans sort last (their group); the separator goes in front of the first one.
     let orphans = list.visible().filter(|r| r.ws.is_orphan()).count();
@@ -187,7 +216,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
     let mut title = vec![Span::raw(format!(" 2 Workspaces ({persistent}"))];
     let all_orphans = list.rows().len() - persistent;
     if all_orphans > 0 {
-        title.push(Span::styled(format!(" + {all_orphans} orphaned"), theme::warn()));
+        title.push(Span::styled(
+            format!(" + {all_orphans} orphaned"),
+            theme::warn(),
+        ));
     }
     title.push(Span::raw(") "));
     if !list.filter().is_empty() {
@@ -197,7 +229,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
         ));
     }
     if !state.config.workspace_enabled {
-        title.push(Span::styled("workspaces disabled in config ", theme::warn()));
+        title.push(Span::styled(
+            "workspaces disabled in config ",
+            theme::warn(),
+        ));
     }
     if state.stale {
         title.push(Span::styled("stale ", theme::error()));
@@ -223,14 +258,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
             widths: vec![
                 Constraint::Length(1),
                 fit("ID", &mut list.visible().map(|r| r.ws.id.as_str()), 40),
-                fit("VOLUME", &mut list.visible().map(|r| r.ws.volume.as_str()), 54),
+                // The volume name is `sandkasten-ws-` + id: it gets what is left over.
+                Constraint::Fill(1),
                 Constraint::Length(10),
                 Constraint::Length(7),
                 Constraint::Length(6),
                 Constraint::Length(10),
                 Constraint::Length(6),
                 Constraint::Length(11),
-                Constraint::Fill(1),
+                fit(
+                    "USED BY",
+                    &mut list
+                        .visible()
+                        .map(|r| r.ws.used_by.first().map_or("unused", String::as_str)),
+                    30,
+                ),
             ],
             items,
             selected_item: list.selected_index().map(to_item),
@@ -240,11 +282,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> PaneHit {
                 Some(first) if item == first => (Row::default().height(1), None),
                 Some(first) if item > first => {
                     let position = item - 1;
-                    let row = list.visible_at(position).map(|r| row(r, state)).unwrap_or_default();
+                    let row = list
+                        .visible_at(position)
+                        .map(|r| row(r, state))
+                        .unwrap_or_default();
                     (row, Some(position))
                 }
                 _ => {
-                    let row = list.visible_at(item).map(|r| row(r, state)).unwrap_or_default();
+                    let row = list
+                        .visible_at(item)
+                        .map(|r| row(r, state))
+                        .unwrap_or_default();
                     (row, Some(item))
                 }
             },

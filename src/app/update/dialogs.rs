@@ -26,7 +26,11 @@ fn close(state: &mut State) {
 
 fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
     if state.config.read_only {
-        notice(state, NoticeLevel::Error, format!("Read-only mode: {what} is turned off"));
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!("Read-only mode: {what} is turned off"),
+        );
     }
     state.config.read_only
 }
@@ -51,7 +55,14 @@ fn open_delete_for(state: &mut State, volumes: Vec<String>) {
     let enabled = state.config.workspace_enabled;
     let items: Vec<DeleteItem> = volumes
         .iter()
-        .filter_map(|v| state.workspaces.list.rows().iter().find(|r| &r.ws.volume == v))
+        .filter_map(|v| {
+            state
+                .workspaces
+                .list
+                .rows()
+                .iter()
+                .find(|r| &r.ws.volume == v)
+        })
         .filter(|r| enabled || r.ws.kind == WorkspaceKind::OrphanEphemeral)
         .map(|r| DeleteItem::from_row(r, |sid| containers.get(sid).map(|c| (*c).to_owned())))
         .collect();
@@ -73,7 +84,11 @@ pub fn open_delete(state: &mut State) {
         return;
     }
     let volumes: Vec<String> = if state.workspaces.marked.is_empty() {
-        state.selected_workspace().map(|r| r.ws.volume.clone()).into_iter().collect()
+        state
+            .selected_workspace()
+            .map(|r| r.ws.volume.clone())
+            .into_iter()
+            .collect()
     } else {
         state.workspaces.marked.iter().cloned().collect()
     };
@@ -93,7 +108,11 @@ pub fn open_new_workspace(state: &mut State) {
         return;
     }
     if !state.config.workspace_enabled {
-        notice(state, NoticeLevel::Error, "Workspace not enabled (workspace.enabled: false)");
+        notice(
+            state,
+            NoticeLevel::Error,
+            "Workspace not enabled (workspace.enabled: false)",
+        );
         return;
     }
     open(
@@ -242,7 +261,10 @@ fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) ->
             state.next_request += 1;
             state.workspaces.creating = Some(req);
             let id = p.text.clone();
-            return (None, vec![Command::Docker(DockerCmd::CreateWorkspace { req, id })]);
+            return (
+                None,
+                vec![Command::Docker(DockerCmd::CreateWorkspace { req, id })],
+            );
         }
         _ => {}
     }

@@ -50,7 +50,11 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         }
         DockerEvent::Inventory(inventory) => return apply_inventory(state, inventory),
         DockerEvent::RefreshFailed(reason) => {
-            notice(state, NoticeLevel::Error, format!("Refresh failed: {reason}"));
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("Refresh failed: {reason}"),
+            );
         }
         DockerEvent::SessionDetail {
             req,
@@ -66,12 +70,22 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         } => {
             if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req) {
                 match result {
-                    Ok(done) => progress.report.destroyed.push(format!("session {}", done.session_id)),
-                    Err(e) => progress.report.failed.push((format!("session {container_id}"), e)),
+                    Ok(done) => progress
+                        .report
+                        .destroyed
+                        .push(format!("session {}", done.session_id)),
+                    Err(e) => progress
+                        .report
+                        .failed
+                        .push((format!("session {container_id}"), e)),
                 }
             }
         }
-        DockerEvent::VolumeDeleted { req, volume, result } => {
+        DockerEvent::VolumeDeleted {
+            req,
+            volume,
+            result,
+        } => {
             if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req) {
                 match result {
                     Ok(()) => progress.report.deleted.push(volume.clone()),
@@ -86,7 +100,11 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                 state.workspaces.creating = None;
                 match result {
                     Ok(volume) => notice(state, NoticeLevel::Info, format!("Created {volume}")),
-                    Err(e) => notice(state, NoticeLevel::Error, format!("Creating the workspace failed: {e}")),
+                    Err(e) => notice(
+                        state,
+                        NoticeLevel::Error,
+                        format!("Creating the workspace failed: {e}"),
+                    ),
                 }
             }
         }
@@ -144,9 +162,9 @@ fn apply_inventory(state: &mut State, inventory: Inventory) -> Vec<Command> {
         .iter()
         .filter(|old| old.state == SessionState::Running)
         .filter(|old| {
-            !sessions
-                .iter()
-                .any(|new| new.container_id == old.container_id && new.state == SessionState::Running)
+            !sessions.iter().any(|new| {
+                new.container_id == old.container_id && new.state == SessionState::Running
+            })
         })
         .filter_map(|old| old.workspace_id().map(|ws| format!("sandkasten-ws-{ws}")))
         .collect();
@@ -167,7 +185,8 @@ fn apply_inventory(state: &mut State, inventory: Inventory) -> Vec<Command> {
                 row.measuring = old.measuring;
                 row.size_error = old.size_error;
             }
-            let never_measured = row.measurement.is_none() && !row.measuring && row.size_error.is_none();
+            let never_measured =
+                row.measurement.is_none() && !row.measuring && row.size_error.is_none();
             if never_measured || stopped.contains(&row.ws.volume) {
                 to_measure.push(row.ws.volume.clone());
             }
@@ -176,8 +195,17 @@ fn apply_inventory(state: &mut State, inventory: Inventory) -> Vec<Command> {
         .collect();
     state.sessions.list.set_rows(sessions);
     state.workspaces.list.set_rows(rows);
-    let present: HashSet<&str> = state.workspaces.list.rows().iter().map(|r| r.ws.volume.as_str()).collect();
-    state.workspaces.marked.retain(|v| present.contains(v.as_str()));
+    let present: HashSet<&str> = state
+        .workspaces
+        .list
+        .rows()
+        .iter()
+        .map(|r| r.ws.volume.as_str())
+        .collect();
+    state
+        .workspaces
+        .marked
+        .retain(|v| present.contains(v.as_str()));
     state.loaded = true;
     state.stale = false;
     refresh_planner_preview(state);
@@ -189,7 +217,10 @@ pub fn measure(state: &mut State, volumes: Vec<String>) -> Vec<Command> {
     let wanted: HashSet<String> = volumes.into_iter().collect();
     let mut targets = Vec::new();
     state.workspaces.list.update_rows(|rows| {
-        for row in rows.iter_mut().filter(|r| wanted.contains(&r.ws.volume) && !r.measuring) {
+        for row in rows
+            .iter_mut()
+            .filter(|r| wanted.contains(&r.ws.volume) && !r.measuring)
+        {
             row.measuring = true;
             targets.push((row.ws.volume.clone(), PathBuf::from(&row.ws.mountpoint)));
         }
@@ -204,7 +235,10 @@ pub fn measure(state: &mut State, volumes: Vec<String>) -> Vec<Command> {
     vec![Command::Docker(DockerCmd::Measure { volumes: targets })]
 }
 
-fn apply_measurements(state: &mut State, results: Vec<(String, Result<crate::docker::measure::Measurement, String>)>) {
+fn apply_measurements(
+    state: &mut State,
+    results: Vec<(String, Result<crate::docker::measure::Measurement, String>)>,
+) {
     let results: HashMap<String, _> = results.into_iter().collect();
     state.workspaces.list.update_rows(|rows| {
         for row in rows.iter_mut() {
@@ -251,7 +285,11 @@ fn finish_delete(state: &mut State, req: u64) {
         notice(
             state,
             NoticeLevel::Error,
-            format!("{} of {} steps failed", failed.len(), failed.len() + deleted.len() + destroyed.len()),
+            format!(
+                "{} of {} steps failed",
+                failed.len(),
+                failed.len() + deleted.len() + destroyed.len()
+            ),
         );
         state.dialog = Some(Dialog::Report(Report {
             deleted,

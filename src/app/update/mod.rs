@@ -77,7 +77,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
             commands.extend(engine::measure(state, volume.into_iter().collect()));
         }
         Action::MeasureAll => {
-            let all = state.workspaces.list.rows().iter().map(|r| r.ws.volume.clone()).collect();
+            let all = state
+                .workspaces
+                .list
+                .rows()
+                .iter()
+                .map(|r| r.ws.volume.clone())
+                .collect();
             commands.extend(engine::measure(state, all));
         }
         Action::Delete => dialogs::open_delete(state),

@@ -15,18 +15,27 @@ use crate::ui::theme;
 
 fn item_line<'a>(d: &'a DeleteDialog, item: &'a crate::app::dialog::DeleteItem) -> Line<'a> {
     let goes = d.will_delete(item);
-    let size = item.bytes.map(format::bytes).unwrap_or_else(|| "size ?".into());
+    let size = item
+        .bytes
+        .map(format::bytes)
+        .unwrap_or_else(|| "size ?".into());
     let kind = match item.kind {
         WorkspaceKind::Persistent => "workspace",
         WorkspaceKind::OrphanEphemeral => "orphan",
     };
     let mut spans = vec![
-        Span::styled(if goes { "  ✖ " } else { "  · " }, if goes { theme::error() } else { theme::dim() }),
+        Span::styled(
+            if goes { "  ✖ " } else { "  · " },
+            if goes { theme::error() } else { theme::dim() },
+        ),
         Span::raw(format!("{:<28} {:>10}  {kind}", item.id, size)),
     ];
     if !item.others.is_empty() {
         spans.push(Span::styled(
-            format!("  used by non-sandkasten {}: never touched", item.others.join(", ")),
+            format!(
+                "  used by non-sandkasten {}: never touched",
+                item.others.join(", ")
+            ),
             theme::warn(),
         ));
     } else if !item.sessions.is_empty() {
@@ -36,22 +45,41 @@ fn item_line<'a>(d: &'a DeleteDialog, item: &'a crate::app::dialog::DeleteItem) 
             InUseChoice::Skip => "in use: skipped",
             InUseChoice::Ask => "in use by session(s)",
         };
-        spans.push(Span::styled(format!("  {what}: {}", names.join(", ")), theme::warn()));
+        spans.push(Span::styled(
+            format!("  {what}: {}", names.join(", ")),
+            theme::warn(),
+        ));
     }
     Line::from(spans)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
     let count = d.to_delete().count();
-    let height = (d.items.len() as u16 + 9).min(area.height.saturating_sub(2)).max(10);
-    let inner = super::frame_box(frame, area, 110, height, " Delete workspaces — files go for good ", true);
-    let [list_area, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(5)]).areas(inner);
+    let height = (d.items.len() as u16 + 9)
+        .min(area.height.saturating_sub(2))
+        .max(10);
+    let inner = super::frame_box(
+        frame,
+        area,
+        110,
+        height,
+        " Delete workspaces — files go for good ",
+        true,
+    );
+    let [list_area, footer] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(5)]).areas(inner);
     let lines: Vec<Line> = d.items.iter().map(|i| item_line(d, i)).collect();
     // Long lists scroll so that the footer (the question) always shows.
     let overflow = lines.len().saturating_sub(usize::from(list_area.height));
     let shown: Vec<Line> = if overflow > 0 {
-        let mut v: Vec<Line> = lines.into_iter().take(usize::from(list_area.height) - 1).collect();
-        v.push(Line::from(Span::styled(format!("  … and {} more", overflow + 1), theme::dim())));
+        let mut v: Vec<Line> = lines
+            .into_iter()
+            .take(usize::from(list_area.height) - 1)
+            .collect();
+        v.push(Line::from(Span::styled(
+            format!("  … and {} more", overflow + 1),
+            theme::dim(),
+        )));
         v
     } else {
         lines
@@ -62,14 +90,24 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
     let sessions = d.sessions_to_destroy().len();
     let mut footer_lines = vec![Line::from(vec![
         Span::styled(format!("{count} volume(s) will be deleted"), theme::error()),
-        Span::raw(format!(", {}{} returned", if partial { "at least " } else { "" }, format::bytes(bytes))),
-        Span::raw(if sessions > 0 { format!("; {sessions} session(s) destroyed first") } else { String::new() }),
+        Span::raw(format!(
+            ", {}{} returned",
+            if partial { "at least " } else { "" },
+            format::bytes(bytes)
+        )),
+        Span::raw(if sessions > 0 {
+            format!("; {sessions} session(s) destroyed first")
+        } else {
+            String::new()
+        }),
     ])];
     let question = match d.in_use {
         InUseChoice::Ask => Line::from(vec![
             Span::raw("Some are in use. "),
             Span::styled("s", theme::key()),
-            Span::raw(": destroy those sessions first (persistent workspaces of other sessions stay) · "),
+            Span::raw(
+                ": destroy those sessions first (persistent workspaces of other sessions stay) · ",
+            ),
             Span::styled("k", theme::key()),
             Span::raw(": skip them · "),
             Span::styled("esc", theme::key()),
@@ -98,5 +136,8 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
     if state.config.read_only {
         footer_lines.push(Line::from(Span::styled("read-only mode", theme::warn())));
     }
-    frame.render_widget(Paragraph::new(footer_lines).wrap(Wrap { trim: true }), footer);
+    frame.render_widget(
+        Paragraph::new(footer_lines).wrap(Wrap { trim: true }),
+        footer,
+    );
 }

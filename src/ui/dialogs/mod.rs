@@ -26,7 +26,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 /// Clears and frames a centred box of at most `width`×`height`; returns its inside.
-fn frame_box(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str, danger: bool) -> Rect {
+fn frame_box(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    height: u16,
+    title: &str,
+    danger: bool,
+) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     let popup = Rect {
@@ -36,8 +43,14 @@ fn frame_box(frame: &mut Frame, area: Rect, width: u16, height: u16, title: &str
         height: h,
     };
     frame.render_widget(Clear, popup);
-    let style = if danger { theme::error() } else { theme::border(true) };
-    let block = Block::bordered().title(title.to_owned()).border_style(style);
+    let style = if danger {
+        theme::error()
+    } else {
+        theme::border(true)
+    };
+    let block = Block::bordered()
+        .title(title.to_owned())
+        .border_style(style);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     inner

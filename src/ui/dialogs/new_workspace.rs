@@ -18,7 +18,10 @@ pub fn draw(frame: &mut Frame, area: Rect, p: &TextPrompt) {
             Span::styled("█", theme::dim()),
         ]),
         Line::from(Span::styled(
-            format!("creates volume {WORKSPACE_VOLUME_PREFIX}{} with sandkasten's labels", p.text),
+            format!(
+                "creates volume {WORKSPACE_VOLUME_PREFIX}{} with sandkasten's labels",
+                p.text
+            ),
             theme::dim(),
         )),
     ];
@@ -26,6 +29,9 @@ pub fn draw(frame: &mut Frame, area: Rect, p: &TextPrompt) {
         Some(e) => lines.push(Line::from(Span::styled(e.clone(), theme::error()))),
         None => lines.push(Line::default()),
     }
-    lines.push(Line::from(Span::styled("enter: create · esc: cancel", theme::dim())));
+    lines.push(Line::from(Span::styled(
+        "enter: create · esc: cancel",
+        theme::dim(),
+    )));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -13,7 +13,11 @@ use crate::ui::theme;
 
 fn field_line(label: &str, value: String, focused: bool) -> Line<'static> {
     let marker = if focused { "▶ " } else { "  " };
-    let style = if focused { theme::key() } else { theme::label() };
+    let style = if focused {
+        theme::key()
+    } else {
+        theme::label()
+    };
     Line::from(vec![
         Span::styled(format!("{marker}{label:<22}"), style),
         Span::raw(value),
@@ -27,7 +31,8 @@ fn toggle(on: bool) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
     let inner = super::frame_box(frame, area, 130, 30, " Cleanup planner ", false);
-    let [left, right] = Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(inner);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(inner);
     let f = &state.workspaces.planner;
     let mut lines = vec![
         Line::from(Span::styled("All criteria set must hold.", theme::dim())),
@@ -38,18 +43,33 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
         field_line("orphaned ephemeral", toggle(f.orphans), p.focus == 3),
         field_line("larger than", f.larger_than.clone(), p.focus == 4),
         Line::default(),
-        Line::from(Span::styled("durations: 30d 12h 2w · sizes: 500M 2G", theme::dim())),
-        Line::from(Span::styled("tab/↑↓ field · space toggles · type values", theme::dim())),
-        Line::from(Span::styled("enter: delete the preview (asks again)", theme::dim())),
+        Line::from(Span::styled(
+            "durations: 30d 12h 2w · sizes: 500M 2G",
+            theme::dim(),
+        )),
+        Line::from(Span::styled(
+            "tab/↑↓ field · space toggles · type values",
+            theme::dim(),
+        )),
+        Line::from(Span::styled(
+            "enter: delete the preview (asks again)",
+            theme::dim(),
+        )),
         Line::from(Span::styled("esc: close (the rule is kept)", theme::dim())),
     ];
     if state.config.read_only {
-        lines.push(Line::from(Span::styled("read-only mode: preview only", theme::warn())));
+        lines.push(Line::from(Span::styled(
+            "read-only mode: preview only",
+            theme::warn(),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), left);
 
     let preview: Vec<Line> = match &state.workspaces.preview {
-        None => vec![Line::from(Span::styled("Set a criterion to see what it selects.", theme::dim()))],
+        None => vec![Line::from(Span::styled(
+            "Set a criterion to see what it selects.",
+            theme::dim(),
+        ))],
         Some(Err(e)) => vec![Line::from(Span::styled(e.clone(), theme::error()))],
         Some(Ok(plan)) => {
             let mut v = vec![
@@ -57,13 +77,20 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
                     Span::styled(format!("{} to delete", plan.delete.len()), theme::error()),
                     Span::raw(format!(
                         ", {}{} reclaimed · {} skipped",
-                        if plan.reclaim_partial { "at least " } else { "" },
+                        if plan.reclaim_partial {
+                            "at least "
+                        } else {
+                            ""
+                        },
                         format::bytes(plan.reclaim_bytes),
                         plan.skipped.len()
                     )),
                 ]),
                 Line::from(Span::styled(
-                    format!("{:<26} {:>10}  {:<16} {:>5}", "ID", "SIZE", "LAST MODIFIED", "AGE"),
+                    format!(
+                        "{:<26} {:>10}  {:<16} {:>5}",
+                        "ID", "SIZE", "LAST MODIFIED", "AGE"
+                    ),
                     theme::header(),
                 )),
             ];
@@ -78,7 +105,11 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
             }
             for c in &plan.skipped {
                 v.push(Line::from(Span::styled(
-                    format!("{:<26} skipped: {}", c.id, c.skip.as_ref().map(ToString::to_string).unwrap_or_default()),
+                    format!(
+                        "{:<26} skipped: {}",
+                        c.id,
+                        c.skip.as_ref().map(ToString::to_string).unwrap_or_default()
+                    ),
                     theme::dim(),
                 )));
             }

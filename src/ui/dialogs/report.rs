@@ -10,7 +10,14 @@ use crate::ui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, r: &Report) {
     let height = (r.failed.len() as u16 + 8).min(area.height.saturating_sub(2));
-    let inner = super::frame_box(frame, area, 110, height, " Deletion finished with failures ", true);
+    let inner = super::frame_box(
+        frame,
+        area,
+        110,
+        height,
+        " Deletion finished with failures ",
+        true,
+    );
     let mut lines = vec![Line::from(format!(
         "{} deleted, {} session(s) destroyed, {} failed:",
         r.deleted.len(),
@@ -24,6 +31,9 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Report) {
         ]));
     }
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Nothing else was touched. enter or esc closes.", theme::dim())));
+    lines.push(Line::from(Span::styled(
+        "Nothing else was touched. enter or esc closes.",
+        theme::dim(),
+    )));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -1,0 +1,123 @@
+//! Deleting 1000 workspaces: the path the TUI and `prune` use (`delete_volumes`: re-check each
+//! volume, then remove, 16 at a time) vs one `docker volume rm` with all names, alternating
+//! rounds in the same run. Target: ratio ≤ 0.8. Run with `bash scripts/bench.sh`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::Instant;
+
+use bollard::Docker;
+use bollard::models::VolumeCreateRequest;
+use bollard::query_parameters::ListVolumesOptionsBuilder;
+use futures::{StreamExt, stream};
+use sandkasten_tui::docker::delete::delete_all;
+
+const VOLUMES: usize = 1000;
+const ROUNDS: usize = 3;
+
+async fn create(docker: &Docker, run: &str, round: usize) -> Vec<String> {
+    let names: Vec<String> = (0..VOLUMES)
+        .map(|i| format!("sandkasten-ws-bench-{run}-r{round}-{i:04}"))
+        .collect();
+    stream::iter(names.clone())
+        .map(|name| {
+            let docker = docker.clone();
+            let id = name.trim_start_matches("sandkasten-ws-").to_owned();
+            let labels = HashMap::from([
+                ("sandkasten-tui.test".to_owned(), run.to_owned()),
+                ("sandkasten.workspace".to_owned(), "true".to_owned()),
+                ("sandkasten.workspace_id".to_owned(), id),
+            ]);
+            async move {
+                docker
+                    .create_volume(VolumeCreateRequest {
+                        name: Some(name),
+                        labels: Some(labels),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("create volume");
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    names
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    // `cargo test --all-targets` runs harness-less benches too; only `cargo bench` passes --bench.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+        return;
+    }
+    let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
+        .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let docker = Docker::connect_with_defaults().unwrap();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let (mut ours, mut cli) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let names = rt.block_on(create(&docker, &run, round * 2));
+            let start = Instant::now();
+            let results = rt.block_on(delete_all(docker.clone(), names));
+            ours.push(start.elapsed().as_secs_f64());
+            assert!(
+                results.iter().all(|r| r.outcome.is_ok()),
+                "every delete succeeds"
+            );
+
+            let names = rt.block_on(create(&docker, &run, round * 2 + 1));
+            let start = Instant::now();
+            let out = Command::new("docker")
+                .arg("volume")
+                .arg("rm")
+                .args(&names)
+                .output()
+                .unwrap();
+            cli.push(start.elapsed().as_secs_f64());
+            assert!(out.status.success());
+        }
+        let (ours, cli) = (median(ours), median(cli));
+        println!("\ndelete {VOLUMES} workspaces, median of {ROUNDS}:");
+        println!(
+            "  sandkasten-tui (re-check + remove, 16 at once) {:8.3} s",
+            ours
+        );
+        println!(
+            "  docker volume rm <{VOLUMES} names>              {:8.3} s",
+            cli
+        );
+        println!(
+            "  ratio                                          {:8.2}   (target <= 0.8)",
+            ours / cli
+        );
+    }));
+    // Whatever a failed round left behind: this run's label only.
+    rt.block_on(async {
+        let label = format!("sandkasten-tui.test={run}");
+        let filter = HashMap::from([("label", vec![label.as_str()])]);
+        let left = docker
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::new().filters(&filter).build(),
+            ))
+            .await
+            .ok()
+            .and_then(|v| v.volumes)
+            .unwrap_or_default();
+        let names: Vec<String> = left.into_iter().map(|v| v.name).collect();
+        if !names.is_empty() {
+            delete_all(docker.clone(), names).await;
+        }
+    });
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
