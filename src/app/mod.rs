@@ -66,9 +66,10 @@ fn execute(commands: Vec<Command>, docker: &DockerHandle, state: &mut State) {
     }
 }
 
-fn apply(action: Action, state: &mut State, docker: &DockerHandle) {
-    let commands = update::update(state, action);
-    execute(commands, docker, state);
+/// Applies an action; the commands it yields wait for the next frame (see `run`).
+fn apply(action: Action, state: &mut State, pending: &mut Vec<Command>) {
+    state.now = Timestamp::now();
+    pending.extend(update::update(state, action));
 }
 
 /// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
@@ -86,6 +87,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     let mut input = InputReader::start();
     let mut hits = HitMap::default();
     let mut dirty = true;
+    let mut pending: Vec<Command> = Vec::new();
     let mut last_frame = tokio::time::Instant::now() - FRAME_INTERVAL;
 
     while !state.quit {
@@ -107,11 +109,16 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             }
             dirty = false;
         }
+        // Work starts after the frame that shows the state asking for it: on 2 cores a
+        // measuring round must not delay the first populated screen.
+        if !pending.is_empty() {
+            execute(std::mem::take(&mut pending), &docker, &mut state);
+        }
         tokio::select! {
             event = input.next() => match event {
                 Some(Ok(event)) => {
                     if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
-                        apply(action, &mut state, &docker);
+                        apply(action, &mut state, &mut pending);
                         dirty = true;
                     }
                 }
@@ -120,7 +127,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             },
             event = docker_events.recv() => match event {
                 Some(event) => {
-                    apply(Action::Docker(event), &mut state, &docker);
+                    apply(Action::Docker(event), &mut state, &mut pending);
                     dirty = true;
                 }
                 None => anyhow::bail!("the Docker task stopped unexpectedly"),
@@ -133,7 +140,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             let Ok(event) = docker_events.try_recv() else {
                 break;
             };
-            apply(Action::Docker(event), &mut state, &docker);
+            apply(Action::Docker(event), &mut state, &mut pending);
             dirty = true;
         }
         for _ in 0..DRAIN_LIMIT {
@@ -141,7 +148,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                 break;
             };
             if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
-                apply(action, &mut state, &docker);
+                apply(action, &mut state, &mut pending);
                 dirty = true;
             }
         }
