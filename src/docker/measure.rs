@@ -47,7 +47,16 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// How the status line names it.
+    /// A few words for the summary line.
+    pub fn short(&self) -> &'static str {
+        match self {
+            Self::Walk => "mountpoint walk",
+            Self::SystemDf { .. } => "engine df",
+            Self::Unavailable(_) => "sizes unavailable",
+        }
+    }
+
+    /// How the detail pane and the CLI name it.
     pub fn describe(&self) -> String {
         match self {
             Self::Walk => "in-process walk of volume mountpoints".to_owned(),

@@ -197,6 +197,9 @@ fn size_lines(row: &WorkspaceRow, state: &State) -> Vec<Line<'static>> {
             };
             lines.push(field("Modified", modified));
             let mut measured = format!("{} ago", format::age(state.now, Some(m.measured_at)));
+            if let Some(strategy) = &state.workspaces.strategy {
+                measured.push_str(&format!(" by {}", strategy.short()));
+            }
             if row.measuring {
                 measured.push_str(", measuring again…");
             }

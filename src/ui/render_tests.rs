@@ -225,3 +225,68 @@ fn a_thousand_rows_draw_only_the_window() {
     assert!(text.contains("ws-0999"), "{text}");
     assert!(!text.contains("ws-0000"));
 }
+
+fn workspaces_focused() -> State {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::FocusWorkspaces);
+    state
+}
+
+#[test]
+fn delete_dialog_for_marked_workspaces_one_in_use() {
+    let mut state = workspaces_focused();
+    update(&mut state, Action::ToggleMark); // alpha (used by s-alpha)
+    update(&mut state, Action::ToggleMark); // beta
+    update(&mut state, Action::Delete);
+    assert_snapshot!(screen(&state, 140, 30));
+    update(&mut state, Action::Input('s'));
+    assert_snapshot!(
+        "delete_dialog_destroy_sessions_first",
+        screen(&state, 140, 30)
+    );
+}
+
+#[test]
+fn cleanup_planner_with_a_preview() {
+    let mut state = workspaces_focused();
+    update(&mut state, Action::OpenPlanner);
+    for c in "7d".chars() {
+        update(&mut state, Action::Input(c));
+    }
+    assert_snapshot!(screen(&state, 140, 32));
+}
+
+#[test]
+fn new_workspace_prompt_explains_a_bad_id() {
+    let mut state = workspaces_focused();
+    update(&mut state, Action::NewWorkspace);
+    for c in "my ws".chars() {
+        update(&mut state, Action::Input(c));
+    }
+    assert_snapshot!(screen(&state, 120, 24));
+}
+
+#[test]
+fn deletion_report_lists_each_failure_with_its_reason() {
+    let mut state = workspaces_focused();
+    update(&mut state, Action::ToggleMark);
+    update(&mut state, Action::ToggleMark);
+    update(&mut state, Action::Delete);
+    update(&mut state, Action::Input('k'));
+    let commands = update(&mut state, Action::Confirm);
+    assert_eq!(commands.len(), 1, "the delete command");
+    let req = state.workspaces.deleting.as_ref().unwrap().req;
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::VolumeDeleted {
+            req,
+            volume: "sandkasten-ws-beta".into(),
+            result: Err("remove sandkasten-ws-beta: volume is in use - [4f3c] (409)".into()),
+        }),
+    );
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::DeleteFinished { req }),
+    );
+    assert_snapshot!(screen(&state, 120, 24));
+}

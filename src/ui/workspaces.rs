@@ -153,6 +153,12 @@ fn summary(state: &State) -> Line<'static> {
             theme::dim(),
         ));
     }
+    if let Some(strategy) = &pane.strategy {
+        spans.push(Span::styled(
+            format!(" · {}", strategy.short()),
+            theme::dim(),
+        ));
+    }
     if let Some(oldest) = rows
         .iter()
         .filter_map(|r| r.measurement.map(|m| m.measured_at))
