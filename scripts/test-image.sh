@@ -27,7 +27,7 @@ done
 echo "root:x:0:0:root:/root:/bin/sh" > "$rootfs/img/etc/passwd"
 tar -C "$rootfs/img" -c . | docker import \
   --change "LABEL sandkasten-tui.test=$run_id" \
-  --change 'CMD ["/bin/sh"]' \
+  --change 'CMD ["sleep", "2147483647"]' \
   --change 'ENV PATH=/bin' \
   - "$tag" >/dev/null
 echo "$tag"

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::app::state::Pane;
 use crate::docker::{DockerCmd, DockerEvent};
+use crate::tui::handoff::{ShellOutcome, ShellTarget};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,7 +46,25 @@ pub enum Action {
     /// Delete the marked workspaces (or the selected one), after a confirmation dialog.
     Delete,
     NewWorkspace,
+    NewSession,
     OpenPlanner,
+    /// A shell in the selected session (or, on a workspace, in a new session on it).
+    Shell,
+    /// Follow the selected session's logs.
+    Logs,
+    /// Start a stopped session, stop a running one.
+    StartStop,
+    /// Logs view: stop or resume following new lines.
+    ToggleFollow,
+    /// Logs view: the next line matching the search.
+    NextMatch,
+    /// Close the logs view.
+    CloseLogs,
+    /// In the shell: go back to the TUI (its key is sent to the exec bridge as a byte).
+    Detach,
+    /// Dialogs: the previous / next choice of a field.
+    PrevChoice,
+    NextChoice,
     /// Measure the selected workspace again.
     Measure,
     /// Measure every workspace again.
@@ -83,10 +102,15 @@ pub enum Action {
     /// A report from the Docker task.
     #[serde(skip)]
     Docker(DockerEvent),
+    /// The shell handoff returned.
+    #[serde(skip)]
+    ShellEnded(ShellOutcome),
 }
 
 /// Side effects `update` asks the loop to carry out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Docker(DockerCmd),
+    /// Hand the terminal to a session's shell (the loop suspends the TUI for it).
+    Shell(ShellTarget),
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::app::workspace_row::WorkspaceRow;
 use crate::cleanup::{Rule, parse_duration, parse_size};
 use crate::docker::WorkspaceKind;
+use crate::tui::handoff::ShellTarget;
 
 /// Deleting more than this many workspaces asks for the count to be typed.
 pub const TYPED_CONFIRM_OVER: usize = 10;
@@ -16,6 +17,103 @@ pub enum Dialog {
     Planner(Planner),
     NewWorkspace(TextPrompt),
     Report(Report),
+    DestroySession(DestroySession),
+    /// The session is not running: start it, then attach?
+    StartFirst(ShellTarget),
+    NewSession(NewSession),
+}
+
+/// What destroying a session will do, said before it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestroySession {
+    pub session: String,
+    pub container: String,
+    pub container_id: String,
+    /// The persistent workspace that stays.
+    pub keeps: Option<String>,
+    /// The ephemeral volume that goes with it.
+    pub removes: Option<String>,
+}
+
+/// Where a new session's files live, as the dialog offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageChoice {
+    Ephemeral,
+    Existing,
+    New,
+}
+
+/// The new-session dialog: image, storage, and the workspace (picked or typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub images: Vec<String>,
+    pub image: usize,
+    pub storage: StorageChoice,
+    /// Existing workspace ids to pick from.
+    pub workspaces: Vec<String>,
+    pub existing: usize,
+    /// The id typed for a new workspace.
+    pub new_id: String,
+    pub focus: usize,
+    /// Storage choices allowed (workspaces disabled: ephemeral only).
+    pub workspaces_enabled: bool,
+    pub error: Option<String>,
+}
+
+impl NewSession {
+    pub const FIELDS: usize = 3;
+
+    pub fn choices(&self) -> Vec<StorageChoice> {
+        if !self.workspaces_enabled {
+            return vec![StorageChoice::Ephemeral];
+        }
+        let mut c = vec![StorageChoice::Ephemeral];
+        if !self.workspaces.is_empty() {
+            c.push(StorageChoice::Existing);
+        }
+        c.push(StorageChoice::New);
+        c
+    }
+
+    /// Moves the focused field's choice by `delta`.
+    pub fn cycle(&mut self, delta: isize) {
+        let step = |i: usize, n: usize| (i as isize + delta).rem_euclid(n.max(1) as isize) as usize;
+        match self.focus {
+            0 => self.image = step(self.image, self.images.len()),
+            1 => {
+                let choices = self.choices();
+                let at = choices.iter().position(|c| *c == self.storage).unwrap_or(0);
+                self.storage = choices[step(at, choices.len())];
+            }
+            _ if self.storage == StorageChoice::Existing => {
+                self.existing = step(self.existing, self.workspaces.len());
+            }
+            _ => {}
+        }
+    }
+
+    /// The storage as the engine call needs it, or why it is not valid yet.
+    pub fn storage(&self) -> Result<crate::docker::lifecycle::SessionStorage, String> {
+        use crate::docker::lifecycle::SessionStorage;
+        match self.storage {
+            StorageChoice::Ephemeral => Ok(SessionStorage::Ephemeral),
+            StorageChoice::Existing => self
+                .workspaces
+                .get(self.existing)
+                .map(|w| SessionStorage::Existing(w.clone()))
+                .ok_or_else(|| "no workspace to pick".to_owned()),
+            StorageChoice::New => {
+                crate::docker::model::validate_workspace_id(&self.new_id)?;
+                if self.workspaces.contains(&self.new_id) {
+                    return Err(format!(
+                        "workspace {} already exists: pick it instead",
+                        self.new_id
+                    ));
+                }
+                Ok(SessionStorage::New(self.new_id.clone()))
+            }
+        }
+    }
 }
 
 /// One workspace the delete dialog lists.

@@ -41,6 +41,8 @@ impl Keymap {
             (Mode::Help, _) => &[KeyContext::Help],
             (Mode::Filter, _) => &[KeyContext::Filter],
             (Mode::Dialog, _) => &[KeyContext::Dialog],
+            (Mode::Logs, _) => &[KeyContext::Logs],
+            (Mode::LogsSearch, _) => &[KeyContext::Filter],
             (Mode::Normal, Pane::Sessions) => {
                 &[KeyContext::Sessions, KeyContext::List, KeyContext::Global]
             }
@@ -59,7 +61,7 @@ impl Keymap {
             return bound;
         }
         match (mode, key.code) {
-            (Mode::Filter | Mode::Dialog, KeyCode::Char(c))
+            (Mode::Filter | Mode::Dialog | Mode::LogsSearch, KeyCode::Char(c))
                 if !key
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
@@ -72,6 +74,20 @@ impl Keymap {
             }
             _ => None,
         }
+    }
+
+    /// The detach key of the shell bridge: its byte and its name (default ctrl-], 0x1d).
+    pub fn detach_key(&self) -> (u8, String) {
+        self.bindings
+            .context(KeyContext::Shell)
+            .iter()
+            .find(|b| b.action == Action::Detach)
+            .and_then(|b| {
+                b.keys
+                    .iter()
+                    .find_map(|k| k.control_byte().map(|c| (c, k.to_string())))
+            })
+            .unwrap_or((0x1d, "ctrl-]".to_owned()))
     }
 
     /// The first key bound to `action` in the contexts active for `mode`/`focus`, for hints.

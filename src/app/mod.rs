@@ -5,6 +5,7 @@ pub mod action;
 pub mod dialog;
 pub mod keymap;
 pub mod list;
+pub mod logs;
 pub mod rows;
 pub mod state;
 pub mod update;
@@ -18,10 +19,11 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::app::action::{Action, Command};
 use crate::app::keymap::Keymap;
-use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, State};
+use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, SessionsConfig, State};
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
 use crate::docker::{self, DockerHandle};
+use crate::tui::handoff::{self, ShellTarget};
 use crate::tui::{InputReader, TerminalGuard};
 use crate::ui::{self, HitMap};
 
@@ -51,7 +53,13 @@ fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap)
     }
 }
 
-fn execute(commands: Vec<Command>, docker: &DockerHandle, state: &mut State) {
+/// Sends Docker commands; returns a shell handoff if one was asked for (the loop runs it).
+fn execute(
+    commands: Vec<Command>,
+    docker: &DockerHandle,
+    state: &mut State,
+) -> Option<ShellTarget> {
+    let mut shell = None;
     for command in commands {
         match command {
             Command::Docker(cmd) => {
@@ -62,14 +70,24 @@ fn execute(commands: Vec<Command>, docker: &DockerHandle, state: &mut State) {
                     });
                 }
             }
+            Command::Shell(target) => shell = Some(target),
         }
     }
+    shell
 }
 
 /// Applies an action; the commands it yields wait for the next frame (see `run`).
 fn apply(action: Action, state: &mut State, pending: &mut Vec<Command>) {
     state.now = Timestamp::now();
     pending.extend(update::update(state, action));
+}
+
+/// The next terminal event; pending forever while the reader is stopped (during a handoff).
+async fn next_input(input: &mut Option<InputReader>) -> Option<std::io::Result<Event>> {
+    match input.as_mut() {
+        Some(reader) => reader.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
@@ -80,11 +98,12 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         ConfigSummary::from_loaded(&loaded, read_only),
         docker::endpoint_description(),
     );
+    state.sessions_config = SessionsConfig::from_loaded(&loaded);
     let (docker, mut docker_events) = docker::spawn();
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
-    let mut input = InputReader::start();
+    let mut input = Some(InputReader::start());
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut pending: Vec<Command> = Vec::new();
@@ -99,6 +118,9 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                 .terminal()
                 .draw(|frame| hits = ui::render(frame, &state, &keymap))?;
             last_frame = tokio::time::Instant::now();
+            if let (Some(logs), Some(rows)) = (state.logs.as_mut(), hits.logs_page) {
+                logs.page = rows;
+            }
             for pane in [Pane::Sessions, Pane::Workspaces] {
                 if let Some(rows) = hits.page_size(pane) {
                     match pane {
@@ -111,11 +133,19 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         }
         // Work starts after the frame that shows the state asking for it: on 2 cores a
         // measuring round must not delay the first populated screen.
-        if !pending.is_empty() {
-            execute(std::mem::take(&mut pending), &docker, &mut state);
+        if !pending.is_empty()
+            && let Some(target) = execute(std::mem::take(&mut pending), &docker, &mut state)
+        {
+            // The TUI is suspended while the shell has the terminal; Docker reports queue up.
+            let (detach, detach_name) = keymap.detach_key();
+            let outcome =
+                handoff::run_shell(&mut guard, &mut input, &target, detach, &detach_name).await;
+            apply(Action::ShellEnded(outcome), &mut state, &mut pending);
+            dirty = true;
+            continue;
         }
         tokio::select! {
-            event = input.next() => match event {
+            event = next_input(&mut input) => match event {
                 Some(Ok(event)) => {
                     if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
                         apply(action, &mut state, &mut pending);
@@ -144,7 +174,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             dirty = true;
         }
         for _ in 0..DRAIN_LIMIT {
-            let Some(Ok(event)) = input.try_next() else {
+            let Some(Ok(event)) = input.as_mut().and_then(InputReader::try_next) else {
                 break;
             };
             if let Some(action) = action_for_event(event, &state, &keymap, &hits) {

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::app::dialog::{Dialog, PlannerFields, Report};
 use crate::app::list::{ListView, Sort};
+use crate::app::logs::LogsView;
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::cleanup::Plan;
@@ -30,6 +31,10 @@ pub enum Mode {
     Help,
     /// A dialog (`State::dialog`) has the keys.
     Dialog,
+    /// The logs view (`State::logs`) has the keys.
+    Logs,
+    /// Typing a search in the logs view.
+    LogsSearch,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +155,35 @@ impl ConfigSummary {
     }
 }
 
+/// The parts of `sandkasten.yaml` new sessions need.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionsConfig {
+    pub default_image: String,
+    /// `default_image` first, then the other allowed images.
+    pub images: Vec<String>,
+    pub defaults: crate::config::Defaults,
+    pub persist_by_default: bool,
+}
+
+impl SessionsConfig {
+    pub fn from_loaded(loaded: &LoadedConfig) -> Self {
+        let c = &loaded.config;
+        let mut images = vec![c.default_image.clone()];
+        images.extend(
+            c.allowed_images
+                .iter()
+                .filter(|i| **i != c.default_image)
+                .cloned(),
+        );
+        Self {
+            default_image: c.default_image.clone(),
+            images,
+            defaults: c.defaults.clone(),
+            persist_by_default: c.workspace.persist_by_default,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeLevel {
     Info,
@@ -177,6 +211,9 @@ pub struct State {
     pub stale: bool,
     pub notice: Option<Notice>,
     pub dialog: Option<Dialog>,
+    pub logs: Option<LogsView>,
+    /// What new sessions are made of (images, limits), from the configuration.
+    pub sessions_config: SessionsConfig,
     /// Reference time for ages and rules; the loop sets it as events arrive.
     pub now: Timestamp,
     pub next_request: RequestId,
@@ -215,6 +252,8 @@ impl State {
             stale: false,
             notice: None,
             dialog: None,
+            logs: None,
+            sessions_config: SessionsConfig::default(),
             now: Timestamp::UNIX_EPOCH,
             next_request: 1,
             quit: false,

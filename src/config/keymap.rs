@@ -23,10 +23,14 @@ pub enum KeyContext {
     Filter,
     Help,
     Dialog,
+    Logs,
+    Shell,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 7] = [
+    pub const ALL: [KeyContext; 9] = [
+        Self::Logs,
+        Self::Shell,
         Self::Sessions,
         Self::Workspaces,
         Self::List,
@@ -45,6 +49,8 @@ impl KeyContext {
             Self::Filter => "While filtering",
             Self::Help => "Help",
             Self::Dialog => "In dialogs",
+            Self::Logs => "Logs view",
+            Self::Shell => "In a shell",
         }
     }
 }
@@ -57,6 +63,18 @@ pub struct Key {
 }
 
 impl Key {
+    /// The byte a terminal sends for this key in raw mode, for keys the shell bridge watches
+    /// (ctrl-letter and ctrl-punctuation like ctrl-]).
+    pub fn control_byte(&self) -> Option<u8> {
+        match self.code {
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) && c.is_ascii() => {
+                let b = c.to_ascii_uppercase() as u8;
+                (0x40..0x60).contains(&b).then_some(b & 0x1f)
+            }
+            _ => None,
+        }
+    }
+
     pub fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
         // Shift is already in the character itself ('G', '?'); terminals disagree on reporting it.
         let modifiers = match code {

@@ -1,5 +1,6 @@
-//! Creating workspaces and destroying sessions, exactly as sandkasten does: destroying a
-//! session removes its container and its ephemeral storage; a persistent workspace stays.
+//! Session and workspace lifecycle, exactly as sandkasten does it: creating workspaces and
+//! sessions, starting and stopping sessions, and destroying them (the container and its
+//! ephemeral storage go; a persistent workspace stays).
 
 use std::collections::HashMap;
 
@@ -124,4 +125,224 @@ pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroy
         removed_volume,
         kept_workspace,
     })
+}
+
+/// Where a new session's `/workspace` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStorage {
+    /// Session-scoped storage, removed with the session.
+    Ephemeral,
+    /// An existing persistent workspace.
+    Existing(String),
+    /// A persistent workspace created for it.
+    New(String),
+}
+
+/// Everything a new session needs; limits come from `sandkasten.yaml`'s `defaults`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSpec {
+    pub image: String,
+    pub storage: SessionStorage,
+    pub defaults: crate::config::Defaults,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedSession {
+    pub id: String,
+    pub container: String,
+    pub container_id: String,
+    pub workspace_id: Option<String>,
+    pub volume: String,
+}
+
+/// Label on containers this tool created, so operators can tell them from the daemon's.
+pub const LABEL_CREATED_BY: &str = "sandkasten-tui.created";
+
+/// 12 hex digits, like a short container id: unique enough per host, easy to type.
+pub fn new_session_id() -> String {
+    use std::hash::BuildHasher;
+    let nanos = jiff::Timestamp::now().as_nanosecond();
+    let h = std::collections::hash_map::RandomState::new().hash_one((nanos, std::process::id()));
+    format!("{:012x}", h & 0xffff_ffff_ffff)
+}
+
+/// sandkasten's `network_mode` names Docker's: `full` means a normal bridged network.
+fn docker_network_mode(mode: &str) -> String {
+    match mode {
+        "full" | "" => "bridge".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Creates and starts a session exactly as sandkasten makes one: name `sandkasten-<id>`, its
+/// labels, the workspace at `/workspace`, tmpfs on `/tmp` `/run` `/home/sandbox/.cache`,
+/// read-only rootfs, all capabilities dropped, `no-new-privileges`, the configured network and
+/// limits, and `init` (so a stop does not wait out the timeout). On failure, what it created
+/// for the session is removed again.
+pub async fn create_session(
+    docker: &Docker,
+    spec: &SessionSpec,
+) -> Result<CreatedSession, DockerError> {
+    use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+    use bollard::query_parameters::CreateContainerOptionsBuilder;
+
+    let id = new_session_id();
+    let (workspace_id, volume, created_volume) = match &spec.storage {
+        SessionStorage::Existing(ws) => {
+            let volume = format!("{WORKSPACE_VOLUME_PREFIX}{ws}");
+            let current = docker
+                .inspect_volume(&volume)
+                .await
+                .map_err(|_| DockerError::Api(format!("no workspace {ws} (volume {volume})")))?;
+            if current.labels.get(LABEL_WORKSPACE).map(String::as_str) != Some("true") {
+                return Err(DockerError::Api(format!(
+                    "{volume} is not a sandkasten workspace"
+                )));
+            }
+            (Some(ws.clone()), volume, false)
+        }
+        SessionStorage::New(ws) => (Some(ws.clone()), create_workspace(docker, ws).await?, true),
+        SessionStorage::Ephemeral => {
+            let volume = format!("{WORKSPACE_VOLUME_PREFIX}{id}");
+            docker
+                .create_volume(VolumeCreateRequest {
+                    name: Some(volume.clone()),
+                    driver: Some("local".into()),
+                    ..Default::default()
+                })
+                .await?;
+            (None, volume, true)
+        }
+    };
+    let mut labels = HashMap::from([
+        (LABEL_MANAGED.to_owned(), "true".to_owned()),
+        (LABEL_SESSION_ID.to_owned(), id.clone()),
+        (LABEL_CREATED_BY.to_owned(), "true".to_owned()),
+    ]);
+    if let Some(ws) = &workspace_id {
+        labels.insert(LABEL_WORKSPACE_ID.to_owned(), ws.clone());
+    }
+    let d = &spec.defaults;
+    let tmpfs_opts = "rw,nosuid,nodev".to_owned();
+    let host_config = HostConfig {
+        mounts: Some(vec![Mount {
+            target: Some(WORKSPACE_MOUNT.into()),
+            source: Some(volume.clone()),
+            typ: Some(MountType::VOLUME),
+            read_only: Some(false),
+            ..Default::default()
+        }]),
+        tmpfs: Some(HashMap::from([
+            ("/tmp".to_owned(), tmpfs_opts.clone()),
+            ("/run".to_owned(), tmpfs_opts.clone()),
+            ("/home/sandbox/.cache".to_owned(), tmpfs_opts),
+        ])),
+        readonly_rootfs: Some(d.readonly_rootfs),
+        cap_drop: Some(vec!["ALL".into()]),
+        security_opt: Some(vec!["no-new-privileges".into()]),
+        network_mode: Some(docker_network_mode(&d.network_mode)),
+        nano_cpus: Some((d.cpu_limit * 1e9) as i64),
+        memory: Some((d.mem_limit_mb * 1024 * 1024) as i64),
+        pids_limit: Some(d.pids_limit),
+        init: Some(true),
+        ..Default::default()
+    };
+    let name = format!("sandkasten-{id}");
+    let body = ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        labels: Some(labels),
+        working_dir: Some(WORKSPACE_MOUNT.into()),
+        host_config: Some(host_config),
+        ..Default::default()
+    };
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+            body,
+        )
+        .await;
+    let started = match created {
+        Ok(c) => docker
+            .start_container(
+                &c.id,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await
+            .map(|()| c.id),
+        Err(e) => Err(e),
+    };
+    match started {
+        Ok(container_id) => Ok(CreatedSession {
+            id,
+            container: name,
+            container_id,
+            workspace_id,
+            volume,
+        }),
+        Err(e) => {
+            let reason = match &e {
+                bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                } => {
+                    format!(
+                        "image {} is not on this engine (nothing is pulled): {}",
+                        spec.image,
+                        describe(&e)
+                    )
+                }
+                _ => describe(&e),
+            };
+            // Undo: the container if it exists, then the storage made for it.
+            let _ = docker
+                .remove_container(
+                    &name,
+                    Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+                )
+                .await;
+            if created_volume {
+                let _ = docker
+                    .remove_volume(
+                        &volume,
+                        None::<bollard::query_parameters::RemoveVolumeOptions>,
+                    )
+                    .await;
+            }
+            Err(DockerError::Api(reason))
+        }
+    }
+}
+
+/// Starts or stops a sandkasten session (refuses other containers).
+pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<(), DockerError> {
+    let inspect = docker
+        .inspect_container(
+            container,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        )
+        .await?;
+    let managed = inspect
+        .config
+        .as_ref()
+        .and_then(|c| c.labels.as_ref())
+        .and_then(|l| l.get(LABEL_MANAGED))
+        .is_some_and(|v| v == "true");
+    if !managed {
+        return Err(DockerError::Api(format!(
+            "{container} is not a sandkasten session: not touched"
+        )));
+    }
+    if run {
+        docker
+            .start_container(
+                container,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await?;
+    } else {
+        let opts = bollard::query_parameters::StopContainerOptionsBuilder::new()
+            .t(10)
+            .build();
+        docker.stop_container(container, Some(opts)).await?;
+    }
+    Ok(())
 }

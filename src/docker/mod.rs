@@ -6,8 +6,10 @@ pub mod delete;
 mod detail;
 mod error;
 mod events;
+pub mod exec;
 mod inventory;
 pub mod lifecycle;
+pub mod logs;
 pub mod measure;
 pub mod model;
 pub mod sizes;
@@ -22,7 +24,7 @@ pub use task::{DockerHandle, spawn};
 
 use std::path::PathBuf;
 
-use lifecycle::Destroyed;
+use lifecycle::{CreatedSession, Destroyed, SessionSpec};
 use measure::{Measurement, Strategy};
 
 /// Correlates a command with its reply; replies to ids no longer pending are dropped.
@@ -51,6 +53,29 @@ pub enum DockerCmd {
     CreateWorkspace {
         req: RequestId,
         id: String,
+    },
+    /// Create and start a session; `attach` is passed back so the UI can open its shell.
+    CreateSession {
+        req: RequestId,
+        spec: Box<SessionSpec>,
+        attach: bool,
+    },
+    DestroySession {
+        req: RequestId,
+        container_id: String,
+    },
+    SetRunning {
+        req: RequestId,
+        container_id: String,
+        run: bool,
+    },
+    /// Stream a session's logs (the tail, then new lines) as `LogLines` until `StopLogs`.
+    FollowLogs {
+        req: RequestId,
+        container_id: String,
+    },
+    StopLogs {
+        req: RequestId,
     },
 }
 
@@ -98,5 +123,24 @@ pub enum DockerEvent {
     WorkspaceCreated {
         req: RequestId,
         result: Result<String, String>,
+    },
+    SessionCreated {
+        req: RequestId,
+        result: Result<CreatedSession, String>,
+        attach: bool,
+    },
+    /// A session command finished: what happened, for the status bar.
+    SessionChanged {
+        req: RequestId,
+        result: Result<String, String>,
+    },
+    LogLines {
+        req: RequestId,
+        lines: Vec<String>,
+    },
+    /// The log stream ended (the container is gone, or the engine went away).
+    LogsEnded {
+        req: RequestId,
+        reason: String,
     },
 }

@@ -3,6 +3,7 @@
 //! happens (never two refreshes at once; bursts coalesce), and runs inspect jobs. It never
 //! touches UI state: it only sends `DockerEvent`s.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +18,8 @@ use super::detail::inspect_session;
 use super::error::describe;
 use super::events::{is_relevant, subscribe};
 use super::inventory::fetch_inventory;
-use super::lifecycle::{create_workspace, destroy_session};
+use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
+use super::logs::{LineSplitter, stream as log_stream};
 use super::measure::{self, Strategy};
 use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
 
@@ -149,6 +151,19 @@ fn refusal(cmd: DockerCmd, reason: &str) -> Option<DockerEvent> {
             req,
             result: Err(why),
         }),
+        DockerCmd::CreateSession { req, attach, .. } => Some(DockerEvent::SessionCreated {
+            req,
+            result: Err(why),
+            attach,
+        }),
+        DockerCmd::DestroySession { req, .. } | DockerCmd::SetRunning { req, .. } => {
+            Some(DockerEvent::SessionChanged {
+                req,
+                result: Err(why),
+            })
+        }
+        DockerCmd::FollowLogs { req, .. } => Some(DockerEvent::LogsEnded { req, reason: why }),
+        DockerCmd::StopLogs { .. } => None,
     }
 }
 
@@ -209,6 +224,46 @@ fn start_measuring(
     true
 }
 
+/// Lines sent at most this often while following, so a chatty session costs few frames.
+const LOG_FLUSH: Duration = Duration::from_millis(50);
+/// Lines of history shown when the view opens.
+const LOG_TAIL: usize = 1000;
+
+/// Streams a session's logs as batches of lines until the stream ends or the job is aborted.
+async fn follow_logs(
+    docker: bollard::Docker,
+    req: RequestId,
+    container_id: String,
+    events: mpsc::Sender<DockerEvent>,
+) {
+    let mut stream = Box::pin(log_stream(&docker, &container_id, LOG_TAIL, true));
+    let mut splitter = LineSplitter::default();
+    let mut batch: Vec<String> = Vec::new();
+    let mut flush_at = Instant::now() + LOG_FLUSH;
+    let reason = loop {
+        tokio::select! {
+            next = stream.next() => match next {
+                Some(Ok(text)) => batch.extend(splitter.push(&text)),
+                Some(Err(e)) => break e,
+                None => break "the log stream ended (the session stopped or is gone)".to_owned(),
+            },
+            _ = sleep_until(flush_at), if !batch.is_empty() => {
+                if events.send(DockerEvent::LogLines { req, lines: std::mem::take(&mut batch) }).await.is_err() {
+                    return;
+                }
+                flush_at = Instant::now() + LOG_FLUSH;
+            }
+        }
+    };
+    batch.extend(splitter.finish());
+    if !batch.is_empty() {
+        let _ = events
+            .send(DockerEvent::LogLines { req, lines: batch })
+            .await;
+    }
+    let _ = events.send(DockerEvent::LogsEnded { req, reason }).await;
+}
+
 /// Destroys the sessions, then deletes the volumes, reporting each step as it finishes.
 async fn delete_job(
     docker: bollard::Docker,
@@ -255,6 +310,8 @@ enum JobDone {
     Measured,
     /// A job that reported by itself.
     Streamed,
+    /// A job whose one report is ready to send.
+    Report(DockerEvent),
     Detail {
         req: RequestId,
         container_id: String,
@@ -281,6 +338,8 @@ async fn serve(
     let mut measuring = false;
     let mut measure_queue: Vec<(String, PathBuf)> = Vec::new();
     let mut strategy: Option<Strategy> = None;
+    // Log streams run until the UI stops them.
+    let mut log_streams: HashMap<RequestId, tokio::task::AbortHandle> = HashMap::new();
     let mut refresh_running = false;
     // The first listing runs right away; later ones wait COALESCE after the first event.
     let mut refresh_due: Option<Instant> = Some(Instant::now());
@@ -315,6 +374,56 @@ async fn serve(
                         delete_job(docker, req, destroy_sessions, volumes, events).await;
                         JobDone::Streamed
                     });
+                }
+                Some(DockerCmd::CreateSession { req, spec, attach }) => {
+                    let docker = engine.docker.clone();
+                    jobs.spawn(async move {
+                        let result = create_session(&docker, &spec).await.map_err(|e| e.to_string());
+                        JobDone::Report(DockerEvent::SessionCreated { req, result, attach })
+                    });
+                }
+                Some(DockerCmd::DestroySession { req, container_id }) => {
+                    let docker = engine.docker.clone();
+                    jobs.spawn(async move {
+                        let result = destroy_session(&docker, &container_id)
+                            .await
+                            .map(|d| {
+                                let mut text = format!("Destroyed session {}", d.session_id);
+                                if let Some(v) = d.removed_volume {
+                                    text.push_str(&format!(" and its storage {v}"));
+                                }
+                                if let Some(w) = d.kept_workspace {
+                                    text.push_str(&format!("; workspace {w} stays"));
+                                }
+                                text
+                            })
+                            .map_err(|e| e.to_string());
+                        JobDone::Report(DockerEvent::SessionChanged { req, result })
+                    });
+                }
+                Some(DockerCmd::SetRunning { req, container_id, run }) => {
+                    let docker = engine.docker.clone();
+                    jobs.spawn(async move {
+                        let result = set_running(&docker, &container_id, run)
+                            .await
+                            .map(|()| if run { "Started".to_owned() } else { "Stopped".to_owned() })
+                            .map_err(|e| e.to_string());
+                        JobDone::Report(DockerEvent::SessionChanged { req, result })
+                    });
+                }
+                Some(DockerCmd::FollowLogs { req, container_id }) => {
+                    let docker = engine.docker.clone();
+                    let events = events.clone();
+                    let handle = jobs.spawn(async move {
+                        follow_logs(docker, req, container_id, events).await;
+                        JobDone::Streamed
+                    });
+                    log_streams.insert(req, handle);
+                }
+                Some(DockerCmd::StopLogs { req }) => {
+                    if let Some(handle) = log_streams.remove(&req) {
+                        handle.abort();
+                    }
                 }
                 Some(DockerCmd::CreateWorkspace { req, id }) => {
                     let docker = engine.docker.clone();
@@ -370,6 +479,8 @@ async fn serve(
                         continue;
                     }
                     Ok(JobDone::Streamed) => continue,
+                    Ok(JobDone::Report(event)) => event,
+                    Err(join_error) if join_error.is_cancelled() => continue,
                     Err(join_error) => {
                         // A job panicked; the refresh slot must not stay taken forever.
                         tracing::error!(%join_error, "docker job failed");

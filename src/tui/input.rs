@@ -32,6 +32,14 @@ impl InputReader {
         self.events.recv().await
     }
 
+    /// Stops reading and waits until the terminal's input is released: dropping the event
+    /// stream wakes crossterm's reader thread so it exits instead of taking the next key.
+    pub async fn stop(mut self) {
+        self.events.close();
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+
     /// An event that is already queued, without waiting.
     pub fn try_next(&mut self) -> Option<std::io::Result<Event>> {
         self.events.try_recv().ok()

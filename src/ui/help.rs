@@ -29,13 +29,13 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
             .flat_map(|c| context_lines(keymap, *c))
             .collect()
     };
-    let mut first = lines(&[KeyContext::Global, KeyContext::List]);
+    let mut first = lines(&[KeyContext::Global, KeyContext::List, KeyContext::Logs]);
     first.push(Line::from(Span::styled(
         "Mouse: click selects, wheel scrolls.",
         theme::dim(),
     )));
     let second = lines(&[KeyContext::Sessions, KeyContext::Workspaces]);
-    let mut third = lines(&[KeyContext::Filter, KeyContext::Dialog]);
+    let mut third = lines(&[KeyContext::Filter, KeyContext::Dialog, KeyContext::Shell]);
     third.extend([
         Line::from(Span::styled("Workspace filter words", theme::header())),
         Line::from("  is:unused  is:used"),

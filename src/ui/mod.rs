@@ -4,6 +4,7 @@
 mod detail;
 mod dialogs;
 mod help;
+mod logs;
 mod pane_message;
 mod sessions;
 mod status_bar;
@@ -31,6 +32,8 @@ const DETAIL_WIDTH: u16 = 48;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HitMap {
     pub panes: Vec<PaneHit>,
+    /// Rows the logs view had for lines, when it is open.
+    pub logs_page: Option<usize>,
 }
 
 impl HitMap {
@@ -77,12 +80,14 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
         detail::draw(frame, detail, state);
     }
     status_bar::draw(frame, status, state, keymap);
+    let mut logs_page = None;
     match state.mode {
         Mode::Help => help::draw(frame, area, keymap),
         Mode::Dialog => dialogs::draw(frame, main, state),
+        Mode::Logs | Mode::LogsSearch => logs_page = logs::draw(frame, main, state),
         Mode::Normal | Mode::Filter => {}
     }
-    HitMap { panes }
+    HitMap { panes, logs_page }
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {

@@ -54,6 +54,17 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
     let wanted: &[(Action, &str)] = match state.mode {
         Mode::Help => &[(Action::ToggleHelp, "close help")],
         Mode::Dialog => &[(Action::Confirm, "confirm"), (Action::Cancel, "cancel")],
+        Mode::Logs => &[
+            (Action::CloseLogs, "close"),
+            (Action::ToggleFollow, "follow"),
+            (Action::StartFilter, "search"),
+            (Action::NextMatch, "next match"),
+            (Action::SelectLast, "newest"),
+        ],
+        Mode::LogsSearch => &[
+            (Action::FilterAccept, "find"),
+            (Action::FilterCancel, "cancel"),
+        ],
         Mode::Filter => &[
             (Action::FilterAccept, "keep filter"),
             (Action::FilterCancel, "cancel"),
@@ -62,9 +73,11 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
             Pane::Sessions => &[
                 (Action::ToggleHelp, "help"),
                 (Action::StartFilter, "filter"),
-                (Action::FocusNext, "switch pane"),
-                (Action::SelectNext, "down"),
-                (Action::SelectPrev, "up"),
+                (Action::Shell, "shell"),
+                (Action::Logs, "logs"),
+                (Action::StartStop, "start/stop"),
+                (Action::Delete, "destroy"),
+                (Action::NewSession, "new"),
                 (Action::Quit, "quit"),
             ],
             Pane::Workspaces => &[
@@ -74,6 +87,7 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
                 (Action::Delete, "delete"),
                 (Action::OpenPlanner, "cleanup"),
                 (Action::NewWorkspace, "new"),
+                (Action::Shell, "shell"),
                 (Action::MeasureAll, "measure all"),
                 (Action::Quit, "quit"),
             ],

@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use super::notice;
 use crate::app::action::{Action, Command};
 use crate::app::dialog::{
-    DeleteDialog, DeleteItem, Dialog, InUseChoice, PLANNER_FIELDS, Planner, Report, TextPrompt,
+    DeleteDialog, DeleteItem, Dialog, InUseChoice, NewSession, PLANNER_FIELDS, Planner, Report,
+    StorageChoice, TextPrompt,
 };
 use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
 use crate::cleanup::Plan;
 use crate::docker::model::validate_workspace_id;
 use crate::docker::{DockerCmd, WorkspaceKind};
+use crate::tui::handoff::ShellTarget;
 
 fn open(state: &mut State, dialog: Dialog) {
     state.dialog = Some(dialog);
@@ -156,6 +158,23 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             Action::Confirm | Action::Cancel => (None, Vec::new()),
             _ => (Some(Dialog::Report(r)), Vec::new()),
         },
+        Dialog::DestroySession(d) => match action {
+            Action::Confirm | Action::Input('y') => (None, super::sessions::destroy(state, &d)),
+            Action::Cancel | Action::Input('n') => (None, Vec::new()),
+            _ => (Some(Dialog::DestroySession(d)), Vec::new()),
+        },
+        Dialog::StartFirst(target) => match action {
+            Action::Confirm | Action::Input('y') => {
+                let target = ShellTarget {
+                    start_first: true,
+                    ..target
+                };
+                (None, vec![Command::Shell(target)])
+            }
+            Action::Cancel | Action::Input('n') => (None, Vec::new()),
+            _ => (Some(Dialog::StartFirst(target)), Vec::new()),
+        },
+        Dialog::NewSession(d) => new_session_action(state, d, action),
     };
     match dialog {
         Some(d) => state.dialog = Some(d),
@@ -274,4 +293,27 @@ fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) ->
         validate_workspace_id(&p.text).err()
     };
     (Some(Dialog::NewWorkspace(p)), Vec::new())
+}
+
+fn new_session_action(state: &mut State, mut d: NewSession, action: Action) -> Outcome {
+    d.error = None;
+    let typing_id = d.focus == 2 && d.storage == StorageChoice::New;
+    match action {
+        Action::Cancel => return (None, Vec::new()),
+        Action::NextField => d.focus = (d.focus + 1) % NewSession::FIELDS,
+        Action::PrevField => d.focus = (d.focus + NewSession::FIELDS - 1) % NewSession::FIELDS,
+        Action::NextChoice | Action::ToggleField => d.cycle(1),
+        Action::PrevChoice => d.cycle(-1),
+        Action::Input(c) if typing_id => d.new_id.push(c),
+        Action::Backspace if typing_id => {
+            d.new_id.pop();
+        }
+        Action::Confirm => {
+            if let Some(commands) = super::sessions::confirm_new_session(state, &mut d) {
+                return (None, commands);
+            }
+        }
+        _ => {}
+    }
+    (Some(Dialog::NewSession(d)), Vec::new())
 }

@@ -95,6 +95,23 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
             state.workspaces.marked.remove(&volume);
         }
         DockerEvent::DeleteFinished { req } => finish_delete(state, req),
+        DockerEvent::SessionCreated { result, attach, .. } => {
+            return super::sessions::on_created(state, result, attach);
+        }
+        DockerEvent::SessionChanged { result, .. } => match result {
+            Ok(text) => notice(state, NoticeLevel::Info, text),
+            Err(e) => notice(state, NoticeLevel::Error, e),
+        },
+        DockerEvent::LogLines { req, lines } => {
+            if let Some(logs) = state.logs.as_mut().filter(|l| l.req == req) {
+                logs.push(lines);
+            }
+        }
+        DockerEvent::LogsEnded { req, reason } => {
+            if let Some(logs) = state.logs.as_mut().filter(|l| l.req == req) {
+                logs.ended = Some(reason);
+            }
+        }
         DockerEvent::WorkspaceCreated { req, result } => {
             if state.workspaces.creating == Some(req) {
                 state.workspaces.creating = None;

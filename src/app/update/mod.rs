@@ -11,10 +11,23 @@ const WHEEL_STEP: isize = 3;
 
 mod dialogs;
 mod engine;
+mod logs;
 mod marks;
+mod sessions;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
     let mut commands = Vec::new();
+    // The logs view takes its keys first (it shares list keys with different meanings).
+    if matches!(state.mode, Mode::Logs | Mode::LogsSearch)
+        && !matches!(
+            action,
+            Action::Docker(_) | Action::Quit | Action::Redraw | Action::ShellEnded(_)
+        )
+    {
+        commands.extend(logs::on_action(state, action));
+        commands.extend(request_detail_if_needed(state));
+        return commands;
+    }
     match action {
         Action::Quit => state.quit = true,
         Action::ToggleHelp => {
@@ -86,7 +99,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
                 .collect();
             commands.extend(engine::measure(state, all));
         }
+        Action::Delete if state.focus == Pane::Sessions => sessions::open_destroy(state),
         Action::Delete => dialogs::open_delete(state),
+        Action::Shell => commands.extend(sessions::shell(state)),
+        Action::Logs => commands.extend(sessions::open_logs(state)),
+        Action::StartStop => commands.extend(sessions::start_stop(state)),
+        Action::NewSession => sessions::open_new_session(state),
+        Action::ShellEnded(outcome) => sessions::on_shell_ended(state, outcome),
+        Action::ToggleFollow | Action::NextMatch | Action::CloseLogs | Action::Detach => {}
         Action::OpenPlanner => dialogs::open_planner(state),
         Action::NewWorkspace => dialogs::open_new_workspace(state),
         Action::Confirm
@@ -96,6 +116,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         | Action::NextField
         | Action::PrevField
         | Action::ToggleField
+        | Action::PrevChoice
+        | Action::NextChoice
         | Action::Input(_)
         | Action::Backspace => commands.extend(dialogs::on_action(state, action)),
         Action::Click { pane, row } => {

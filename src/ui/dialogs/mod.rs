@@ -4,6 +4,7 @@ mod delete;
 mod new_workspace;
 mod planner;
 mod report;
+mod sessions;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -22,6 +23,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Dialog::Planner(p) => planner::draw(frame, area, *p, state),
         Dialog::NewWorkspace(p) => new_workspace::draw(frame, area, p),
         Dialog::Report(r) => report::draw(frame, area, r),
+        Dialog::DestroySession(d) => sessions::draw_destroy(frame, area, d),
+        Dialog::StartFirst(t) => sessions::draw_start_first(frame, area, t),
+        Dialog::NewSession(d) => sessions::draw_new_session(frame, area, d),
     }
 }
 

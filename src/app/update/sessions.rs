@@ -1,0 +1,285 @@
+//! Session actions: a shell (starting a stopped session first when the operator agrees), the
+//! logs view, start/stop, destroy and new-session dialogs, and their reports. Read-only mode
+//! refuses everything here but the logs.
+
+use super::notice;
+use crate::app::action::Command;
+use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
+use crate::app::logs::LogsView;
+use crate::app::state::{Mode, NoticeLevel, Pane, State};
+use crate::docker::lifecycle::{CreatedSession, SessionSpec, SessionStorage};
+use crate::docker::{DockerCmd, SessionState, SessionWorkspace};
+use crate::tui::handoff::{ShellOutcome, ShellTarget};
+
+fn next_req(state: &mut State) -> u64 {
+    let req = state.next_request;
+    state.next_request += 1;
+    req
+}
+
+fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
+    if state.config.read_only {
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!("Read-only mode: {what} is turned off"),
+        );
+    }
+    state.config.read_only
+}
+
+fn open_dialog(state: &mut State, dialog: Dialog) {
+    state.dialog = Some(dialog);
+    state.mode = Mode::Dialog;
+}
+
+/// `enter`/`s`: a shell in the selected session, or in a new session on the selected workspace.
+pub fn shell(state: &mut State) -> Vec<Command> {
+    if refuse_if_read_only(state, "opening shells") {
+        return Vec::new();
+    }
+    match state.focus {
+        Pane::Sessions => {
+            let Some(s) = state.selected_session() else {
+                return Vec::new();
+            };
+            let target = ShellTarget {
+                session: s.id.clone(),
+                container: s.container_id.clone(),
+                start_first: false,
+            };
+            if s.state == SessionState::Running {
+                vec![Command::Shell(target)]
+            } else {
+                open_dialog(state, Dialog::StartFirst(target));
+                Vec::new()
+            }
+        }
+        Pane::Workspaces => {
+            let Some(row) = state.selected_workspace() else {
+                return Vec::new();
+            };
+            if row.ws.is_orphan() {
+                notice(
+                    state,
+                    NoticeLevel::Error,
+                    "An orphaned volume has no workspace id: open a shell on a workspace",
+                );
+                return Vec::new();
+            }
+            if !state.config.workspace_enabled {
+                notice(
+                    state,
+                    NoticeLevel::Error,
+                    "Workspace not enabled (workspace.enabled: false)",
+                );
+                return Vec::new();
+            }
+            let storage = SessionStorage::Existing(row.ws.id.clone());
+            create(
+                state,
+                storage,
+                state.sessions_config.default_image.clone(),
+                true,
+            )
+        }
+    }
+}
+
+fn create(state: &mut State, storage: SessionStorage, image: String, attach: bool) -> Vec<Command> {
+    let req = next_req(state);
+    let spec = SessionSpec {
+        image,
+        storage,
+        defaults: state.sessions_config.defaults.clone(),
+    };
+    notice(
+        state,
+        NoticeLevel::Info,
+        format!("Creating a session on {}…", spec.image),
+    );
+    vec![Command::Docker(DockerCmd::CreateSession {
+        req,
+        spec: Box::new(spec),
+        attach,
+    })]
+}
+
+pub fn open_logs(state: &mut State) -> Vec<Command> {
+    if state.focus != Pane::Sessions {
+        return Vec::new();
+    }
+    let Some(s) = state.selected_session() else {
+        return Vec::new();
+    };
+    let (session, container_id) = (s.id.clone(), s.container_id.clone());
+    let req = next_req(state);
+    state.logs = Some(LogsView::new(req, session, container_id.clone()));
+    state.mode = Mode::Logs;
+    vec![Command::Docker(DockerCmd::FollowLogs { req, container_id })]
+}
+
+pub fn close_logs(state: &mut State) -> Vec<Command> {
+    state.mode = Mode::Normal;
+    state
+        .logs
+        .take()
+        .map(|l| Command::Docker(DockerCmd::StopLogs { req: l.req }))
+        .into_iter()
+        .collect()
+}
+
+pub fn start_stop(state: &mut State) -> Vec<Command> {
+    if state.focus != Pane::Sessions || refuse_if_read_only(state, "starting and stopping") {
+        return Vec::new();
+    }
+    let Some(s) = state.selected_session() else {
+        return Vec::new();
+    };
+    let run = s.state != SessionState::Running;
+    let (container_id, id) = (s.container_id.clone(), s.id.clone());
+    let req = next_req(state);
+    let verb = if run { "Starting" } else { "Stopping" };
+    notice(state, NoticeLevel::Info, format!("{verb} session {id}…"));
+    vec![Command::Docker(DockerCmd::SetRunning {
+        req,
+        container_id,
+        run,
+    })]
+}
+
+pub fn open_destroy(state: &mut State) {
+    if refuse_if_read_only(state, "destroying sessions") {
+        return;
+    }
+    let Some(s) = state.selected_session() else {
+        return;
+    };
+    let (keeps, removes) = match &s.workspace {
+        SessionWorkspace::Persistent(ws) => (Some(ws.clone()), None),
+        SessionWorkspace::Ephemeral { volume } => (None, volume.clone()),
+    };
+    let dialog = DestroySession {
+        session: s.id.clone(),
+        container: s.container.clone(),
+        container_id: s.container_id.clone(),
+        keeps,
+        removes,
+    };
+    open_dialog(state, Dialog::DestroySession(dialog));
+}
+
+pub fn open_new_session(state: &mut State) {
+    if refuse_if_read_only(state, "creating sessions") {
+        return;
+    }
+    let workspaces: Vec<String> = state
+        .workspaces
+        .list
+        .rows()
+        .iter()
+        .filter(|r| !r.ws.is_orphan())
+        .map(|r| r.ws.id.clone())
+        .collect();
+    let enabled = state.config.workspace_enabled;
+    let storage = if enabled && state.sessions_config.persist_by_default {
+        StorageChoice::New
+    } else {
+        StorageChoice::Ephemeral
+    };
+    let dialog = NewSession {
+        images: state.sessions_config.images.clone(),
+        image: 0,
+        storage,
+        workspaces,
+        existing: 0,
+        new_id: String::new(),
+        focus: 0,
+        workspaces_enabled: enabled,
+        error: None,
+    };
+    open_dialog(state, Dialog::NewSession(dialog));
+}
+
+/// The new-session dialog confirmed: create (and attach), or say what is wrong.
+pub fn confirm_new_session(state: &mut State, d: &mut NewSession) -> Option<Vec<Command>> {
+    match d.storage() {
+        Ok(storage) => {
+            let image = d.images.get(d.image).cloned().unwrap_or_default();
+            Some(create(state, storage, image, true))
+        }
+        Err(e) => {
+            d.error = Some(e);
+            None
+        }
+    }
+}
+
+pub fn destroy(state: &mut State, d: &DestroySession) -> Vec<Command> {
+    let req = next_req(state);
+    notice(
+        state,
+        NoticeLevel::Info,
+        format!("Destroying session {}…", d.session),
+    );
+    vec![Command::Docker(DockerCmd::DestroySession {
+        req,
+        container_id: d.container_id.clone(),
+    })]
+}
+
+pub fn on_created(
+    state: &mut State,
+    result: Result<CreatedSession, String>,
+    attach: bool,
+) -> Vec<Command> {
+    match result {
+        Ok(created) => {
+            let storage = match &created.workspace_id {
+                Some(ws) => format!("workspace {ws}"),
+                None => format!("ephemeral storage {}", created.volume),
+            };
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("Created session {} on {storage}", created.id),
+            );
+            if attach {
+                return vec![Command::Shell(ShellTarget {
+                    session: created.id,
+                    container: created.container_id,
+                    start_first: false,
+                })];
+            }
+        }
+        Err(e) => notice(
+            state,
+            NoticeLevel::Error,
+            format!("Creating the session failed: {e}"),
+        ),
+    }
+    Vec::new()
+}
+
+pub fn on_shell_ended(state: &mut State, outcome: ShellOutcome) {
+    match outcome {
+        ShellOutcome::Exited { session, code } => {
+            let code = code.map(|c| format!(" (exit {c})")).unwrap_or_default();
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("Shell in {session} ended{code}"),
+            );
+        }
+        ShellOutcome::Detached { session } => {
+            notice(state, NoticeLevel::Info, format!("Detached from {session}"));
+        }
+        ShellOutcome::Failed { session, reason } => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("Shell in {session}: {reason}"),
+            );
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! A session's logs as lines: the tail, then following. Bounded by the caller.
+
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptionsBuilder;
+use futures::{Stream, StreamExt};
+
+use super::error::describe;
+
+/// Longest line kept: a runaway line must not eat memory.
+pub const MAX_LINE: usize = 4096;
+
+fn chunk_text(chunk: LogOutput) -> String {
+    let bytes = match chunk {
+        LogOutput::StdOut { message }
+        | LogOutput::StdErr { message }
+        | LogOutput::Console { message }
+        | LogOutput::StdIn { message } => message,
+    };
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The last `tail` lines, then new ones as they come when `follow`.
+pub fn stream(
+    docker: &Docker,
+    container: &str,
+    tail: usize,
+    follow: bool,
+) -> impl Stream<Item = Result<String, String>> + use<> {
+    let options = LogsOptionsBuilder::new()
+        .stdout(true)
+        .stderr(true)
+        .follow(follow)
+        .tail(&tail.to_string())
+        .build();
+    docker
+        .logs(container, Some(options))
+        .map(|chunk| chunk.map(chunk_text).map_err(|e| describe(&e)))
+}
+
+/// Splits text chunks into lines, carrying partial lines over; long lines are cut.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    partial: String,
+}
+
+impl LineSplitter {
+    pub fn push(&mut self, text: &str) -> Vec<String> {
+        self.partial.push_str(text);
+        let mut lines = Vec::new();
+        while let Some(pos) = self.partial.find('\n') {
+            let mut line: String = self.partial.drain(..=pos).collect();
+            line.pop();
+            if line.ends_with('\r') {
+                line.pop();
+            }
+            lines.push(cut(line));
+        }
+        if self.partial.len() > MAX_LINE {
+            lines.push(cut(std::mem::take(&mut self.partial)));
+        }
+        lines
+    }
+
+    pub fn finish(&mut self) -> Option<String> {
+        (!self.partial.is_empty()).then(|| cut(std::mem::take(&mut self.partial)))
+    }
+}
+
+fn cut(mut line: String) -> String {
+    if line.len() > MAX_LINE {
+        let mut end = MAX_LINE;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push('…');
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_split_across_chunks() {
+        let mut s = LineSplitter::default();
+        assert_eq!(s.push("hel"), Vec::<String>::new());
+        assert_eq!(s.push("lo\r\nwor"), ["hello"]);
+        assert_eq!(s.push("ld\n\n"), ["world", ""]);
+        assert_eq!(s.finish(), None);
+        s.push("tail");
+        assert_eq!(s.finish().as_deref(), Some("tail"));
+    }
+
+    #[test]
+    fn runaway_lines_are_cut() {
+        let mut s = LineSplitter::default();
+        let lines = s.push(&"x".repeat(MAX_LINE + 10));
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].ends_with('…'));
+    }
+}

@@ -1,0 +1,180 @@
+//! Handing the terminal to a session's shell and taking it back. The input reader is stopped
+//! (and joined) first, the alternate screen and mouse reporting are left while raw mode stays
+//! (the container's pty echoes and edits lines), the exec is sized right after it starts and
+//! again on every window change, and on every way out — the shell exits, the detach key, an
+//! error, the engine going away — the TUI screen is restored and fully redrawn.
+
+use std::io::Write;
+
+use bollard::Docker;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
+use futures::StreamExt;
+use tokio::io::AsyncWriteExt;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::docker::exec::{exec_exit_code, probe_shell, resize, start_shell};
+use crate::docker::lifecycle::set_running;
+use crate::tui::raw_stdin::RawStdin;
+use crate::tui::{InputReader, TerminalGuard};
+
+/// How a shell session ended, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellOutcome {
+    Exited { session: String, code: Option<i64> },
+    Detached { session: String },
+    Failed { session: String, reason: String },
+}
+
+/// What to attach to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellTarget {
+    pub session: String,
+    pub container: String,
+    /// Start the container first (the operator confirmed).
+    pub start_first: bool,
+}
+
+fn term_name() -> String {
+    std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into())
+}
+
+fn leave_tui() -> std::io::Result<()> {
+    execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        Clear(ClearType::All),
+        crossterm::cursor::MoveTo(0, 0),
+        crossterm::cursor::Show
+    )
+}
+
+fn enter_tui(guard: &mut TerminalGuard) -> std::io::Result<()> {
+    execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        Clear(ClearType::All)
+    )?;
+    // A resize resets ratatui's back buffer: the next draw repaints every cell.
+    let size = guard.terminal().size()?;
+    guard
+        .terminal()
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
+/// Runs the shell with the terminal, then gives it back. `input` is stopped for the duration
+/// and restarted after; `detach` is the byte that detaches (Ctrl-] = 0x1d by default).
+pub async fn run_shell(
+    guard: &mut TerminalGuard,
+    input: &mut Option<InputReader>,
+    target: &ShellTarget,
+    detach: u8,
+    detach_name: &str,
+) -> ShellOutcome {
+    let session = target.session.clone();
+    let fail = |reason: String| ShellOutcome::Failed {
+        session: session.clone(),
+        reason,
+    };
+    let docker = match Docker::connect_with_defaults() {
+        Ok(d) => d,
+        Err(e) => return fail(e.to_string()),
+    };
+    // Everything that can fail before the terminal changes hands happens first: no flash.
+    if target.start_first
+        && let Err(e) = set_running(&docker, &target.container, true).await
+    {
+        return fail(format!("could not start it: {e}"));
+    }
+    let shell = match probe_shell(&docker, &target.container).await {
+        Ok(shell) => shell,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Some(reader) = input.take() {
+        reader.stop().await;
+    }
+    let outcome = bridge(&docker, target, shell, detach, detach_name).await;
+    if let Err(e) = enter_tui(guard) {
+        tracing::error!(%e, "restoring the TUI after the shell");
+    }
+    *input = Some(InputReader::start());
+    outcome
+}
+
+async fn bridge(
+    docker: &Docker,
+    target: &ShellTarget,
+    shell: &str,
+    detach: u8,
+    detach_name: &str,
+) -> ShellOutcome {
+    let session = target.session.clone();
+    if let Err(e) = leave_tui() {
+        return ShellOutcome::Failed {
+            session,
+            reason: e.to_string(),
+        };
+    }
+    let mut out = std::io::stdout();
+    let _ = write!(
+        out,
+        "Attached to session {session} ({shell}). {detach_name} detaches.\r\n"
+    );
+    let _ = out.flush();
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let mut exec = match start_shell(docker, &target.container, shell, &term_name(), size).await {
+        Ok(exec) => exec,
+        Err(e) => {
+            return ShellOutcome::Failed {
+                session,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let mut keys = RawStdin::start();
+    let mut winch = signal(SignalKind::window_change()).ok();
+    let outcome = loop {
+        tokio::select! {
+            chunk = exec.output.next() => match chunk {
+                Some(Ok(output)) => {
+                    let _ = out.write_all(&output.into_bytes());
+                    let _ = out.flush();
+                }
+                Some(Err(e)) => break ShellOutcome::Failed {
+                    session: session.clone(),
+                    reason: format!("the connection to the engine broke: {e}"),
+                },
+                None => break ShellOutcome::Exited {
+                    session: session.clone(),
+                    code: exec_exit_code(docker, &exec.id).await,
+                },
+            },
+            bytes = keys.bytes.recv() => {
+                let Some(bytes) = bytes else {
+                    break ShellOutcome::Detached { session: session.clone() };
+                };
+                let (send, detached) = match bytes.iter().position(|b| *b == detach) {
+                    Some(at) => (&bytes[..at], true),
+                    None => (&bytes[..], false),
+                };
+                if !send.is_empty() && exec.input.write_all(send).await.is_err() {
+                    break ShellOutcome::Exited { session: session.clone(), code: None };
+                }
+                if detached {
+                    break ShellOutcome::Detached { session: session.clone() };
+                }
+            },
+            Some(()) = async { match winch.as_mut() { Some(s) => s.recv().await, None => None } } => {
+                if let Ok((cols, rows)) = crossterm::terminal::size() {
+                    let _ = resize(docker, &exec.id, cols, rows).await;
+                }
+            },
+        }
+    };
+    keys.stop();
+    let _ = exec.input.shutdown().await;
+    outcome
+}
