@@ -4,6 +4,7 @@
 mod json;
 mod list;
 mod prune;
+mod session;
 mod table;
 mod workspace;
 
@@ -95,6 +96,11 @@ pub enum Command {
         #[command(subcommand)]
         action: workspace::WorkspaceAction,
     },
+    /// Create, destroy, enter, follow, stop and start sessions
+    Session {
+        #[command(subcommand)]
+        action: session::SessionAction,
+    },
 }
 
 /// Runs a non-interactive command; errors go to stderr with a documented exit code.
@@ -108,6 +114,7 @@ pub async fn run(command: Command, config: &LoadedConfig, read_only_flag: bool) 
         Command::Workspaces { json, no_size } => list::workspaces(json, !no_size).await,
         Command::Prune(args) => prune::run(args, policy).await,
         Command::Workspace { action } => workspace::run(action, policy).await,
+        Command::Session { action } => session::run(action, policy, config).await,
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -96,11 +96,41 @@ pub async fn run_shell(
     if let Some(reader) = input.take() {
         reader.stop().await;
     }
-    let outcome = bridge(&docker, target, shell, detach, detach_name).await;
+    let outcome = bridge(&docker, target, shell, detach, detach_name, true).await;
     if let Err(e) = enter_tui(guard) {
         tracing::error!(%e, "restoring the TUI after the shell");
     }
     *input = Some(InputReader::start());
+    outcome
+}
+
+/// The shell without a TUI around it (`sandkasten-tui session shell`): raw mode for the
+/// duration, restored on every way out.
+pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str) -> ShellOutcome {
+    let session = target.session.clone();
+    let fail = |reason: String| ShellOutcome::Failed {
+        session: session.clone(),
+        reason,
+    };
+    let docker = match Docker::connect_with_defaults() {
+        Ok(d) => d,
+        Err(e) => return fail(e.to_string()),
+    };
+    if target.start_first
+        && let Err(e) = set_running(&docker, &target.container, true).await
+    {
+        return fail(format!("could not start it: {e}"));
+    }
+    let shell = match probe_shell(&docker, &target.container).await {
+        Ok(shell) => shell,
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Err(e) = crossterm::terminal::enable_raw_mode() {
+        return fail(format!("cannot put the terminal in raw mode: {e}"));
+    }
+    let outcome = bridge(&docker, target, shell, detach, detach_name, false).await;
+    let _ = crossterm::terminal::disable_raw_mode();
+    println!();
     outcome
 }
 
@@ -110,9 +140,10 @@ async fn bridge(
     shell: &str,
     detach: u8,
     detach_name: &str,
+    from_tui: bool,
 ) -> ShellOutcome {
     let session = target.session.clone();
-    if let Err(e) = leave_tui() {
+    if from_tui && let Err(e) = leave_tui() {
         return ShellOutcome::Failed {
             session,
             reason: e.to_string(),
