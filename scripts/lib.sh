@@ -31,6 +31,7 @@ prepare_run() {
   local kind=$1
   export SANDKASTEN_TUI_TEST_RUN="$kind-$(date +%s)-$$"
   export SANDKASTEN_TUI_TEST_IMAGE="sandkasten-tui-test:$SANDKASTEN_TUI_TEST_RUN"
+  export SANDKASTEN_TUI_TEST_IMAGE_NOSHELL="$SANDKASTEN_TUI_TEST_IMAGE-noshell"
   bash "$(dirname "${BASH_SOURCE[0]}")/test-image.sh" "$SANDKASTEN_TUI_TEST_RUN" "$SANDKASTEN_TUI_TEST_IMAGE" >/dev/null
 }
 

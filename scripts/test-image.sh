@@ -30,4 +30,11 @@ tar -C "$rootfs/img" -c . | docker import \
   --change 'CMD ["sleep", "2147483647"]' \
   --change 'ENV PATH=/bin' \
   - "$tag" >/dev/null
+# A session image with no shell at all: busybox without its applet links (no sh, no bash).
+mkdir -p "$rootfs/bare/bin" "$rootfs/bare/workspace"
+cp "$rootfs/pkg/bin/busybox" "$rootfs/bare/bin/busybox"
+tar -C "$rootfs/bare" -c . | docker import \
+  --change "LABEL sandkasten-tui.test=$run_id" \
+  --change 'CMD ["/bin/busybox", "sleep", "2147483647"]' \
+  - "$tag-noshell" >/dev/null
 echo "$tag"

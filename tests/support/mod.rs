@@ -20,6 +20,11 @@ use bollard::query_parameters::{
 };
 use futures::FutureExt;
 
+enum Adopted {
+    Container(String),
+    Volume(String),
+}
+
 pub const RUN_LABEL: &str = "sandkasten-tui.test";
 pub const CASE_LABEL: &str = "sandkasten-tui.test.case";
 
@@ -41,6 +46,9 @@ pub fn test_image() -> String {
 
 pub struct TestEnv {
     pub docker: Docker,
+    /// Objects made by the code under test with names the test does not choose (random
+    /// session ids): removed by `cleanup` too.
+    adopted: std::sync::Mutex<Vec<Adopted>>,
     pub run: String,
     pub case: String,
     /// Short unique prefix for this test's sandkasten ids, so tests never collide.
@@ -62,6 +70,7 @@ impl TestEnv {
         let case = format!("{run}.{name}.{prefix}");
         Self {
             docker,
+            adopted: std::sync::Mutex::new(Vec::new()),
             run,
             case,
             prefix,
@@ -179,9 +188,33 @@ impl TestEnv {
         name
     }
 
+    /// A container of another image, hardened the same way, with no volume.
+    pub async fn container_from(
+        &self,
+        image: &str,
+        name: &str,
+        labels: HashMap<String, String>,
+        running: bool,
+    ) -> String {
+        self.create_container(image, name, labels, None, running)
+            .await
+    }
+
     /// A container with the hardened sandkasten host config; `volume` is mounted at /workspace.
     pub async fn container(
         &self,
+        name: &str,
+        labels: HashMap<String, String>,
+        volume: Option<&str>,
+        running: bool,
+    ) -> String {
+        self.create_container(&test_image(), name, labels, volume, running)
+            .await
+    }
+
+    async fn create_container(
+        &self,
+        image: &str,
         name: &str,
         labels: HashMap<String, String>,
         volume: Option<&str>,
@@ -215,8 +248,7 @@ impl TestEnv {
             ..Default::default()
         };
         let body = ContainerCreateBody {
-            image: Some(test_image()),
-            cmd: Some(vec!["sleep".into(), "3600".into()]),
+            image: Some(image.to_owned()),
             labels: Some(labels),
             host_config: Some(host_config),
             ..Default::default()
@@ -255,8 +287,32 @@ impl TestEnv {
         self.docker.inspect_volume(volume).await.is_ok()
     }
 
+    /// Makes cleanup remove this container (and then this volume) too.
+    pub fn adopt(&self, container: &str, volume: Option<&str>) {
+        let mut adopted = self.adopted.lock().unwrap();
+        adopted.push(Adopted::Container(container.to_owned()));
+        if let Some(v) = volume {
+            adopted.push(Adopted::Volume(v.to_owned()));
+        }
+    }
+
     /// Removes every container, then every volume, of this test.
     pub async fn cleanup(&self) {
+        let adopted = std::mem::take(&mut *self.adopted.lock().unwrap());
+        for a in &adopted {
+            if let Adopted::Container(name) = a {
+                let opts = RemoveContainerOptionsBuilder::new().force(true).build();
+                let _ = self.docker.remove_container(name, Some(opts)).await;
+            }
+        }
+        for a in &adopted {
+            if let Adopted::Volume(name) = a {
+                let _ = self
+                    .docker
+                    .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+                    .await;
+            }
+        }
         let filter = HashMap::from([("label", vec![format!("{CASE_LABEL}={}", self.case)])]);
         let filter: HashMap<&str, Vec<&str>> = filter
             .iter()
@@ -322,6 +378,13 @@ where
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// An image whose containers run but that has no shell at all.
+pub fn noshell_image() -> String {
+    std::env::var("SANDKASTEN_TUI_TEST_IMAGE_NOSHELL").unwrap_or_else(|_| {
+        panic!("SANDKASTEN_TUI_TEST_IMAGE_NOSHELL is not set: run scripts/test.sh")
+    })
 }
 
 /// Path of the binary under test.
