@@ -10,3 +10,5 @@ trap sweep_run EXIT
 cargo bench --locked --bench tui
 cargo bench --locked --bench sizes
 cargo bench --locked --bench cleanup
+cargo bench --locked --bench shell
+cargo bench --locked --bench files

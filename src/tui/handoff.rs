@@ -11,12 +11,11 @@ use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
 use futures::StreamExt;
-use tokio::io::AsyncWriteExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::docker::exec::{exec_exit_code, probe_shell, resize, start_shell};
 use crate::docker::lifecycle::set_running;
-use crate::tui::raw_stdin::RawStdin;
+use crate::tui::raw_stdin::{PumpEnd, StdinPump};
 use crate::tui::{InputReader, TerminalGuard};
 
 /// How a shell session ended, for the status bar.
@@ -156,7 +155,7 @@ async fn bridge(
     );
     let _ = out.flush();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let mut exec = match start_shell(docker, &target.container, shell, &term_name(), size).await {
+    let exec = match start_shell(docker, &target.container, shell, &term_name(), size).await {
         Ok(exec) => exec,
         Err(e) => {
             return ShellOutcome::Failed {
@@ -165,11 +164,17 @@ async fn bridge(
             };
         }
     };
-    let mut keys = RawStdin::start();
+    let crate::docker::exec::ShellExec {
+        id,
+        mut output,
+        input,
+    } = exec;
+    let mut keys = StdinPump::start(input, detach, tokio::runtime::Handle::current());
     let mut winch = signal(SignalKind::window_change()).ok();
+    let mut input_open = true;
     let outcome = loop {
         tokio::select! {
-            chunk = exec.output.next() => match chunk {
+            chunk = output.next() => match chunk {
                 Some(Ok(output)) => {
                     let _ = out.write_all(&output.into_bytes());
                     let _ = out.flush();
@@ -180,32 +185,22 @@ async fn bridge(
                 },
                 None => break ShellOutcome::Exited {
                     session: session.clone(),
-                    code: exec_exit_code(docker, &exec.id).await,
+                    code: exec_exit_code(docker, &id).await,
                 },
             },
-            bytes = keys.bytes.recv() => {
-                let Some(bytes) = bytes else {
-                    break ShellOutcome::Detached { session: session.clone() };
-                };
-                let (send, detached) = match bytes.iter().position(|b| *b == detach) {
-                    Some(at) => (&bytes[..at], true),
-                    None => (&bytes[..], false),
-                };
-                if !send.is_empty() && exec.input.write_all(send).await.is_err() {
-                    break ShellOutcome::Exited { session: session.clone(), code: None };
-                }
-                if detached {
-                    break ShellOutcome::Detached { session: session.clone() };
-                }
+            end = &mut keys.ended, if input_open => match end {
+                Ok(PumpEnd::Detached) => break ShellOutcome::Detached { session: session.clone() },
+                // Input closed: the shell's output still says how it ends.
+                Ok(PumpEnd::Closed) | Err(_) => input_open = false,
             },
             Some(()) = async { match winch.as_mut() { Some(s) => s.recv().await, None => None } } => {
                 if let Ok((cols, rows)) = crossterm::terminal::size() {
-                    let _ = resize(docker, &exec.id, cols, rows).await;
+                    let _ = resize(docker, &id, cols, rows).await;
                 }
             },
         }
     };
-    keys.stop();
-    let _ = exec.input.shutdown().await;
+    // Joining waits at most one poll interval; it runs off the async workers.
+    let _ = tokio::task::spawn_blocking(move || keys.stop()).await;
     outcome
 }

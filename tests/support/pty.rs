@@ -19,6 +19,17 @@ pub struct Tui {
 impl Tui {
     /// Starts the binary with `args` and extra environment at `cols`×`rows`.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
+        Self::spawn_program(super::binary(), args, env, cols, rows)
+    }
+
+    /// Starts any program (benchmarks compare against the docker CLI).
+    pub fn spawn_program(
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Self {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -28,7 +39,7 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open pty");
-        let mut cmd = CommandBuilder::new(super::binary());
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
@@ -88,6 +99,18 @@ impl Tui {
             // Short: benchmarks time how long the screen takes to get there.
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// Like `wait_for`, polling every 50 µs: for benchmarks timing sub-millisecond echoes.
+    pub fn wait_for_fast(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> Duration {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if pred(&self.screen()) {
+                return start.elapsed();
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        panic!("timed out after {timeout:?}; screen:\n{}", self.screen());
     }
 
     pub fn wait_for_text(&self, text: &str, timeout: Duration) -> String {
