@@ -11,3 +11,4 @@ cargo bench --locked --bench tui
 cargo bench --locked --bench sizes
 cargo bench --locked --bench cleanup
 cargo bench --locked --bench shell
+cargo bench --locked --bench files

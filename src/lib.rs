@@ -12,6 +12,7 @@ pub mod format;
 pub mod logging;
 pub mod tui;
 pub mod ui;
+pub mod workspace_fs;
 
 #[cfg(test)]
 pub mod fixtures;

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::ENGINE);
         }
     };
-    match args.command {
+    let code = match args.command {
         Some(command) => runtime.block_on(cli::run(command, &loaded, args.read_only)),
         None => match runtime.block_on(app::run(loaded, args.read_only)) {
             Ok(()) => ExitCode::from(exit::OK),
@@ -37,5 +37,9 @@ fn main() -> ExitCode {
                 ExitCode::from(exit::ENGINE)
             }
         },
-    }
+    };
+    // Quitting never waits for background work (a size walk of a huge volume, say): a
+    // blocking task still running is abandoned to the process exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
 }

@@ -174,6 +174,13 @@ async fn bridge(
     let mut input_open = true;
     let outcome = loop {
         tokio::select! {
+            // The pump first: after a detach the shell's exit is a consequence, not the cause.
+            biased;
+            end = &mut keys.ended, if input_open => match end {
+                Ok(PumpEnd::Detached) => break ShellOutcome::Detached { session: session.clone() },
+                // Input closed: the shell's output still says how it ends.
+                Ok(PumpEnd::Closed) | Err(_) => input_open = false,
+            },
             chunk = output.next() => match chunk {
                 Some(Ok(output)) => {
                     let _ = out.write_all(&output.into_bytes());
@@ -187,11 +194,6 @@ async fn bridge(
                     session: session.clone(),
                     code: exec_exit_code(docker, &id).await,
                 },
-            },
-            end = &mut keys.ended, if input_open => match end {
-                Ok(PumpEnd::Detached) => break ShellOutcome::Detached { session: session.clone() },
-                // Input closed: the shell's output still says how it ends.
-                Ok(PumpEnd::Closed) | Err(_) => input_open = false,
             },
             Some(()) = async { match winch.as_mut() { Some(s) => s.recv().await, None => None } } => {
                 if let Ok((cols, rows)) = crossterm::terminal::size() {

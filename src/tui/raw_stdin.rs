@@ -79,10 +79,12 @@ impl StdinPump {
                     break Some(PumpEnd::Detached);
                 }
             };
-            let _ = runtime.block_on(input.shutdown());
+            // Say why first: closing the input makes the shell exit, and that must not be
+            // mistaken for the reason.
             if let Some(end) = end {
                 let _ = tx.send(end);
             }
+            let _ = runtime.block_on(input.shutdown());
         });
         Self {
             ended,
