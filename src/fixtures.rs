@@ -128,6 +128,15 @@ pub fn config_summary() -> ConfigSummary {
 pub fn fresh_state() -> State {
     let mut state = State::new(config_summary(), "unix:///var/run/docker.sock".into());
     state.now = now();
+    state.sessions_config = crate::app::state::SessionsConfig {
+        default_image: "sandbox-runtime:python".into(),
+        images: vec![
+            "sandbox-runtime:python".into(),
+            "sandbox-runtime:base".into(),
+        ],
+        defaults: crate::config::Defaults::default(),
+        persist_by_default: false,
+    };
     state
 }
 

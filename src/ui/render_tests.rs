@@ -290,3 +290,37 @@ fn deletion_report_lists_each_failure_with_its_reason() {
     );
     assert_snapshot!(screen(&state, 120, 24));
 }
+
+#[test]
+fn logs_view_following_with_a_search() {
+    let mut state = fixtures::loaded_state();
+    let cmds = update(&mut state, Action::Logs);
+    let [crate::app::action::Command::Docker(crate::docker::DockerCmd::FollowLogs { req, .. })] =
+        cmds.as_slice()
+    else {
+        panic!("{cmds:?}");
+    };
+    let lines = (1..=30)
+        .map(|i| format!("2026-11-23 step {i}: ok"))
+        .collect();
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::LogLines { req: *req, lines }),
+    );
+    update(&mut state, Action::StartFilter);
+    for c in "step 2".chars() {
+        update(&mut state, Action::Input(c));
+    }
+    assert_snapshot!(screen(&state, 110, 24));
+}
+
+#[test]
+fn destroy_and_new_session_dialogs() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::SelectLast); // s-eph: ephemeral storage goes
+    update(&mut state, Action::Delete);
+    assert_snapshot!("destroy_session_dialog", screen(&state, 120, 24));
+    update(&mut state, Action::Cancel);
+    update(&mut state, Action::NewSession);
+    assert_snapshot!("new_session_dialog", screen(&state, 120, 24));
+}

@@ -227,3 +227,151 @@ fn help_toggles_and_quit_quits() {
     update(&mut state, Action::Quit);
     assert!(state.quit);
 }
+
+#[test]
+fn shell_on_a_running_session_hands_off_and_on_a_stopped_one_offers_to_start() {
+    use crate::app::dialog::Dialog;
+    let mut state = fixtures::loaded_state();
+    // p-1 (running) is selected first.
+    let cmds = update(&mut state, Action::Shell);
+    let [Command::Shell(target)] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(target.session, "p-1");
+    assert!(!target.start_first);
+    update(&mut state, Action::SelectLast); // s-eph, exited
+    assert!(update(&mut state, Action::Shell).is_empty());
+    assert!(matches!(state.dialog, Some(Dialog::StartFirst(_))));
+    let cmds = update(&mut state, Action::Confirm);
+    let [Command::Shell(target)] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    assert!(target.start_first);
+    assert_eq!(state.mode, Mode::Normal);
+}
+
+#[test]
+fn read_only_refuses_shells_and_session_changes_but_not_logs() {
+    let mut state = fixtures::loaded_state();
+    state.config.read_only = true;
+    for action in [
+        Action::Shell,
+        Action::StartStop,
+        Action::Delete,
+        Action::NewSession,
+    ] {
+        assert!(update(&mut state, action.clone()).is_empty(), "{action:?}");
+        assert!(state.dialog.is_none(), "{action:?}");
+        assert!(state.notice.as_ref().unwrap().text.contains("Read-only"));
+    }
+    let cmds = update(&mut state, Action::Logs);
+    assert!(matches!(
+        cmds.as_slice(),
+        [Command::Docker(DockerCmd::FollowLogs { .. })]
+    ));
+}
+
+#[test]
+fn destroy_says_what_stays_and_what_goes() {
+    use crate::app::dialog::Dialog;
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::SortById); // p-1, s-alpha, s-eph
+    update(&mut state, Action::SelectNext); // s-alpha on workspace alpha
+    update(&mut state, Action::Delete);
+    let Some(Dialog::DestroySession(d)) = &state.dialog else {
+        panic!("{:?}", state.dialog);
+    };
+    assert_eq!(d.keeps.as_deref(), Some("alpha"));
+    assert_eq!(d.removes, None);
+    let cmds = update(&mut state, Action::Input('y'));
+    assert!(matches!(
+        cmds.as_slice(),
+        [Command::Docker(DockerCmd::DestroySession { .. })]
+    ));
+}
+
+#[test]
+fn logs_follow_their_request_and_closing_stops_the_stream() {
+    let mut state = fixtures::loaded_state();
+    let cmds = update(&mut state, Action::Logs);
+    let [Command::Docker(DockerCmd::FollowLogs { req, .. })] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    let req = *req;
+    assert_eq!(state.mode, Mode::Logs);
+    docker(
+        &mut state,
+        DockerEvent::LogLines {
+            req,
+            lines: vec!["hello".into()],
+        },
+    );
+    docker(
+        &mut state,
+        DockerEvent::LogLines {
+            req: req + 100,
+            lines: vec!["stray".into()],
+        },
+    );
+    assert_eq!(state.logs.as_ref().unwrap().lines, ["hello"]);
+    // j scrolls the logs, not the sessions list.
+    let before = state.selected_session().unwrap().id.clone();
+    update(&mut state, Action::SelectNext);
+    assert_eq!(state.selected_session().unwrap().id, before);
+    let cmds = update(&mut state, Action::CloseLogs);
+    assert_eq!(cmds, [Command::Docker(DockerCmd::StopLogs { req })]);
+    assert!(state.logs.is_none());
+    assert_eq!(state.mode, Mode::Normal);
+}
+
+#[test]
+fn a_new_session_validates_the_new_workspace_id_and_then_creates_and_attaches() {
+    use crate::app::dialog::Dialog;
+    let mut state = fixtures::loaded_state();
+    state.sessions_config.images = vec!["img:a".into(), "img:b".into()];
+    update(&mut state, Action::NewSession);
+    update(&mut state, Action::NextChoice); // image b
+    update(&mut state, Action::NextField);
+    update(&mut state, Action::NextChoice); // existing
+    update(&mut state, Action::NextChoice); // new
+    update(&mut state, Action::NextField);
+    for c in "bad id".chars() {
+        update(&mut state, Action::Input(c));
+    }
+    assert!(update(&mut state, Action::Confirm).is_empty());
+    let Some(Dialog::NewSession(d)) = &state.dialog else {
+        panic!();
+    };
+    assert!(d.error.as_deref().unwrap().contains("' '"));
+    for _ in 0..3 {
+        update(&mut state, Action::Backspace);
+    }
+    let cmds = update(&mut state, Action::Confirm);
+    let [
+        Command::Docker(DockerCmd::CreateSession {
+            spec, attach: true, ..
+        }),
+    ] = cmds.as_slice()
+    else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(spec.image, "img:b");
+    assert_eq!(
+        spec.storage,
+        crate::docker::lifecycle::SessionStorage::New("bad".into())
+    );
+}
+
+#[test]
+fn workspaces_disabled_offers_only_ephemeral_sessions() {
+    use crate::app::dialog::{Dialog, StorageChoice};
+    let mut state = fixtures::loaded_state();
+    state.config.workspace_enabled = false;
+    update(&mut state, Action::NewSession);
+    update(&mut state, Action::NextField);
+    update(&mut state, Action::NextChoice);
+    let Some(Dialog::NewSession(d)) = &state.dialog else {
+        panic!();
+    };
+    assert_eq!(d.storage, StorageChoice::Ephemeral);
+}
