@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::app::state::Pane;
 use crate::docker::{DockerCmd, DockerEvent};
 use crate::tui::handoff::{ShellOutcome, ShellTarget};
+use crate::workspace_fs::task::{FsCmd, FsEvent};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -65,6 +66,32 @@ pub enum Action {
     /// Dialogs: the previous / next choice of a field.
     PrevChoice,
     NextChoice,
+    /// Open the file browser on the selected workspace (or the session's `/workspace`).
+    OpenFiles,
+    /// Browser: open the selected directory, or the file in the editor.
+    OpenEntry,
+    /// Browser: to the parent directory.
+    GoUp,
+    ToggleHidden,
+    NewFile,
+    NewDirectory,
+    Rename,
+    Download,
+    Upload,
+    /// Browser: list the directory again.
+    Reload,
+    CloseFiles,
+    /// Editor: write the file back (atomically; a conflict asks first).
+    Save,
+    CloseEditor,
+    Undo,
+    Redo,
+    /// Editor: type a search; enter finds it, ctrl-n the next one.
+    EditorSearch,
+    EditorNextMatch,
+    /// Any other key in the editor: text editing, handled by the textarea widget.
+    #[serde(skip)]
+    EditorKey(crossterm::event::KeyEvent),
     /// Measure the selected workspace again.
     Measure,
     /// Measure every workspace again.
@@ -105,12 +132,16 @@ pub enum Action {
     /// The shell handoff returned.
     #[serde(skip)]
     ShellEnded(ShellOutcome),
+    /// A report from the files task.
+    #[serde(skip)]
+    Fs(FsEvent),
 }
 
 /// Side effects `update` asks the loop to carry out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Docker(DockerCmd),
+    Fs(FsCmd),
     /// Hand the terminal to a session's shell (the loop suspends the TUI for it).
     Shell(ShellTarget),
 }

@@ -21,6 +21,39 @@ pub enum Dialog {
     /// The session is not running: start it, then attach?
     StartFirst(ShellTarget),
     NewSession(NewSession),
+    /// A name or host path for a file operation.
+    FilePrompt(FilePrompt),
+    /// Deleting a file or directory: says what goes.
+    RemovePath(RemovePath),
+    /// Closing an editor with unsaved changes: save, discard or cancel.
+    UnsavedChanges,
+    /// The file changed on disk since it was opened: overwrite, reload or cancel.
+    SaveConflict {
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOp {
+    NewFile,
+    NewDirectory,
+    Rename,
+    Download,
+    Upload,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePrompt {
+    pub op: FileOp,
+    pub text: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovePath {
+    pub path: crate::workspace_fs::FsPath,
+    pub name: String,
+    pub is_dir: bool,
 }
 
 /// What destroying a session will do, said before it happens.

@@ -42,7 +42,9 @@ impl Keymap {
             (Mode::Filter, _) => &[KeyContext::Filter],
             (Mode::Dialog, _) => &[KeyContext::Dialog],
             (Mode::Logs, _) => &[KeyContext::Logs],
-            (Mode::LogsSearch, _) => &[KeyContext::Filter],
+            (Mode::LogsSearch | Mode::FilesFilter, _) => &[KeyContext::Filter],
+            (Mode::Files, _) => &[KeyContext::Files],
+            (Mode::Editor, _) => &[KeyContext::Editor],
             (Mode::Normal, Pane::Sessions) => {
                 &[KeyContext::Sessions, KeyContext::List, KeyContext::Global]
             }
@@ -61,10 +63,14 @@ impl Keymap {
             return bound;
         }
         match (mode, key.code) {
-            (Mode::Filter | Mode::Dialog | Mode::LogsSearch, KeyCode::Char(c))
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            // The editor gets every key it has no binding for, printable or not.
+            (Mode::Editor, _) => Some(Action::EditorKey(event)),
+            (
+                Mode::Filter | Mode::Dialog | Mode::LogsSearch | Mode::FilesFilter,
+                KeyCode::Char(c),
+            ) if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
             {
                 Some(Action::Input(c))
             }

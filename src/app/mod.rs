@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod dialog;
+pub mod files;
 pub mod keymap;
 pub mod list;
 pub mod logs;
@@ -26,6 +27,7 @@ use crate::docker::{self, DockerHandle};
 use crate::tui::handoff::{self, ShellTarget};
 use crate::tui::{InputReader, TerminalGuard};
 use crate::ui::{self, HitMap};
+use crate::workspace_fs::task::FsHandle;
 
 /// Most events applied between two frames, so a flood cannot starve drawing.
 const DRAIN_LIMIT: usize = 256;
@@ -54,26 +56,31 @@ fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap)
 }
 
 /// Sends Docker commands; returns a shell handoff if one was asked for (the loop runs it).
-fn execute(
-    commands: Vec<Command>,
-    docker: &DockerHandle,
-    state: &mut State,
-) -> Option<ShellTarget> {
+fn execute(commands: Vec<Command>, workers: &Workers, state: &mut State) -> Option<ShellTarget> {
     let mut shell = None;
     for command in commands {
-        match command {
-            Command::Docker(cmd) => {
-                if let Err(reason) = docker.send(cmd) {
-                    state.notice = Some(Notice {
-                        level: NoticeLevel::Error,
-                        text: reason,
-                    });
-                }
+        let sent = match command {
+            Command::Docker(cmd) => workers.docker.send(cmd),
+            Command::Fs(cmd) => workers.files.send(cmd),
+            Command::Shell(target) => {
+                shell = Some(target);
+                Ok(())
             }
-            Command::Shell(target) => shell = Some(target),
+        };
+        if let Err(reason) = sent {
+            state.notice = Some(Notice {
+                level: NoticeLevel::Error,
+                text: reason,
+            });
         }
     }
     shell
+}
+
+/// The background tasks' command ends.
+struct Workers {
+    docker: DockerHandle,
+    files: FsHandle,
 }
 
 /// Applies an action; the commands it yields wait for the next frame (see `run`).
@@ -100,6 +107,16 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     );
     state.sessions_config = SessionsConfig::from_loaded(&loaded);
     let (docker, mut docker_events) = docker::spawn();
+    let (files, mut fs_events) = crate::workspace_fs::task::spawn();
+    let workers = Workers { docker, files };
+    // Helpers left by a crash are removed in the background; a failure is only logged.
+    tokio::spawn(async {
+        if let Ok(client) = bollard::Docker::connect_with_defaults()
+            && let Err(e) = crate::workspace_fs::reap_stale_helpers(&client).await
+        {
+            tracing::warn!(%e, "reaping stale file helpers");
+        }
+    });
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
@@ -121,6 +138,9 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             if let (Some(logs), Some(rows)) = (state.logs.as_mut(), hits.logs_page) {
                 logs.page = rows;
             }
+            if let (Some(files), Some(rows)) = (state.files.as_mut(), hits.files_page) {
+                files.page = rows;
+            }
             for pane in [Pane::Sessions, Pane::Workspaces] {
                 if let Some(rows) = hits.page_size(pane) {
                     match pane {
@@ -134,7 +154,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         // Work starts after the frame that shows the state asking for it: on 2 cores a
         // measuring round must not delay the first populated screen.
         if !pending.is_empty()
-            && let Some(target) = execute(std::mem::take(&mut pending), &docker, &mut state)
+            && let Some(target) = execute(std::mem::take(&mut pending), &workers, &mut state)
         {
             // The TUI is suspended while the shell has the terminal; Docker reports queue up.
             let (detach, detach_name) = keymap.detach_key();
@@ -155,6 +175,12 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
+            event = fs_events.recv() => {
+                if let Some(event) = event {
+                    apply(Action::Fs(event), &mut state, &mut pending);
+                    dirty = true;
+                }
+            },
             event = docker_events.recv() => match event {
                 Some(event) => {
                     apply(Action::Docker(event), &mut state, &mut pending);
@@ -166,6 +192,13 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             _ = hangup.recv() => break,
         }
         // Apply whatever else is already queued before drawing once.
+        for _ in 0..DRAIN_LIMIT {
+            let Ok(event) = fs_events.try_recv() else {
+                break;
+            };
+            apply(Action::Fs(event), &mut state, &mut pending);
+            dirty = true;
+        }
         for _ in 0..DRAIN_LIMIT {
             let Ok(event) = docker_events.try_recv() else {
                 break;

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use std::collections::BTreeSet;
 
 use crate::app::dialog::{Dialog, PlannerFields, Report};
+use crate::app::files::{EditorView, FilesView};
 use crate::app::list::{ListView, Sort};
 use crate::app::logs::LogsView;
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
@@ -35,6 +36,12 @@ pub enum Mode {
     Logs,
     /// Typing a search in the logs view.
     LogsSearch,
+    /// The file browser (`State::files`) has the keys.
+    Files,
+    /// Typing the browser's name filter.
+    FilesFilter,
+    /// The editor (`State::editor`) has the keys.
+    Editor,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -212,6 +219,8 @@ pub struct State {
     pub notice: Option<Notice>,
     pub dialog: Option<Dialog>,
     pub logs: Option<LogsView>,
+    pub files: Option<FilesView>,
+    pub editor: Option<EditorView>,
     /// What new sessions are made of (images, limits), from the configuration.
     pub sessions_config: SessionsConfig,
     /// Reference time for ages and rules; the loop sets it as events arrive.
@@ -253,10 +262,25 @@ impl State {
             notice: None,
             dialog: None,
             logs: None,
+            files: None,
+            editor: None,
             sessions_config: SessionsConfig::default(),
             now: Timestamp::UNIX_EPOCH,
             next_request: 1,
             quit: false,
+        }
+    }
+
+    /// The mode under any dialog: where a closed dialog returns to.
+    pub fn base_mode(&self) -> Mode {
+        if self.editor.is_some() {
+            Mode::Editor
+        } else if self.files.is_some() {
+            Mode::Files
+        } else if self.logs.is_some() {
+            Mode::Logs
+        } else {
+            Mode::Normal
         }
     }
 

@@ -24,12 +24,16 @@ pub enum KeyContext {
     Help,
     Dialog,
     Logs,
+    Files,
+    Editor,
     Shell,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 9] = [
+    pub const ALL: [KeyContext; 11] = [
         Self::Logs,
+        Self::Files,
+        Self::Editor,
         Self::Shell,
         Self::Sessions,
         Self::Workspaces,
@@ -50,6 +54,8 @@ impl KeyContext {
             Self::Help => "Help",
             Self::Dialog => "In dialogs",
             Self::Logs => "Logs view",
+            Self::Files => "File browser",
+            Self::Editor => "Editor",
             Self::Shell => "In a shell",
         }
     }

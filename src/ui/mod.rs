@@ -3,6 +3,8 @@
 
 mod detail;
 mod dialogs;
+mod editor;
+mod files;
 mod help;
 mod logs;
 mod pane_message;
@@ -34,6 +36,8 @@ pub struct HitMap {
     pub panes: Vec<PaneHit>,
     /// Rows the logs view had for lines, when it is open.
     pub logs_page: Option<usize>,
+    /// Rows the file browser had for entries, when it is open.
+    pub files_page: Option<usize>,
 }
 
 impl HitMap {
@@ -80,14 +84,28 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
         detail::draw(frame, detail, state);
     }
     status_bar::draw(frame, status, state, keymap);
+    // Full-screen views sit under dialogs: draw the one open, then a dialog over it.
     let mut logs_page = None;
+    let mut files_page = None;
+    if state.files.is_some() {
+        files_page = files::draw(frame, main, state);
+    }
+    if state.editor.is_some() {
+        editor::draw(frame, main, state);
+    }
+    if state.logs.is_some() {
+        logs_page = logs::draw(frame, main, state);
+    }
     match state.mode {
         Mode::Help => help::draw(frame, area, keymap),
         Mode::Dialog => dialogs::draw(frame, main, state),
-        Mode::Logs | Mode::LogsSearch => logs_page = logs::draw(frame, main, state),
-        Mode::Normal | Mode::Filter => {}
+        _ => {}
     }
-    HitMap { panes, logs_page }
+    HitMap {
+        panes,
+        logs_page,
+        files_page,
+    }
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {

@@ -61,9 +61,29 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
             (Action::NextMatch, "next match"),
             (Action::SelectLast, "newest"),
         ],
-        Mode::LogsSearch => &[
-            (Action::FilterAccept, "find"),
+        Mode::LogsSearch | Mode::FilesFilter => &[
+            (Action::FilterAccept, "keep"),
             (Action::FilterCancel, "cancel"),
+        ],
+        Mode::Files => &[
+            (Action::OpenEntry, "open/edit"),
+            (Action::GoUp, "up"),
+            (Action::NewFile, "new file"),
+            (Action::NewDirectory, "new dir"),
+            (Action::Rename, "rename"),
+            (Action::Delete, "delete"),
+            (Action::Download, "download"),
+            (Action::Upload, "upload"),
+            (Action::ToggleHidden, "dot files"),
+            (Action::CloseFiles, "close"),
+        ],
+        Mode::Editor => &[
+            (Action::Save, "save"),
+            (Action::CloseEditor, "close"),
+            (Action::Undo, "undo"),
+            (Action::Redo, "redo"),
+            (Action::EditorSearch, "search"),
+            (Action::EditorNextMatch, "next"),
         ],
         Mode::Filter => &[
             (Action::FilterAccept, "keep filter"),
@@ -132,7 +152,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, keymap: &Keymap) {
             Span::styled("█", theme::dim()),
             Span::styled("   enter keep · esc cancel", theme::dim()),
         ]),
-        (Mode::Normal, Some(notice)) => {
+        (_, Some(notice)) if !matches!(state.mode, Mode::LogsSearch | Mode::FilesFilter) => {
             let style = match notice.level {
                 NoticeLevel::Info => theme::good(),
                 NoticeLevel::Error => theme::error(),

@@ -35,6 +35,8 @@ mod helper;
 mod image;
 mod path;
 mod protocol;
+pub mod task;
+mod transfer;
 
 #[cfg(test)]
 #[allow(dead_code)] // `main` and the constants the client spells its own way

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use super::notice;
 use crate::app::action::{Action, Command};
 use crate::app::dialog::{
-    DeleteDialog, DeleteItem, Dialog, InUseChoice, NewSession, PLANNER_FIELDS, Planner, Report,
-    StorageChoice, TextPrompt,
+    DeleteDialog, DeleteItem, Dialog, FilePrompt, InUseChoice, NewSession, PLANNER_FIELDS, Planner,
+    Report, StorageChoice, TextPrompt,
 };
 use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
 use crate::cleanup::Plan;
@@ -23,7 +23,7 @@ fn open(state: &mut State, dialog: Dialog) {
 
 fn close(state: &mut State) {
     state.dialog = None;
-    state.mode = Mode::Normal;
+    state.mode = state.base_mode();
 }
 
 fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
@@ -175,6 +175,29 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             _ => (Some(Dialog::StartFirst(target)), Vec::new()),
         },
         Dialog::NewSession(d) => new_session_action(state, d, action),
+        Dialog::FilePrompt(p) => file_prompt_action(state, p, action),
+        Dialog::RemovePath(r) => match action {
+            Action::Confirm | Action::Input('y') => (None, super::files::confirm_remove(state, &r)),
+            Action::Cancel | Action::Input('n') => (None, Vec::new()),
+            _ => (Some(Dialog::RemovePath(r)), Vec::new()),
+        },
+        Dialog::UnsavedChanges => match action {
+            Action::Input('s') | Action::Confirm => {
+                if let Some(editor) = state.editor.as_mut() {
+                    editor.close_after_save = true;
+                }
+                (None, super::files::save(state, true))
+            }
+            Action::Input('d') => (None, super::files::close_editor(state)),
+            Action::Cancel => (None, Vec::new()),
+            _ => (Some(Dialog::UnsavedChanges), Vec::new()),
+        },
+        Dialog::SaveConflict { message } => match action {
+            Action::Input('o') => (None, super::files::save(state, false)),
+            Action::Input('r') => (None, super::files::reload_editor(state)),
+            Action::Cancel => (None, Vec::new()),
+            _ => (Some(Dialog::SaveConflict { message }), Vec::new()),
+        },
     };
     match dialog {
         Some(d) => state.dialog = Some(d),
@@ -316,4 +339,25 @@ fn new_session_action(state: &mut State, mut d: NewSession, action: Action) -> O
         _ => {}
     }
     (Some(Dialog::NewSession(d)), Vec::new())
+}
+
+fn file_prompt_action(state: &mut State, mut p: FilePrompt, action: Action) -> Outcome {
+    match action {
+        Action::Cancel => return (None, Vec::new()),
+        Action::Input(c) => p.text.push(c),
+        // Space is "toggle" in dialogs; in a name or a host path it is a character.
+        Action::ToggleField => p.text.push(' '),
+        Action::Backspace => {
+            p.text.pop();
+        }
+        Action::Confirm => {
+            if let Some(commands) = super::files::confirm_prompt(state, &mut p) {
+                return (None, commands);
+            }
+            return (Some(Dialog::FilePrompt(p)), Vec::new());
+        }
+        _ => {}
+    }
+    p.error = None;
+    (Some(Dialog::FilePrompt(p)), Vec::new())
 }

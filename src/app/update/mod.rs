@@ -11,22 +11,35 @@ const WHEEL_STEP: isize = 3;
 
 mod dialogs;
 mod engine;
+mod files;
 mod logs;
 mod marks;
 mod sessions;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
     let mut commands = Vec::new();
-    // The logs view takes its keys first (it shares list keys with different meanings).
-    if matches!(state.mode, Mode::Logs | Mode::LogsSearch)
-        && !matches!(
-            action,
-            Action::Docker(_) | Action::Quit | Action::Redraw | Action::ShellEnded(_)
-        )
-    {
-        commands.extend(logs::on_action(state, action));
-        commands.extend(request_detail_if_needed(state));
-        return commands;
+    // Reports are applied whatever has the keys.
+    let report = matches!(
+        action,
+        Action::Docker(_) | Action::Fs(_) | Action::Quit | Action::Redraw | Action::ShellEnded(_)
+    );
+    // A notice stays until the operator's next key: read, then gone.
+    if !report {
+        state.notice = None;
+    }
+    // Full-screen views take their keys first (they share list keys with other meanings).
+    if !report {
+        let routed = match state.mode {
+            Mode::Logs | Mode::LogsSearch => Some(logs::on_action(state, action.clone())),
+            Mode::Files | Mode::FilesFilter => Some(files::on_action(state, action.clone())),
+            Mode::Editor => Some(files::on_editor_action(state, action.clone())),
+            _ => None,
+        };
+        if let Some(routed) = routed {
+            commands.extend(routed);
+            commands.extend(request_detail_if_needed(state));
+            return commands;
+        }
     }
     match action {
         Action::Quit => state.quit = true,
@@ -106,6 +119,25 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         Action::StartStop => commands.extend(sessions::start_stop(state)),
         Action::NewSession => sessions::open_new_session(state),
         Action::ShellEnded(outcome) => sessions::on_shell_ended(state, outcome),
+        Action::Fs(event) => commands.extend(files::on_event(state, event)),
+        Action::OpenFiles => commands.extend(files::open(state)),
+        Action::OpenEntry
+        | Action::GoUp
+        | Action::ToggleHidden
+        | Action::NewFile
+        | Action::NewDirectory
+        | Action::Rename
+        | Action::Download
+        | Action::Upload
+        | Action::Reload
+        | Action::CloseFiles
+        | Action::Save
+        | Action::CloseEditor
+        | Action::Undo
+        | Action::Redo
+        | Action::EditorSearch
+        | Action::EditorNextMatch
+        | Action::EditorKey(_) => {}
         Action::ToggleFollow | Action::NextMatch | Action::CloseLogs | Action::Detach => {}
         Action::OpenPlanner => dialogs::open_planner(state),
         Action::NewWorkspace => dialogs::open_new_workspace(state),

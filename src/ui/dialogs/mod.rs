@@ -1,6 +1,7 @@
 //! Dialog overlays, one file each. They read `State`, never change it.
 
 mod delete;
+mod files;
 mod new_workspace;
 mod planner;
 mod report;
@@ -26,6 +27,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         Dialog::DestroySession(d) => sessions::draw_destroy(frame, area, d),
         Dialog::StartFirst(t) => sessions::draw_start_first(frame, area, t),
         Dialog::NewSession(d) => sessions::draw_new_session(frame, area, d),
+        Dialog::FilePrompt(p) => files::draw_prompt(frame, area, p),
+        Dialog::RemovePath(r) => files::draw_remove(frame, area, r),
+        Dialog::UnsavedChanges => files::draw_unsaved(frame, area),
+        Dialog::SaveConflict { message } => files::draw_conflict(frame, area, message),
     }
 }
 

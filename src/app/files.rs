@@ -1,0 +1,253 @@
+//! State of the file browser and the editor: the open workspace, the directory shown, the
+//! preview, and the file being edited (a `ratatui-textarea` buffer plus what is needed to
+//! write it back exactly: line endings, final newline, the version it was read at).
+
+use ratatui_textarea::TextArea;
+
+use crate::docker::RequestId;
+use crate::workspace_fs::{Entry, EntryKind, FsPath, Version};
+
+/// Files larger than this open in the preview only.
+pub const EDITOR_LIMIT: u64 = 4 * 1024 * 1024;
+/// How much of a file the preview reads.
+pub const PREVIEW_LIMIT: u64 = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Opening(RequestId),
+    Ready,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Preview {
+    Nothing,
+    Loading {
+        req: RequestId,
+        path: FsPath,
+    },
+    Text {
+        path: FsPath,
+        text: String,
+        truncated: bool,
+    },
+    Binary {
+        path: FsPath,
+        bytes: Vec<u8>,
+        size: u64,
+    },
+    Failed {
+        path: FsPath,
+        reason: String,
+    },
+}
+
+/// A transfer in flight (download or upload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub req: RequestId,
+    pub what: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FilesView {
+    pub volume: String,
+    /// What the operator opened: "workspace alpha" or "session s1".
+    pub title: String,
+    pub connection: Connection,
+    pub cwd: FsPath,
+    pub entries: Vec<Entry>,
+    pub listing: Option<RequestId>,
+    pub list_error: Option<String>,
+    pub selected: usize,
+    pub page: usize,
+    pub show_hidden: bool,
+    pub filter: String,
+    pub filtering: bool,
+    pub preview: Preview,
+    /// A change (create, rename, delete) in flight.
+    pub changing: Option<RequestId>,
+    pub transfer: Option<Transfer>,
+    /// Select this name once the next listing arrives (after create, rename, going up).
+    pub reselect: Option<Vec<u8>>,
+}
+
+impl FilesView {
+    pub fn new(volume: String, title: String, req: RequestId) -> Self {
+        Self {
+            volume,
+            title,
+            connection: Connection::Opening(req),
+            cwd: FsPath::root(),
+            entries: Vec::new(),
+            listing: None,
+            list_error: None,
+            selected: 0,
+            page: 20,
+            show_hidden: false,
+            filter: String::new(),
+            filtering: false,
+            preview: Preview::Nothing,
+            changing: None,
+            transfer: None,
+            reselect: None,
+        }
+    }
+
+    /// Entries shown: hidden ones only when asked, and those matching the filter.
+    pub fn visible(&self) -> Vec<&Entry> {
+        let needle = self.filter.to_lowercase();
+        self.entries
+            .iter()
+            .filter(|e| self.show_hidden || !e.name.starts_with(b"."))
+            .filter(|e| {
+                needle.is_empty()
+                    || String::from_utf8_lossy(&e.name)
+                        .to_lowercase()
+                        .contains(&needle)
+            })
+            .collect()
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.visible().get(self.selected).copied()
+    }
+
+    pub fn selected_path(&self) -> Option<FsPath> {
+        self.selected_entry()
+            .and_then(|e| self.cwd.join(&e.name).ok())
+    }
+
+    pub fn clamp(&mut self) {
+        let n = self.visible().len();
+        self.selected = self.selected.min(n.saturating_sub(1));
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        self.selected = self.selected.saturating_add_signed(delta);
+        self.clamp();
+    }
+
+    pub fn is_dir(entry: &Entry) -> bool {
+        entry.kind == EntryKind::Dir
+    }
+}
+
+/// A name as it can be shown: invalid UTF-8 replaced, control characters (newlines!) escaped.
+pub fn display_name(name: &[u8]) -> String {
+    String::from_utf8_lossy(name)
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// How the file's lines were separated, to write them back the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnding {
+    Lf,
+    CrLf,
+}
+
+/// Text split for the editor, or why it cannot be edited.
+pub fn split_text(data: &[u8]) -> Result<(Vec<String>, LineEnding, bool), String> {
+    if data.contains(&0) {
+        return Err("binary file (it contains NUL bytes): preview only".into());
+    }
+    let text = std::str::from_utf8(data).map_err(|_| "not UTF-8 text: preview only".to_owned())?;
+    let crlf = text.matches("\r\n").count();
+    let lf = text.matches('\n').count();
+    let ending = if crlf > 0 && crlf == lf {
+        LineEnding::CrLf
+    } else if crlf == 0 {
+        LineEnding::Lf
+    } else {
+        return Err(
+            "mixed line endings (CRLF and LF): preview only, so nothing is rewritten".into(),
+        );
+    };
+    let final_newline = text.ends_with('\n');
+    let body = text
+        .strip_suffix(if ending == LineEnding::CrLf {
+            "\r\n"
+        } else {
+            "\n"
+        })
+        .unwrap_or(text);
+    let sep = if ending == LineEnding::CrLf {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let lines = body.split(sep).map(str::to_owned).collect();
+    Ok((lines, ending, final_newline))
+}
+
+/// The bytes to write back: the same line ending, the final newline only if there was one.
+pub fn join_text(lines: &[String], ending: LineEnding, final_newline: bool) -> Vec<u8> {
+    let sep = match ending {
+        LineEnding::Lf => "\n",
+        LineEnding::CrLf => "\r\n",
+    };
+    let mut text = lines.join(sep);
+    if final_newline {
+        text.push_str(sep);
+    }
+    text.into_bytes()
+}
+
+#[derive(Debug, Clone)]
+pub struct EditorView {
+    pub path: FsPath,
+    pub textarea: TextArea<'static>,
+    pub ending: LineEnding,
+    pub final_newline: bool,
+    /// What the file was when read or last saved: a save checks it has not changed since.
+    pub version: Version,
+    pub dirty: bool,
+    pub saving: Option<RequestId>,
+    /// Close once the save in flight succeeds.
+    pub close_after_save: bool,
+    /// The search being typed (ctrl-f), if any.
+    pub search: Option<String>,
+}
+
+impl EditorView {
+    pub fn bytes(&self) -> Vec<u8> {
+        join_text(self.textarea.lines(), self.ending, self.final_newline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_byte_for_byte() {
+        for text in ["a\nb\n", "a\nb", "a\r\nb\r\n", "a\r\nb", "", "\n", "only"] {
+            let (lines, ending, nl) = split_text(text.as_bytes()).unwrap();
+            assert_eq!(join_text(&lines, ending, nl), text.as_bytes(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn binary_non_utf8_and_mixed_endings_are_refused() {
+        assert!(split_text(b"a\0b").unwrap_err().contains("binary"));
+        assert!(split_text(&[0xff, 0xfe]).unwrap_err().contains("UTF-8"));
+        assert!(split_text(b"a\r\nb\nc").unwrap_err().contains("mixed"));
+    }
+
+    #[test]
+    fn odd_names_are_shown_safely() {
+        assert_eq!(display_name(b"a b"), "a b");
+        assert_eq!(display_name(b"line\nbreak"), "line\\nbreak");
+        assert_eq!(display_name("ünï".as_bytes()), "ünï");
+        assert_eq!(display_name(&[b'x', 0xff]), "x\u{fffd}");
+    }
+}

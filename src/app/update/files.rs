@@ -1,0 +1,616 @@
+//! The file browser and the editor: opening a workspace's files, moving around, previews,
+//! file operations (through dialogs), editing and saving with conflict detection. Read-only
+//! mode allows looking and downloading, nothing that writes.
+
+use ratatui_textarea::TextArea;
+
+use super::notice;
+use crate::app::action::{Action, Command};
+use crate::app::dialog::{Dialog, FileOp, FilePrompt, RemovePath};
+use crate::app::files::{
+    Connection, EDITOR_LIMIT, EditorView, FilesView, PREVIEW_LIMIT, Preview, Transfer,
+    display_name, split_text,
+};
+use crate::app::state::{Mode, NoticeLevel, Pane, State};
+use crate::docker::SessionWorkspace;
+use crate::workspace_fs::task::{FsCmd, FsEvent};
+use crate::workspace_fs::{EntryKind, FsError, FsPath};
+
+fn next_req(state: &mut State) -> u64 {
+    let req = state.next_request;
+    state.next_request += 1;
+    req
+}
+
+fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
+    if state.config.read_only {
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!("Read-only mode: {what} is turned off"),
+        );
+    }
+    state.config.read_only
+}
+
+/// `f` (or enter on a workspace): the files of the selected workspace or session.
+pub fn open(state: &mut State) -> Vec<Command> {
+    let target = match state.focus {
+        Pane::Workspaces => state
+            .selected_workspace()
+            .map(|r| (r.ws.volume.clone(), format!("workspace {}", r.ws.id))),
+        Pane::Sessions => state.selected_session().and_then(|s| {
+            let volume = match &s.workspace {
+                SessionWorkspace::Persistent(ws) => Some(format!("sandkasten-ws-{ws}")),
+                SessionWorkspace::Ephemeral { volume } => volume.clone(),
+            };
+            volume.map(|v| (v, format!("session {}", s.id)))
+        }),
+    };
+    let Some((volume, title)) = target else {
+        notice(
+            state,
+            NoticeLevel::Error,
+            "Nothing to browse: no volume at /workspace",
+        );
+        return Vec::new();
+    };
+    let req = next_req(state);
+    state.files = Some(FilesView::new(volume.clone(), title, req));
+    state.mode = Mode::Files;
+    vec![Command::Fs(FsCmd::Open { req, volume })]
+}
+
+fn list(state: &mut State) -> Vec<Command> {
+    let req = next_req(state);
+    let Some(files) = state.files.as_mut() else {
+        return Vec::new();
+    };
+    files.listing = Some(req);
+    vec![Command::Fs(FsCmd::List {
+        req,
+        dir: files.cwd.clone(),
+    })]
+}
+
+/// Asks for the selected file's preview when it is not the one shown or loading.
+fn preview_if_needed(state: &mut State) -> Vec<Command> {
+    let Some(files) = state.files.as_ref() else {
+        return Vec::new();
+    };
+    let Some(entry) = files.selected_entry() else {
+        return Vec::new();
+    };
+    if entry.kind != EntryKind::File {
+        return Vec::new();
+    }
+    let Some(path) = files.selected_path() else {
+        return Vec::new();
+    };
+    let current = match &files.preview {
+        Preview::Loading { path, .. }
+        | Preview::Text { path, .. }
+        | Preview::Binary { path, .. }
+        | Preview::Failed { path, .. } => Some(path),
+        Preview::Nothing => None,
+    };
+    if current == Some(&path) {
+        return Vec::new();
+    }
+    let req = next_req(state);
+    if let Some(files) = state.files.as_mut() {
+        files.preview = Preview::Loading {
+            req,
+            path: path.clone(),
+        };
+    }
+    vec![Command::Fs(FsCmd::Preview {
+        req,
+        path,
+        limit: PREVIEW_LIMIT,
+    })]
+}
+
+fn prompt(state: &mut State, op: FileOp, text: String) {
+    state.dialog = Some(Dialog::FilePrompt(FilePrompt {
+        op,
+        text,
+        error: None,
+    }));
+    state.mode = Mode::Dialog;
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let filtering = state.mode == Mode::FilesFilter;
+    let read_only = state.config.read_only;
+    let Some(files) = state.files.as_mut() else {
+        state.mode = state.base_mode();
+        return Vec::new();
+    };
+    let page = files.page.max(1) as isize;
+    let mut commands = Vec::new();
+    match action {
+        Action::CloseFiles => {
+            state.files = None;
+            state.mode = state.base_mode();
+            return vec![Command::Fs(FsCmd::Close)];
+        }
+        Action::SelectNext => files.move_by(1),
+        Action::SelectPrev => files.move_by(-1),
+        Action::PageDown => files.move_by(page),
+        Action::PageUp => files.move_by(-page),
+        Action::SelectFirst => files.selected = 0,
+        Action::SelectLast => files.move_by(isize::MAX),
+        Action::ToggleHidden => {
+            files.show_hidden = !files.show_hidden;
+            files.clamp();
+        }
+        Action::StartFilter => {
+            files.filtering = true;
+            state.mode = Mode::FilesFilter;
+        }
+        Action::Input(c) if filtering => {
+            files.filter.push(c);
+            files.selected = 0;
+        }
+        Action::Backspace if filtering => {
+            files.filter.pop();
+            files.clamp();
+        }
+        Action::FilterAccept if filtering => {
+            files.filtering = false;
+            state.mode = Mode::Files;
+        }
+        Action::FilterCancel if filtering => {
+            files.filter.clear();
+            files.filtering = false;
+            files.clamp();
+            state.mode = Mode::Files;
+        }
+        Action::GoUp => {
+            if let Some(parent) = files.cwd.parent() {
+                files.reselect = files.cwd.file_name().map(<[u8]>::to_vec);
+                files.cwd = parent;
+                files.filter.clear();
+                commands.extend(list(state));
+            }
+        }
+        Action::OpenEntry => commands.extend(open_entry(state)),
+        Action::Reload => commands.extend(list(state)),
+        Action::NewFile | Action::NewDirectory | Action::Upload if read_only => {
+            refuse_if_read_only(state, "changing files");
+        }
+        Action::NewFile | Action::NewDirectory | Action::Upload => {
+            let op = match action {
+                Action::NewFile => FileOp::NewFile,
+                Action::NewDirectory => FileOp::NewDirectory,
+                _ => FileOp::Upload,
+            };
+            prompt(state, op, String::new());
+        }
+        Action::Rename => {
+            let name = files.selected_entry().map(|e| display_name(&e.name));
+            if let Some(name) = name
+                && !refuse_if_read_only(state, "changing files")
+            {
+                prompt(state, FileOp::Rename, name);
+            }
+        }
+        Action::Download => {
+            let name = files.selected_entry().map(|e| display_name(&e.name));
+            if let Some(name) = name {
+                let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
+                prompt(state, FileOp::Download, format!("{home}/{name}"));
+            }
+        }
+        Action::Delete => {
+            let target = files
+                .selected_entry()
+                .map(|e| (display_name(&e.name), e.kind == EntryKind::Dir));
+            let path = files.selected_path();
+            if let (Some((name, is_dir)), Some(path)) = (target, path)
+                && !refuse_if_read_only(state, "changing files")
+            {
+                state.dialog = Some(Dialog::RemovePath(RemovePath { path, name, is_dir }));
+                state.mode = Mode::Dialog;
+            }
+        }
+        _ => {}
+    }
+    commands.extend(preview_if_needed(state));
+    commands
+}
+
+fn open_entry(state: &mut State) -> Vec<Command> {
+    let Some(files) = state.files.as_mut() else {
+        return Vec::new();
+    };
+    let (Some(entry), Some(path)) = (files.selected_entry().cloned(), files.selected_path()) else {
+        return Vec::new();
+    };
+    match entry.kind {
+        EntryKind::Dir => {
+            files.cwd = path;
+            files.selected = 0;
+            files.filter.clear();
+            list(state)
+        }
+        EntryKind::File => {
+            let req = next_req(state);
+            vec![Command::Fs(FsCmd::Load {
+                req,
+                path,
+                limit: EDITOR_LIMIT,
+            })]
+        }
+        EntryKind::Symlink => {
+            let target = entry
+                .symlink_target
+                .as_deref()
+                .map(display_name)
+                .unwrap_or_default();
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!(
+                    "{} is a symlink to {target}: links are shown, never followed",
+                    display_name(&entry.name)
+                ),
+            );
+            Vec::new()
+        }
+        EntryKind::Other => Vec::new(),
+    }
+}
+
+/// A name typed in a prompt, as one path component of the current directory.
+fn child(files: &FilesView, name: &str) -> Result<FsPath, String> {
+    if name.contains('/') || name == "." || name == ".." || name.is_empty() {
+        return Err(format!("{name:?} is not a name inside this directory"));
+    }
+    files.cwd.join(name.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// The prompt confirmed: run the operation, or say what is wrong with the input.
+pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Command>> {
+    let req = next_req(state);
+    let files = state.files.as_mut()?;
+    let cmd = match p.op {
+        FileOp::NewFile | FileOp::NewDirectory | FileOp::Rename => {
+            let path = match child(files, p.text.trim()) {
+                Ok(path) => path,
+                Err(e) => {
+                    p.error = Some(e);
+                    return None;
+                }
+            };
+            files.reselect = path.file_name().map(<[u8]>::to_vec);
+            files.changing = Some(req);
+            match p.op {
+                FileOp::NewFile => FsCmd::CreateFile { req, path },
+                FileOp::NewDirectory => FsCmd::Mkdir { req, path },
+                _ => FsCmd::Rename {
+                    req,
+                    from: files.selected_path()?,
+                    to: path,
+                },
+            }
+        }
+        FileOp::Download => {
+            let dest = std::path::PathBuf::from(p.text.trim());
+            let path = files.selected_path()?;
+            files.transfer = Some(Transfer {
+                req,
+                what: format!("downloading to {}", dest.display()),
+                bytes: 0,
+            });
+            FsCmd::Download { req, path, dest }
+        }
+        FileOp::Upload => {
+            let src = std::path::PathBuf::from(p.text.trim());
+            if !src.exists() {
+                p.error = Some(format!("{} does not exist on the host", src.display()));
+                return None;
+            }
+            files.transfer = Some(Transfer {
+                req,
+                what: format!("uploading {}", src.display()),
+                bytes: 0,
+            });
+            FsCmd::Upload {
+                req,
+                src,
+                dir: files.cwd.clone(),
+            }
+        }
+    };
+    Some(vec![Command::Fs(cmd)])
+}
+
+pub fn confirm_remove(state: &mut State, r: &RemovePath) -> Vec<Command> {
+    let req = next_req(state);
+    if let Some(files) = state.files.as_mut() {
+        files.changing = Some(req);
+    }
+    vec![Command::Fs(FsCmd::Remove {
+        req,
+        path: r.path.clone(),
+        recursive: r.is_dir,
+    })]
+}
+
+/// Keys in the editor.
+pub fn on_editor_action(state: &mut State, action: Action) -> Vec<Command> {
+    let read_only = state.config.read_only;
+    let Some(editor) = state.editor.as_mut() else {
+        state.mode = state.base_mode();
+        return Vec::new();
+    };
+    if let (Some(search), Action::EditorKey(key)) = (editor.search.as_mut(), &action) {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Char(c) => search.push(c),
+            KeyCode::Backspace => {
+                search.pop();
+            }
+            KeyCode::Enter => {
+                let pattern = regex_escape(search);
+                editor.search = None;
+                if editor.textarea.set_search_pattern(pattern).is_ok()
+                    && !editor.textarea.search_forward(true)
+                {
+                    notice(state, NoticeLevel::Error, "Not found");
+                }
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match action {
+        Action::EditorKey(key) => editor.dirty |= editor.textarea.input(key),
+        Action::Undo => editor.dirty |= editor.textarea.undo(),
+        Action::Redo => editor.dirty |= editor.textarea.redo(),
+        Action::EditorSearch => editor.search = Some(String::new()),
+        Action::EditorNextMatch => {
+            editor.textarea.search_forward(false);
+        }
+        Action::Save if read_only => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                "Read-only mode: saving is turned off",
+            );
+        }
+        Action::Save => return save(state, true),
+        Action::CloseEditor if editor.search.is_some() => editor.search = None,
+        Action::CloseEditor if editor.dirty => {
+            state.dialog = Some(Dialog::UnsavedChanges);
+            state.mode = Mode::Dialog;
+        }
+        Action::CloseEditor => return close_editor(state),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The search is plain text; the widget takes a regex.
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$#&-~".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// Writes the buffer back; `checked` sends the version read, so a change made meanwhile by
+/// someone else is a conflict instead of being overwritten.
+pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
+    let req = next_req(state);
+    let Some(editor) = state.editor.as_mut() else {
+        return Vec::new();
+    };
+    editor.saving = Some(req);
+    vec![Command::Fs(FsCmd::Save {
+        req,
+        path: editor.path.clone(),
+        data: editor.bytes(),
+        expected: checked.then_some(editor.version),
+    })]
+}
+
+pub fn close_editor(state: &mut State) -> Vec<Command> {
+    state.editor = None;
+    state.mode = state.base_mode();
+    // The listing shows sizes and times: they may have changed.
+    list(state)
+}
+
+pub fn reload_editor(state: &mut State) -> Vec<Command> {
+    let Some(editor) = state.editor.take() else {
+        return Vec::new();
+    };
+    state.mode = state.base_mode();
+    let req = next_req(state);
+    vec![Command::Fs(FsCmd::Load {
+        req,
+        path: editor.path,
+        limit: EDITOR_LIMIT,
+    })]
+}
+
+fn open_editor(state: &mut State, path: FsPath, data: crate::workspace_fs::FileData) {
+    match split_text(&data.data) {
+        Ok((lines, ending, final_newline)) => {
+            let mut textarea = TextArea::new(lines);
+            textarea.set_line_number_style(crate::ui::theme::dim());
+            state.editor = Some(EditorView {
+                path,
+                textarea,
+                ending,
+                final_newline,
+                version: data.version,
+                dirty: false,
+                saving: None,
+                close_after_save: false,
+                search: None,
+            });
+            state.mode = Mode::Editor;
+        }
+        Err(reason) => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("{}: {reason}", display_name(path.as_bytes())),
+            );
+        }
+    }
+}
+
+pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
+    match event {
+        FsEvent::Opened { req, result } => {
+            let Some(files) = state
+                .files
+                .as_mut()
+                .filter(|f| f.connection == Connection::Opening(req))
+            else {
+                return Vec::new();
+            };
+            match result {
+                Ok(_) => {
+                    files.connection = Connection::Ready;
+                    return list(state);
+                }
+                Err(e) => files.connection = Connection::Failed(e),
+            }
+        }
+        FsEvent::Listed { req, dir, result } => {
+            let Some(files) = state.files.as_mut().filter(|f| f.listing == Some(req)) else {
+                return Vec::new();
+            };
+            files.listing = None;
+            match result {
+                Ok(entries) => {
+                    files.cwd = dir;
+                    files.entries = entries;
+                    files.list_error = None;
+                    if let Some(name) = files.reselect.take() {
+                        files.selected = files
+                            .visible()
+                            .iter()
+                            .position(|e| e.name == name)
+                            .unwrap_or(0);
+                    }
+                    files.clamp();
+                }
+                Err(e) => files.list_error = Some(e),
+            }
+            return preview_if_needed(state);
+        }
+        FsEvent::Previewed { req, path, result } => {
+            let Some(files) = state.files.as_mut() else {
+                return Vec::new();
+            };
+            if !matches!(&files.preview, Preview::Loading { req: r, .. } if *r == req) {
+                return Vec::new();
+            }
+            files.preview = match result {
+                Ok(data) => {
+                    let truncated = data.data.len() as u64 >= PREVIEW_LIMIT
+                        && data.version.size > PREVIEW_LIMIT;
+                    let looks_text =
+                        !data.data.contains(&0) && std::str::from_utf8(&data.data).is_ok();
+                    if looks_text {
+                        Preview::Text {
+                            path,
+                            text: String::from_utf8_lossy(&data.data).into_owned(),
+                            truncated,
+                        }
+                    } else {
+                        Preview::Binary {
+                            path,
+                            size: data.version.size,
+                            bytes: data.data,
+                        }
+                    }
+                }
+                Err(reason) => Preview::Failed { path, reason },
+            };
+        }
+        FsEvent::Loaded { path, result, .. } => match result {
+            Ok(data) => open_editor(state, path, data),
+            Err(e) => notice(state, NoticeLevel::Error, e),
+        },
+        FsEvent::Saved { req, path, result } => {
+            let Some(editor) = state.editor.as_mut().filter(|e| e.saving == Some(req)) else {
+                return Vec::new();
+            };
+            editor.saving = None;
+            match result {
+                Ok(version) => {
+                    editor.version = version;
+                    editor.dirty = false;
+                    let close = editor.close_after_save;
+                    notice(
+                        state,
+                        NoticeLevel::Info,
+                        format!("Saved {}", display_name(path.as_bytes())),
+                    );
+                    if close {
+                        return close_editor(state);
+                    }
+                }
+                Err(FsError::Conflict { message, .. }) => {
+                    editor.close_after_save = false;
+                    state.dialog = Some(Dialog::SaveConflict { message });
+                    state.mode = Mode::Dialog;
+                }
+                Err(e) => {
+                    editor.close_after_save = false;
+                    notice(state, NoticeLevel::Error, format!("Not saved: {e}"));
+                }
+            }
+        }
+        FsEvent::Changed { req, result } => {
+            let Some(files) = state.files.as_mut().filter(|f| f.changing == Some(req)) else {
+                return Vec::new();
+            };
+            files.changing = None;
+            match result {
+                Ok(text) => notice(state, NoticeLevel::Info, text),
+                Err(e) => notice(state, NoticeLevel::Error, e),
+            }
+            return list(state);
+        }
+        FsEvent::Progress { req, bytes } => {
+            if let Some(t) = state
+                .files
+                .as_mut()
+                .and_then(|f| f.transfer.as_mut())
+                .filter(|t| t.req == req)
+            {
+                t.bytes = bytes;
+            }
+        }
+        FsEvent::TransferDone { req, result } => {
+            let Some(files) = state
+                .files
+                .as_mut()
+                .filter(|f| f.transfer.as_ref().is_some_and(|t| t.req == req))
+            else {
+                return Vec::new();
+            };
+            files.transfer = None;
+            match result {
+                Ok(text) => notice(state, NoticeLevel::Info, text),
+                Err(e) => notice(state, NoticeLevel::Error, format!("Transfer failed: {e}")),
+            }
+            return list(state);
+        }
+    }
+    Vec::new()
+}

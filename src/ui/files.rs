@@ -1,0 +1,243 @@
+//! The file browser: the current directory of a workspace (name, size, mode, owner, modified;
+//! symlinks with their target; directories first) and a preview of the selected file, as text
+//! or as a hex dump.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::app::files::{Connection, FilesView, Preview, display_name};
+use crate::app::state::{Mode, State};
+use crate::format;
+use crate::ui::table::window_offset;
+use crate::ui::theme;
+use crate::workspace_fs::{Entry, EntryKind};
+
+/// `drwxr-xr-x` from a mode and kind.
+fn mode_string(entry: &Entry) -> String {
+    let kind = match entry.kind {
+        EntryKind::Dir => 'd',
+        EntryKind::Symlink => 'l',
+        EntryKind::File => '-',
+        EntryKind::Other => '?',
+    };
+    let bits = "rwxrwxrwx";
+    let perms: String = bits
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if entry.mode & (1 << (8 - i)) != 0 {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{kind}{perms}")
+}
+
+fn modified(entry: &Entry) -> String {
+    let ts = jiff::Timestamp::from_nanosecond(i128::from(entry.mtime_ns)).ok();
+    format::datetime(ts)
+}
+
+fn name_cell(entry: &Entry) -> Line<'static> {
+    let name = display_name(&entry.name);
+    match entry.kind {
+        EntryKind::Dir => Line::from(Span::styled(format!("{name}/"), theme::key())),
+        EntryKind::Symlink => Line::from(vec![
+            Span::styled(name, theme::pool()),
+            Span::styled(
+                format!(
+                    " → {}",
+                    entry
+                        .symlink_target
+                        .as_deref()
+                        .map(display_name)
+                        .unwrap_or_default()
+                ),
+                theme::dim(),
+            ),
+        ]),
+        _ => Line::from(name),
+    }
+}
+
+fn path_title(files: &FilesView) -> String {
+    let cwd = display_name(files.cwd.as_bytes());
+    if cwd.is_empty() {
+        "/workspace".to_owned()
+    } else {
+        format!("/workspace/{cwd}")
+    }
+}
+
+/// Draws the browser; returns the rows it had for entries (for paging).
+pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
+    let files = state.files.as_ref()?;
+    frame.render_widget(Clear, area);
+    let [list_area, preview_area] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
+    let mut title = vec![Span::raw(format!(
+        " Files of {}: {} ",
+        files.title,
+        path_title(files)
+    ))];
+    if files.show_hidden {
+        title.push(Span::styled("dot files shown ", theme::dim()));
+    }
+    if !files.filter.is_empty() || state.mode == Mode::FilesFilter {
+        title.push(Span::styled(format!("/{} ", files.filter), theme::warn()));
+    }
+    let mut block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(theme::border(true));
+    if let Some(t) = &files.transfer {
+        block = block.title_bottom(Line::from(Span::styled(
+            format!(" {} … {} ", t.what, format::bytes(t.bytes)),
+            theme::warn(),
+        )));
+    }
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+    let message = match (&files.connection, &files.list_error) {
+        (Connection::Opening(_), _) => {
+            Some(format!("Starting the file helper for {}…", files.volume))
+        }
+        (Connection::Failed(e), _) => Some(format!("Cannot open {}: {e}", files.volume)),
+        (_, Some(e)) => Some(format!("Cannot list {}: {e}", path_title(files))),
+        _ if files.listing.is_some() && files.entries.is_empty() => Some("Listing…".to_owned()),
+        _ => None,
+    };
+    let visible = files.visible();
+    let body_rows = usize::from(inner.height.saturating_sub(1));
+    if let Some(text) = message {
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+    } else if visible.is_empty() {
+        let text = if files.entries.is_empty() {
+            "Empty directory."
+        } else {
+            "Nothing shown: dot files hidden (.) or filtered."
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme::dim())), inner);
+    } else {
+        let offset = window_offset(Some(files.selected), 0, body_rows, visible.len());
+        let rows: Vec<Row> = visible
+            .iter()
+            .skip(offset)
+            .take(body_rows)
+            .map(|e| {
+                Row::new(vec![
+                    Cell::from(name_cell(e)),
+                    Cell::from(if e.kind == EntryKind::Dir {
+                        "-".into()
+                    } else {
+                        format::bytes(e.size)
+                    }),
+                    Cell::from(mode_string(e)),
+                    Cell::from(format!("{}:{}", e.uid, e.gid)),
+                    Cell::from(modified(e)),
+                ])
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Fill(1),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(11),
+                Constraint::Length(16),
+            ],
+        )
+        .header(Row::new(["NAME", "SIZE", "MODE", "OWNER", "MODIFIED"]).style(theme::header()))
+        .row_highlight_style(theme::selected(true));
+        let mut table_state = TableState::default().with_selected(Some(files.selected - offset));
+        frame.render_stateful_widget(table, inner, &mut table_state);
+    }
+    draw_preview(frame, preview_area, files);
+    Some(body_rows)
+}
+
+fn hex_lines(bytes: &[u8], rows: usize) -> Vec<Line<'static>> {
+    bytes
+        .chunks(16)
+        .take(rows)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let ascii: String = chunk
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            Line::from(vec![
+                Span::styled(format!("{:08x}  ", i * 16), theme::dim()),
+                Span::raw(format!("{:<48}", hex.join(" "))),
+                Span::styled(format!(" {ascii}"), theme::dim()),
+            ])
+        })
+        .collect()
+}
+
+fn draw_preview(frame: &mut Frame, area: Rect, files: &FilesView) {
+    let block = Block::bordered()
+        .title(" Preview ")
+        .border_style(theme::border(false));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = usize::from(inner.height);
+    let entry = files.selected_entry();
+    let lines: Vec<Line> = match (&files.preview, entry) {
+        (_, Some(e)) if e.kind == EntryKind::Dir => vec![Line::from(Span::styled(
+            "directory: enter opens it",
+            theme::dim(),
+        ))],
+        (_, Some(e)) if e.kind == EntryKind::Symlink => vec![Line::from(Span::styled(
+            format!(
+                "symlink to {} — shown, never followed",
+                e.symlink_target
+                    .as_deref()
+                    .map(display_name)
+                    .unwrap_or_default()
+            ),
+            theme::dim(),
+        ))],
+        (Preview::Loading { .. }, _) => vec![Line::from(Span::styled("reading…", theme::dim()))],
+        (
+            Preview::Text {
+                text, truncated, ..
+            },
+            _,
+        ) => {
+            let mut v: Vec<Line> = text
+                .lines()
+                .take(rows)
+                .map(|l| Line::from(l.to_owned()))
+                .collect();
+            if *truncated && v.len() < rows {
+                v.push(Line::from(Span::styled("… (first 64 KiB)", theme::dim())));
+            }
+            v
+        }
+        (Preview::Binary { bytes, size, .. }, _) => {
+            let mut v = vec![Line::from(Span::styled(
+                format!("binary, {} — hex view of the start", format::bytes(*size)),
+                theme::dim(),
+            ))];
+            v.extend(hex_lines(bytes, rows.saturating_sub(1)));
+            v
+        }
+        (Preview::Failed { reason, .. }, _) => {
+            vec![Line::from(Span::styled(reason.clone(), theme::error()))]
+        }
+        (Preview::Nothing, _) => Vec::new(),
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
