@@ -324,3 +324,82 @@ fn destroy_and_new_session_dialogs() {
     update(&mut state, Action::NewSession);
     assert_snapshot!("new_session_dialog", screen(&state, 120, 24));
 }
+
+fn entry(
+    name: &str,
+    kind: crate::workspace_fs::EntryKind,
+    size: u64,
+    target: Option<&str>,
+) -> crate::workspace_fs::Entry {
+    crate::workspace_fs::Entry {
+        name: name.as_bytes().to_vec(),
+        kind,
+        size,
+        mode: if kind == crate::workspace_fs::EntryKind::Dir {
+            0o755
+        } else {
+            0o644
+        },
+        uid: 1000,
+        gid: 1000,
+        mtime_ns: 1_795_400_000_000_000_000,
+        symlink_target: target.map(|t| t.as_bytes().to_vec()),
+    }
+}
+
+fn browser_state() -> State {
+    use crate::app::files::{Connection, FilesView, Preview};
+    use crate::workspace_fs::{EntryKind, FsPath};
+    let mut state = fixtures::loaded_state();
+    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    files.connection = Connection::Ready;
+    files.entries = vec![
+        entry("src", EntryKind::Dir, 4096, None),
+        entry(".env", EntryKind::File, 12, None),
+        entry("README.md", EntryKind::File, 1536, None),
+        entry("escape", EntryKind::Symlink, 11, Some("/etc/passwd")),
+        entry("odd\nname", EntryKind::File, 3, None),
+    ];
+    files.selected = 1;
+    files.preview = Preview::Text {
+        path: FsPath::parse("README.md").unwrap(),
+        text: "# alpha\n\nThe agent's notes.\n".to_owned(),
+        truncated: false,
+    };
+    state.files = Some(files);
+    state.mode = Mode::Files;
+    state
+}
+
+#[test]
+fn file_browser_with_preview() {
+    assert_snapshot!(screen(&browser_state(), 130, 20));
+}
+
+#[test]
+fn editor_with_unsaved_changes() {
+    use crate::app::files::{EditorView, LineEnding};
+    let mut state = browser_state();
+    let mut textarea = ratatui_textarea::TextArea::new(vec![
+        "fn main() {".into(),
+        "    println!(\"hi\");".into(),
+        "}".into(),
+    ]);
+    textarea.set_line_number_style(theme::dim());
+    state.editor = Some(EditorView {
+        path: crate::workspace_fs::FsPath::parse("src/main.rs").unwrap(),
+        textarea,
+        ending: LineEnding::Lf,
+        final_newline: true,
+        version: crate::workspace_fs::Version {
+            mtime_ns: 1,
+            size: 33,
+        },
+        dirty: true,
+        saving: None,
+        close_after_save: false,
+        search: None,
+    });
+    state.mode = Mode::Editor;
+    assert_snapshot!(screen(&state, 100, 14));
+}
