@@ -80,6 +80,10 @@ pub enum Action {
     Upload,
     /// Browser: list the directory again.
     Reload,
+    /// Browser: name, then size, then modified order.
+    CycleSort,
+    /// Browser: stop the download or upload in progress.
+    CancelTransfer,
     CloseFiles,
     /// Editor: write the file back (atomically; a conflict asks first).
     Save,

@@ -42,6 +42,34 @@ pub enum Preview {
     },
 }
 
+/// The browser's order; directories always come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileSort {
+    Name,
+    /// Biggest first.
+    Size,
+    /// Newest first.
+    Modified,
+}
+
+impl FileSort {
+    pub fn next(self) -> Self {
+        match self {
+            Self::Name => Self::Size,
+            Self::Size => Self::Modified,
+            Self::Modified => Self::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Size => "size",
+            Self::Modified => "modified",
+        }
+    }
+}
+
 /// A transfer in flight (download or upload).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
@@ -63,6 +91,7 @@ pub struct FilesView {
     pub selected: usize,
     pub page: usize,
     pub show_hidden: bool,
+    pub sort: FileSort,
     pub filter: String,
     pub filtering: bool,
     pub preview: Preview,
@@ -86,6 +115,7 @@ impl FilesView {
             selected: 0,
             page: 20,
             show_hidden: false,
+            sort: FileSort::Name,
             filter: String::new(),
             filtering: false,
             preview: Preview::Nothing,
@@ -98,7 +128,8 @@ impl FilesView {
     /// Entries shown: hidden ones only when asked, and those matching the filter.
     pub fn visible(&self) -> Vec<&Entry> {
         let needle = self.filter.to_lowercase();
-        self.entries
+        let mut shown: Vec<&Entry> = self
+            .entries
             .iter()
             .filter(|e| self.show_hidden || !e.name.starts_with(b"."))
             .filter(|e| {
@@ -107,7 +138,16 @@ impl FilesView {
                         .to_lowercase()
                         .contains(&needle)
             })
-            .collect()
+            .collect();
+        // The agent lists directories first, then by name; other orders keep directories first.
+        match self.sort {
+            FileSort::Name => {}
+            FileSort::Size => shown.sort_by_key(|e| (!Self::is_dir(e), std::cmp::Reverse(e.size))),
+            FileSort::Modified => {
+                shown.sort_by_key(|e| (!Self::is_dir(e), std::cmp::Reverse(e.mtime_ns)))
+            }
+        }
+        shown
     }
 
     pub fn selected_entry(&self) -> Option<&Entry> {

@@ -87,6 +87,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
     if files.show_hidden {
         title.push(Span::styled("dot files shown ", theme::dim()));
     }
+    if files.sort != crate::app::files::FileSort::Name {
+        title.push(Span::styled(
+            format!("by {} ", files.sort.label()),
+            theme::dim(),
+        ));
+    }
     if !files.filter.is_empty() || state.mode == Mode::FilesFilter {
         title.push(Span::styled(format!("/{} ", files.filter), theme::warn()));
     }
@@ -95,7 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
         .border_style(theme::border(true));
     if let Some(t) = &files.transfer {
         block = block.title_bottom(Line::from(Span::styled(
-            format!(" {} … {} ", t.what, format::bytes(t.bytes)),
+            format!(" {} … {} (x cancels) ", t.what, format::bytes(t.bytes)),
             theme::warn(),
         )));
     }

@@ -14,7 +14,7 @@ fn context_lines(keymap: &Keymap, context: KeyContext) -> Vec<Line<'static>> {
     for binding in keymap.bindings().context(context) {
         let keys: Vec<String> = binding.keys.iter().map(ToString::to_string).collect();
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<12}", keys.join(" ")), theme::key()),
+            Span::styled(format!("  {:<14}", keys.join(" ")), theme::key()),
             Span::raw(binding.desc.clone()),
         ]));
     }
@@ -24,42 +24,33 @@ fn context_lines(keymap: &Keymap, context: KeyContext) -> Vec<Line<'static>> {
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     let lines = |contexts: &[KeyContext]| -> Vec<Line<'static>> {
-        contexts
-            .iter()
-            .flat_map(|c| context_lines(keymap, *c))
-            .collect()
+        contexts.iter().flat_map(|c| context_lines(keymap, *c)).collect()
     };
     let mut first = lines(&[KeyContext::Global, KeyContext::List, KeyContext::Logs]);
-    first.push(Line::from(Span::styled(
-        "Mouse: click selects, wheel scrolls.",
-        theme::dim(),
-    )));
+    first.push(Line::from(Span::styled("Mouse: click selects, wheel scrolls.", theme::dim())));
     let second = lines(&[KeyContext::Sessions, KeyContext::Workspaces]);
-    let mut third = lines(&[KeyContext::Filter, KeyContext::Dialog, KeyContext::Shell]);
-    third.extend([
+    let third = lines(&[KeyContext::Files, KeyContext::Editor, KeyContext::Shell]);
+    let mut fourth = lines(&[KeyContext::Filter, KeyContext::Dialog]);
+    fourth.extend([
         Line::from(Span::styled("Workspace filter words", theme::header())),
         Line::from("  is:unused  is:used"),
         Line::from("  is:orphan  is:workspace"),
         Line::from("  >500M      larger than"),
         Line::from("  other      id, volume, session"),
     ]);
-    let height = first.len().max(second.len()).max(third.len()) as u16 + 2;
-    let popup = centered(area, 150, height);
+    let columns = [first, second, third, fourth];
+    let height = columns.iter().map(Vec::len).max().unwrap_or(0) as u16 + 2;
+    let popup = centered(area, 190, height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .title(" Keys — ? or esc closes ")
         .border_style(theme::border(true));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let [a, b, c] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-    ])
-    .areas(inner);
-    frame.render_widget(Paragraph::new(first), a);
-    frame.render_widget(Paragraph::new(second), b);
-    frame.render_widget(Paragraph::new(third), c);
+    let areas = Layout::horizontal([Constraint::Fill(1); 4]).split(inner);
+    for (column, area) in columns.into_iter().zip(areas.iter()) {
+        frame.render_widget(Paragraph::new(column), *area);
+    }
 }
 
 /// A rectangle of at most `width`×`height` centred in `area`.

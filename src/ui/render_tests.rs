@@ -159,7 +159,7 @@ fn help_overlay() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::ToggleHelp);
     assert_eq!(state.mode, Mode::Help);
-    assert_snapshot!(screen(&state, 150, 40));
+    assert_snapshot!(screen(&state, 190, 42));
 }
 
 #[test]

@@ -73,6 +73,10 @@ pub enum FsCmd {
         src: PathBuf,
         dir: FsPath,
     },
+    /// Stop a download or upload; what was copied so far stays.
+    Cancel {
+        req: RequestId,
+    },
     Close,
 }
 
@@ -144,8 +148,18 @@ const LIST_LIMIT: u32 = 200_000;
 
 async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
     let mut open: Option<Arc<WorkspaceFs>> = None;
+    let mut transfers: std::collections::HashMap<RequestId, tokio::task::AbortHandle> =
+        std::collections::HashMap::new();
     while let Some(cmd) = cmds.recv().await {
+        transfers.retain(|_, h| !h.is_finished());
         match cmd {
+            FsCmd::Cancel { req } => {
+                if let Some(handle) = transfers.remove(&req) {
+                    handle.abort();
+                    let result = Err("cancelled; what was copied so far stays".to_owned());
+                    let _ = events.send(FsEvent::TransferDone { req, result }).await;
+                }
+            }
             FsCmd::Open { req, volume } => {
                 if let Some(old) = open.take() {
                     close(old).await;
@@ -181,7 +195,14 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
                 Some(fs) => {
                     let fs = Arc::clone(fs);
                     let events = events.clone();
-                    tokio::spawn(async move { serve(fs, other, events).await });
+                    let transfer = match &other {
+                        FsCmd::Download { req, .. } | FsCmd::Upload { req, .. } => Some(*req),
+                        _ => None,
+                    };
+                    let job = tokio::spawn(async move { serve(fs, other, events).await });
+                    if let Some(req) = transfer {
+                        transfers.insert(req, job.abort_handle());
+                    }
                 }
                 None => {
                     tracing::warn!(?other, "file request without an open workspace");
@@ -296,7 +317,7 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             .await;
             FsEvent::TransferDone { req, result }
         }
-        FsCmd::Open { .. } | FsCmd::Close => return,
+        FsCmd::Open { .. } | FsCmd::Close | FsCmd::Cancel { .. } => return,
     };
     let _ = events.send(event).await;
 }

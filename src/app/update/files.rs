@@ -177,6 +177,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::OpenEntry => commands.extend(open_entry(state)),
         Action::Reload => commands.extend(list(state)),
+        Action::CycleSort => {
+            files.sort = files.sort.next();
+            files.selected = 0;
+        }
+        Action::CancelTransfer => {
+            if let Some(t) = &files.transfer {
+                commands.push(Command::Fs(FsCmd::Cancel { req: t.req }));
+            }
+        }
         Action::NewFile | Action::NewDirectory | Action::Upload if read_only => {
             refuse_if_read_only(state, "changing files");
         }

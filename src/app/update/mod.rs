@@ -130,6 +130,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         | Action::Download
         | Action::Upload
         | Action::Reload
+        | Action::CycleSort
+        | Action::CancelTransfer
         | Action::CloseFiles
         | Action::Save
         | Action::CloseEditor
