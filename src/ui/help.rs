@@ -24,10 +24,16 @@ fn context_lines(keymap: &Keymap, context: KeyContext) -> Vec<Line<'static>> {
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     let lines = |contexts: &[KeyContext]| -> Vec<Line<'static>> {
-        contexts.iter().flat_map(|c| context_lines(keymap, *c)).collect()
+        contexts
+            .iter()
+            .flat_map(|c| context_lines(keymap, *c))
+            .collect()
     };
     let mut first = lines(&[KeyContext::Global, KeyContext::List, KeyContext::Logs]);
-    first.push(Line::from(Span::styled("Mouse: click selects, wheel scrolls.", theme::dim())));
+    first.push(Line::from(Span::styled(
+        "Mouse: click selects, wheel scrolls.",
+        theme::dim(),
+    )));
     let second = lines(&[KeyContext::Sessions, KeyContext::Workspaces]);
     let third = lines(&[KeyContext::Files, KeyContext::Editor, KeyContext::Shell]);
     let mut fourth = lines(&[KeyContext::Filter, KeyContext::Dialog]);

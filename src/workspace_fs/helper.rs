@@ -129,11 +129,32 @@ fn host_config(volume: &str) -> HostConfig {
 pub async fn remove(docker: &Docker, id: &str) -> Result<(), FsError> {
     let options = RemoveContainerOptionsBuilder::new().force(true).build();
     match docker.remove_container(id, Some(options)).await {
-        Ok(()) => Ok(()),
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404 | 409,
-            ..
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
         }) => Ok(()),
+        // 409: the engine is already removing it (auto-remove after stdin closed). Return
+        // only once it is gone, so "closed" means "no helper left".
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409, ..
+        }) => {
+            for _ in 0..100 {
+                if docker
+                    .inspect_container(
+                        id,
+                        None::<bollard::query_parameters::InspectContainerOptions>,
+                    )
+                    .await
+                    .is_err()
+                {
+                    return Ok(());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(FsError::Engine(format!(
+                "helper {id} is still being removed after 5 s"
+            )))
+        }
         Err(e) => Err(e.into()),
     }
 }
