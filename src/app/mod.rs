@@ -109,12 +109,20 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     let (docker, mut docker_events) = docker::spawn();
     let (files, mut fs_events) = crate::workspace_fs::task::spawn();
     let workers = Workers { docker, files };
-    // Helpers left by a crash are removed in the background; a failure is only logged.
+    // In the background: remove helpers left by a crash, and import the file agent's image so
+    // the first file browser opens without paying for it. Failures are only logged (the
+    // browser reports its own errors when it is used).
     tokio::spawn(async {
-        if let Ok(client) = bollard::Docker::connect_with_defaults()
-            && let Err(e) = crate::workspace_fs::reap_stale_helpers(&client).await
-        {
+        // After the first screen: on 2 cores this must not delay it.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Ok(client) = bollard::Docker::connect_with_defaults() else {
+            return;
+        };
+        if let Err(e) = crate::workspace_fs::reap_stale_helpers(&client).await {
             tracing::warn!(%e, "reaping stale file helpers");
+        }
+        if let Err(e) = crate::workspace_fs::ensure_agent_image(&client).await {
+            tracing::debug!(%e, "importing the file agent image");
         }
     });
     let mut terminate = signal(SignalKind::terminate())?;
