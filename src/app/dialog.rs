@@ -47,6 +47,9 @@ pub struct FilePrompt {
     pub op: FileOp,
     pub text: String,
     pub error: Option<String>,
+    /// What a rename or download acts on: fixed when the prompt opens, whatever the listing
+    /// does meanwhile.
+    pub source: Option<crate::workspace_fs::FsPath>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

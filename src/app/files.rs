@@ -100,6 +100,8 @@ pub struct FilesView {
     pub transfer: Option<Transfer>,
     /// Select this name once the next listing arrives (after create, rename, going up).
     pub reselect: Option<Vec<u8>>,
+    /// A file being read for the editor.
+    pub loading: Option<RequestId>,
 }
 
 impl FilesView {
@@ -122,6 +124,7 @@ impl FilesView {
             changing: None,
             transfer: None,
             reselect: None,
+            loading: None,
         }
     }
 

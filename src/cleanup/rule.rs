@@ -84,9 +84,11 @@ impl Rule {
         workspace: &Workspace,
         measurement: Option<&Measurement>,
     ) -> Option<Timestamp> {
-        measurement
-            .and_then(|m| m.newest_mtime)
-            .or(workspace.created_at)
+        // Without a walk (engine df gives sizes only) activity is unknown, not "since creation".
+        match measurement {
+            Some(m) if m.has_activity() => m.newest_mtime.or(workspace.created_at),
+            _ => None,
+        }
     }
 
     pub fn verdict(
@@ -118,13 +120,14 @@ impl Rule {
         let mut unknown = false;
         if let Some(limit) = self.idle_for {
             match measurement {
-                Some(m) => {
+                Some(m) if m.has_activity() => {
                     let last = m.newest_mtime.or(workspace.created_at);
                     if !age_over(last, limit) {
                         return Verdict::No;
                     }
                 }
-                None => unknown = true,
+                // Not measured, or measured without activity (engine df): never guess.
+                _ => unknown = true,
             }
         }
         if let Some(limit) = self.larger_than {
@@ -281,5 +284,24 @@ mod tests {
             "created more than 30d ago, unused, larger than 1 MiB"
         );
         assert_eq!(Rule::default().describe(), "no rule");
+    }
+
+    #[test]
+    fn sizes_without_activity_never_make_a_workspace_idle() {
+        // The engine's df knows bytes, not modification times: idleness stays unknown.
+        let now = fixtures::now();
+        let ws = fixtures::workspace("busy-yesterday", &[], 24 * 100);
+        let df_only = Measurement {
+            bytes: 5000,
+            files: None,
+            newest_mtime: None,
+            measured_at: now,
+        };
+        let rule = Rule {
+            idle_for: Some(30 * DAY),
+            ..Default::default()
+        };
+        assert_eq!(rule.verdict(&ws, Some(&df_only), now), Verdict::Unknown);
+        assert_eq!(Rule::last_modified(&ws, Some(&df_only)), None);
     }
 }

@@ -29,6 +29,12 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// Whether the newest modification is known: a walk knows it, the engine's df does not
+    /// (it counts bytes only). An empty walked volume has activity "none since creation".
+    pub fn has_activity(&self) -> bool {
+        self.files.is_some()
+    }
+
     fn from_walk(stats: DirStats) -> Self {
         Self {
             bytes: stats.bytes,

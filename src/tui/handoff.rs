@@ -35,6 +35,23 @@ pub struct ShellTarget {
     pub start_first: bool,
 }
 
+/// The engine calls made before the handoff run while the TUI waits: a stalled engine gets a
+/// time limit and an error, not a frozen screen.
+const PREPARE_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+async fn bounded<T>(
+    call: impl std::future::Future<Output = Result<T, crate::docker::DockerError>>,
+) -> Result<T, crate::docker::DockerError> {
+    tokio::time::timeout(PREPARE_LIMIT, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(crate::docker::DockerError::Api(format!(
+                "the engine did not answer within {} s",
+                PREPARE_LIMIT.as_secs()
+            )))
+        })
+}
+
 fn term_name() -> String {
     std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into())
 }
@@ -84,11 +101,11 @@ pub async fn run_shell(
     };
     // Everything that can fail before the terminal changes hands happens first: no flash.
     if target.start_first
-        && let Err(e) = set_running(&docker, &target.container, true).await
+        && let Err(e) = bounded(set_running(&docker, &target.container, true)).await
     {
         return fail(format!("could not start it: {e}"));
     }
-    let shell = match probe_shell(&docker, &target.container).await {
+    let shell = match bounded(probe_shell(&docker, &target.container)).await {
         Ok(shell) => shell,
         Err(e) => return fail(e.to_string()),
     };
@@ -116,11 +133,11 @@ pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str
         Err(e) => return fail(e.to_string()),
     };
     if target.start_first
-        && let Err(e) = set_running(&docker, &target.container, true).await
+        && let Err(e) = bounded(set_running(&docker, &target.container, true)).await
     {
         return fail(format!("could not start it: {e}"));
     }
-    let shell = match probe_shell(&docker, &target.container).await {
+    let shell = match bounded(probe_shell(&docker, &target.container)).await {
         Ok(shell) => shell,
         Err(e) => return fail(e.to_string()),
     };

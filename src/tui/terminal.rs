@@ -28,9 +28,14 @@ pub fn restore() {
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        // Only a panic of the thread that owns the terminal ends the TUI; tokio catches a
+        // task's panic and the TUI keeps drawing, so restoring then would break its screen.
+        let ui_thread = std::thread::current().id();
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore();
+            if std::thread::current().id() == ui_thread {
+                restore();
+            }
             previous(info);
         }));
     });

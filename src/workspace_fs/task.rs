@@ -143,8 +143,23 @@ pub fn spawn() -> (FsHandle, mpsc::Receiver<FsEvent>) {
     (FsHandle { tx }, events)
 }
 
-/// Directories are listed whole: 10 000 entries take ~35 ms through the agent.
-const LIST_LIMIT: u32 = 200_000;
+/// Directories are listed whole (10 000 entries take ~35 ms through the agent), in pages so
+/// that no reply outgrows the protocol's frame whatever the names' lengths.
+const LIST_PAGE: u32 = 2_000;
+/// Beyond this many entries the browser shows the first ones and says so.
+const LIST_MAX: usize = 200_000;
+
+async fn list_all(fs: &WorkspaceFs, dir: &FsPath) -> Result<Vec<Entry>, FsError> {
+    let mut entries = Vec::new();
+    loop {
+        let page = fs.list(dir, entries.len() as u32, LIST_PAGE).await?;
+        let got = page.entries.len();
+        entries.extend(page.entries);
+        if got == 0 || entries.len() >= page.total as usize || entries.len() >= LIST_MAX {
+            return Ok(entries);
+        }
+    }
+}
 
 async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
     let mut open: Option<Arc<WorkspaceFs>> = None;
@@ -230,11 +245,7 @@ fn name_of(path: &FsPath) -> String {
 async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
     let event = match cmd {
         FsCmd::List { req, dir } => {
-            let result = fs
-                .list(&dir, 0, LIST_LIMIT)
-                .await
-                .map(|l| l.entries)
-                .map_err(|e| e.to_string());
+            let result = list_all(&fs, &dir).await.map_err(|e| e.to_string());
             FsEvent::Listed { req, dir, result }
         }
         FsCmd::Preview { req, path, limit } => {

@@ -112,6 +112,17 @@ pub async fn upload(
                 stack.push((entry.path(), child));
             }
         } else if meta.is_file() {
+            // Never replace a file a session may be using: refuse instead of overwriting.
+            match fs.stat(&to).await {
+                Ok(_) => {
+                    return Err(format!(
+                        "{} already exists in the workspace: not overwritten ({files} files copied before it)",
+                        display(&to)
+                    ));
+                }
+                Err(super::FsError::NotFound(_)) => {}
+                Err(e) => return Err(e.to_string()),
+            }
             let data = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
             fs.write_atomic(&to, &data, None)
                 .await

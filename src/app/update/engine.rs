@@ -36,11 +36,37 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
             retry_in_ms,
         } => {
             state.stale = state.loaded;
-            // Requests in flight will never answer on this connection.
+            // Requests in flight will never answer on this connection: end them here.
             state
                 .sessions
                 .details
                 .retain(|_, d| !matches!(d, DetailState::Loading { .. }));
+            state.workspaces.list.update_rows(|rows| {
+                for row in rows.iter_mut().filter(|r| r.measuring) {
+                    row.measuring = false;
+                    row.size_error = Some("the engine went away while measuring".into());
+                }
+            });
+            state.workspaces.measure_round = 0;
+            if let Some(mut progress) = state.workspaces.deleting.take() {
+                progress.report.failed.push((
+                    "the rest".into(),
+                    format!("interrupted: the engine went away ({reason})"),
+                ));
+                notice(
+                    state,
+                    NoticeLevel::Error,
+                    format!(
+                        "Deletion interrupted after {} of {}: the engine went away",
+                        progress.done() - 1,
+                        progress.total()
+                    ),
+                );
+            }
+            if let Some(logs) = state.logs.as_mut() {
+                logs.ended
+                    .get_or_insert_with(|| "the engine went away".into());
+            }
             state.engine = EngineStatus::Unreachable {
                 endpoint,
                 reason,
@@ -308,11 +334,20 @@ fn finish_delete(state: &mut State, req: u64) {
                 failed.len() + deleted.len() + destroyed.len()
             ),
         );
-        state.dialog = Some(Dialog::Report(Report {
-            deleted,
-            destroyed,
-            failed,
-        }));
-        state.mode = crate::app::state::Mode::Dialog;
+        if state.dialog.is_none() {
+            state.dialog = Some(Dialog::Report(Report {
+                deleted,
+                destroyed,
+                failed,
+            }));
+            state.mode = crate::app::state::Mode::Dialog;
+        } else if let Some((what, why)) = failed.first() {
+            // Another dialog is open (maybe with typed text): the notice carries the first.
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("{} failed, first: {what}: {why}", failed.len()),
+            );
+        }
     }
 }

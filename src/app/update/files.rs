@@ -112,10 +112,12 @@ fn preview_if_needed(state: &mut State) -> Vec<Command> {
 }
 
 fn prompt(state: &mut State, op: FileOp, text: String) {
+    let source = state.files.as_ref().and_then(FilesView::selected_path);
     state.dialog = Some(Dialog::FilePrompt(FilePrompt {
         op,
         text,
         error: None,
+        source,
     }));
     state.mode = Mode::Dialog;
 }
@@ -171,6 +173,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             if let Some(parent) = files.cwd.parent() {
                 files.reselect = files.cwd.file_name().map(<[u8]>::to_vec);
                 files.cwd = parent;
+                // The old entries must not pair with the new directory (a delete typed ahead
+                // would name a file there): nothing is selectable until the listing comes.
+                files.entries.clear();
+                files.selected = 0;
                 files.filter.clear();
                 commands.extend(list(state));
             }
@@ -213,13 +219,12 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             }
         }
         Action::Delete => {
-            let target = files
-                .selected_entry()
-                .map(|e| (display_name(&e.name), e.kind == EntryKind::Dir));
+            let target = files.selected_entry().map(|e| e.kind == EntryKind::Dir);
             let path = files.selected_path();
-            if let (Some((name, is_dir)), Some(path)) = (target, path)
+            if let (Some(is_dir), Some(path)) = (target, path)
                 && !refuse_if_read_only(state, "changing files")
             {
+                let name = format!("/workspace/{}", display_name(path.as_bytes()));
                 state.dialog = Some(Dialog::RemovePath(RemovePath { path, name, is_dir }));
                 state.mode = Mode::Dialog;
             }
@@ -240,12 +245,16 @@ fn open_entry(state: &mut State) -> Vec<Command> {
     match entry.kind {
         EntryKind::Dir => {
             files.cwd = path;
+            files.entries.clear();
             files.selected = 0;
             files.filter.clear();
             list(state)
         }
         EntryKind::File => {
             let req = next_req(state);
+            if let Some(files) = state.files.as_mut() {
+                files.loading = Some(req);
+            }
             vec![Command::Fs(FsCmd::Load {
                 req,
                 path,
@@ -300,14 +309,14 @@ pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Comma
                 FileOp::NewDirectory => FsCmd::Mkdir { req, path },
                 _ => FsCmd::Rename {
                     req,
-                    from: files.selected_path()?,
+                    from: p.source.clone()?,
                     to: path,
                 },
             }
         }
         FileOp::Download => {
             let dest = std::path::PathBuf::from(p.text.trim());
-            let path = files.selected_path()?;
+            let path = p.source.clone()?;
             files.transfer = Some(Transfer {
                 req,
                 what: format!("downloading to {}", dest.display()),
@@ -418,6 +427,12 @@ fn regex_escape(text: &str) -> String {
 /// Writes the buffer back; `checked` sends the version read, so a change made meanwhile by
 /// someone else is a conflict instead of being overwritten.
 pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
+    if refuse_if_read_only(state, "saving") {
+        if let Some(editor) = state.editor.as_mut() {
+            editor.close_after_save = false;
+        }
+        return Vec::new();
+    }
     let req = next_req(state);
     let Some(editor) = state.editor.as_mut() else {
         return Vec::new();
@@ -444,6 +459,9 @@ pub fn reload_editor(state: &mut State) -> Vec<Command> {
     };
     state.mode = state.base_mode();
     let req = next_req(state);
+    if let Some(files) = state.files.as_mut() {
+        files.loading = Some(req);
+    }
     vec![Command::Fs(FsCmd::Load {
         req,
         path: editor.path,
@@ -550,10 +568,17 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                 Err(reason) => Preview::Failed { path, reason },
             };
         }
-        FsEvent::Loaded { path, result, .. } => match result {
-            Ok(data) => open_editor(state, path, data),
-            Err(e) => notice(state, NoticeLevel::Error, e),
-        },
+        FsEvent::Loaded { req, path, result } => {
+            // Only the load the browser still waits for (not one for a closed browser).
+            let Some(files) = state.files.as_mut().filter(|f| f.loading == Some(req)) else {
+                return Vec::new();
+            };
+            files.loading = None;
+            match result {
+                Ok(data) => open_editor(state, path, data),
+                Err(e) => notice(state, NoticeLevel::Error, e),
+            }
+        }
         FsEvent::Saved { req, path, result } => {
             let Some(editor) = state.editor.as_mut().filter(|e| e.saving == Some(req)) else {
                 return Vec::new();

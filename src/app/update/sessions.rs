@@ -244,7 +244,17 @@ pub fn on_created(
                 NoticeLevel::Info,
                 format!("Created session {} on {storage}", created.id),
             );
-            if attach {
+            // Never pull the terminal from under an editor, a dialog or a view.
+            if attach && state.mode != Mode::Normal {
+                notice(
+                    state,
+                    NoticeLevel::Info,
+                    format!(
+                        "Created session {}: enter on it opens its shell",
+                        created.id
+                    ),
+                );
+            } else if attach {
                 return vec![Command::Shell(ShellTarget {
                     session: created.id,
                     container: created.container_id,

@@ -375,3 +375,116 @@ fn workspaces_disabled_offers_only_ephemeral_sessions() {
     };
     assert_eq!(d.storage, StorageChoice::Ephemeral);
 }
+
+fn browser_with(entries: &[(&str, crate::workspace_fs::EntryKind)]) -> State {
+    use crate::app::files::{Connection, FilesView};
+    let mut state = fixtures::loaded_state();
+    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    files.connection = Connection::Ready;
+    files.cwd = crate::workspace_fs::FsPath::parse("sub").unwrap();
+    files.entries = entries
+        .iter()
+        .map(|(name, kind)| crate::workspace_fs::Entry {
+            name: name.as_bytes().to_vec(),
+            kind: *kind,
+            size: 1,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            mtime_ns: 0,
+            symlink_target: None,
+        })
+        .collect();
+    state.files = Some(files);
+    state.mode = Mode::Files;
+    state
+}
+
+#[test]
+fn going_up_forgets_the_old_entries_so_nothing_typed_ahead_hits_the_parent() {
+    use crate::workspace_fs::EntryKind;
+    let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
+    update(&mut state, Action::GoUp);
+    assert!(state.files.as_ref().unwrap().selected_path().is_none());
+    assert!(
+        update(&mut state, Action::Delete)
+            .iter()
+            .all(|c| !matches!(c, Command::Fs(_)))
+    );
+    assert!(state.dialog.is_none(), "no delete dialog for a stale entry");
+}
+
+#[test]
+fn rename_acts_on_what_was_selected_when_the_prompt_opened() {
+    use crate::workspace_fs::task::FsCmd;
+    use crate::workspace_fs::{EntryKind, FsPath};
+    let mut state = browser_with(&[("a.txt", EntryKind::File), ("b.txt", EntryKind::File)]);
+    update(&mut state, Action::Rename); // a.txt selected
+    // A new listing arrives meanwhile and the selection now points elsewhere.
+    state.files.as_mut().unwrap().selected = 1;
+    for _ in 0.."a.txt".len() {
+        update(&mut state, Action::Backspace);
+    }
+    for c in "c.txt".chars() {
+        update(&mut state, Action::Input(c));
+    }
+    let cmds = update(&mut state, Action::Confirm);
+    let [Command::Fs(FsCmd::Rename { from, to, .. })] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(from, &FsPath::parse("sub/a.txt").unwrap());
+    assert_eq!(to, &FsPath::parse("sub/c.txt").unwrap());
+}
+
+#[test]
+fn a_load_nobody_waits_for_opens_no_editor() {
+    use crate::workspace_fs::task::FsEvent;
+    use crate::workspace_fs::{EntryKind, FileData, FsPath, Version};
+    let mut state = browser_with(&[("a.txt", EntryKind::File)]);
+    let data = FileData {
+        data: b"x\n".to_vec(),
+        version: Version {
+            mtime_ns: 1,
+            size: 2,
+        },
+    };
+    update(
+        &mut state,
+        Action::Fs(FsEvent::Loaded {
+            req: 999,
+            path: FsPath::parse("sub/a.txt").unwrap(),
+            result: Ok(data),
+        }),
+    );
+    assert!(state.editor.is_none());
+}
+
+#[test]
+fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
+    use crate::app::dialog::Dialog;
+    use crate::app::files::{EditorView, LineEnding};
+    let mut state = browser_with(&[]);
+    state.config.read_only = true;
+    state.editor = Some(EditorView {
+        path: crate::workspace_fs::FsPath::parse("sub/a.txt").unwrap(),
+        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
+        ending: LineEnding::Lf,
+        final_newline: true,
+        version: crate::workspace_fs::Version {
+            mtime_ns: 1,
+            size: 2,
+        },
+        dirty: true,
+        saving: None,
+        close_after_save: false,
+        search: None,
+    });
+    state.mode = Mode::Editor;
+    update(&mut state, Action::CloseEditor);
+    assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
+    let cmds = update(&mut state, Action::Input('s'));
+    assert!(
+        cmds.iter().all(|c| !matches!(c, Command::Fs(_))),
+        "{cmds:?}"
+    );
+}
