@@ -31,6 +31,8 @@ use crate::workspace_fs::task::FsHandle;
 
 /// Most events applied between two frames, so a flood cannot starve drawing.
 const DRAIN_LIMIT: usize = 256;
+/// How long the first frame may wait for the first listing.
+const FIRST_FRAME_GRACE: Duration = Duration::from_millis(100);
 /// At most one frame per this interval while events stream in (the Docker task already
 /// coalesces bursts, so this only bounds pathological floods).
 const FRAME_INTERVAL: Duration = Duration::from_millis(8);
@@ -134,8 +136,20 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     let mut pending: Vec<Command> = Vec::new();
     let mut last_frame = tokio::time::Instant::now() - FRAME_INTERVAL;
 
+    // The first frame waits briefly for the first listing: a "connecting" screen replaced a
+    // few milliseconds later is a flash for the operator and a wasted full redraw.
+    let first_frame_by = tokio::time::Instant::now() + FIRST_FRAME_GRACE;
+    let mut drawn_once = false;
     while !state.quit {
-        if dirty {
+        let first_frame_ready = drawn_once
+            || state.loaded
+            || !matches!(
+                state.engine,
+                crate::app::state::EngineStatus::Connecting { .. }
+            )
+            || tokio::time::Instant::now() >= first_frame_by;
+        if dirty && first_frame_ready {
+            drawn_once = true;
             // Bursts of events draw at most once per frame interval.
             tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
             state.now = Timestamp::now();
@@ -196,6 +210,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                 }
                 None => anyhow::bail!("the Docker task stopped unexpectedly"),
             },
+            _ = tokio::time::sleep_until(first_frame_by), if !drawn_once => {}
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
         }
