@@ -4,9 +4,8 @@
 //! primitives only: they neither schedule, cache nor draw anything.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, Metadata, ReadDir};
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -36,14 +35,43 @@ pub struct DirStats {
 /// The result is then a lower bound; as root on the Docker host this does not happen except
 /// for entries removed while the walk runs.
 pub fn walk(root: &Path) -> std::io::Result<DirStats> {
+    // Every directory is opened relative to its parent's handle with O_NOFOLLOW, and every
+    // entry is stat'ed relative to its directory without following: a session that swaps a
+    // directory for a symlink mid-walk cannot steer this (root-privileged) walk out of the
+    // volume. One handle is held per depth level, so wide trees cannot exhaust descriptors.
+    let root = open_dir(rustix::fs::CWD, root).map_err(std::io::Error::from)?;
     let mut walker = Walker::default();
-    walker.scan(fs::read_dir(root)?);
-    while let Some(dir) = walker.stack.pop() {
-        if let Ok(entries) = fs::read_dir(&dir) {
-            walker.scan(entries);
-        }
+    let pending = walker.scan(&root).map_err(std::io::Error::from)?;
+    let mut stack = vec![(root, pending)];
+    while let Some((dir, pending)) = stack.last_mut() {
+        let Some(name) = pending.pop() else {
+            stack.pop();
+            continue;
+        };
+        // A subdirectory that vanished, was swapped for a symlink, or cannot be read adds
+        // only its own mtime (already noted by its parent's scan).
+        let Ok(child) = open_dir(&*dir, name.as_c_str()) else {
+            continue;
+        };
+        let Ok(pending) = walker.scan(&child) else {
+            continue;
+        };
+        stack.push((child, pending));
     }
     Ok(walker.finish())
+}
+
+fn open_dir<P: rustix::path::Arg>(
+    at: impl std::os::fd::AsFd,
+    path: P,
+) -> rustix::io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::openat(
+        at,
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
 }
 
 /// True when `path` is a directory this process can list (used to decide whether the
@@ -54,7 +82,6 @@ pub fn readable_dir(path: &Path) -> bool {
 
 #[derive(Default)]
 struct Walker {
-    stack: Vec<PathBuf>,
     /// (dev, ino) of regular files with more than one link; files with one link cannot be met
     /// twice, so the set stays empty in the usual case.
     linked: HashSet<(u64, u64)>,
@@ -65,28 +92,42 @@ struct Walker {
 }
 
 impl Walker {
-    fn scan(&mut self, entries: ReadDir) {
-        // A listing error ends that directory's listing (std reports it once, then stops).
-        for entry in entries.flatten() {
-            // DirEntry::metadata is an fstatat relative to the open directory, without
-            // following symlinks.
-            let Ok(meta) = entry.metadata() else { continue };
-            self.note_mtime(&meta);
-            let kind = meta.file_type();
-            if kind.is_dir() {
-                self.stack.push(entry.path());
-            } else if kind.is_file() {
-                if meta.nlink() > 1 && !self.linked.insert((meta.dev(), meta.ino())) {
-                    continue;
+    /// Counts one directory's entries; returns the names of its subdirectories.
+    fn scan(&mut self, dir: &std::os::fd::OwnedFd) -> rustix::io::Result<Vec<std::ffi::CString>> {
+        use rustix::fs::{AtFlags, FileType};
+        let mut subdirs = Vec::new();
+        let mut entries = rustix::fs::Dir::read_from(dir)?;
+        while let Some(entry) = entries.read() {
+            // A listing error ends that directory's listing.
+            let Ok(entry) = entry else { break };
+            let name = entry.file_name();
+            if name.to_bytes() == b"." || name.to_bytes() == b".." {
+                continue;
+            }
+            let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
+                continue; // vanished since the listing
+            };
+            self.note_mtime(st.st_mtime, st.st_mtime_nsec as i64);
+            match FileType::from_raw_mode(st.st_mode) {
+                FileType::Directory => subdirs.push(name.to_owned()),
+                // st_dev/st_ino are u64 here but narrower on other targets.
+                #[allow(clippy::unnecessary_cast)]
+                FileType::RegularFile => {
+                    if st.st_nlink > 1 && !self.linked.insert((st.st_dev as u64, st.st_ino as u64))
+                    {
+                        continue;
+                    }
+                    self.files += 1;
+                    self.bytes += st.st_size.max(0) as u64;
                 }
-                self.files += 1;
-                self.bytes += meta.len();
+                _ => {}
             }
         }
+        Ok(subdirs)
     }
 
-    fn note_mtime(&mut self, meta: &Metadata) {
-        let t = (meta.mtime(), meta.mtime_nsec());
+    fn note_mtime(&mut self, secs: i64, nanos: i64) {
+        let t = (secs, nanos);
         if self.newest.is_none_or(|n| t > n) {
             self.newest = Some(t);
         }
@@ -300,6 +341,7 @@ mod tests {
     use super::*;
     use std::fs::{File, FileTimes};
     use std::os::unix::fs::PermissionsExt;
+    use std::path::PathBuf;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
