@@ -81,6 +81,25 @@ fn enter_tui(guard: &mut TerminalGuard) -> std::io::Result<()> {
         .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
+/// Connects, starts the session if asked, and finds its shell: the steps that can fail before
+/// the terminal changes hands.
+async fn prepare(target: &ShellTarget) -> Result<(Docker, &'static str), ShellOutcome> {
+    let fail = |reason: String| ShellOutcome::Failed {
+        session: target.session.clone(),
+        reason,
+    };
+    let docker = Docker::connect_with_defaults().map_err(|e| fail(e.to_string()))?;
+    if target.start_first {
+        bounded(set_running(&docker, &target.container, true))
+            .await
+            .map_err(|e| fail(format!("could not start it: {e}")))?;
+    }
+    let shell = bounded(probe_shell(&docker, &target.container))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    Ok((docker, shell))
+}
+
 /// Runs the shell with the terminal, then gives it back. `input` is stopped for the duration
 /// and restarted after; `detach` is the byte that detaches (Ctrl-] = 0x1d by default).
 pub async fn run_shell(
@@ -90,24 +109,10 @@ pub async fn run_shell(
     detach: u8,
     detach_name: &str,
 ) -> ShellOutcome {
-    let session = target.session.clone();
-    let fail = |reason: String| ShellOutcome::Failed {
-        session: session.clone(),
-        reason,
-    };
-    let docker = match Docker::connect_with_defaults() {
-        Ok(d) => d,
-        Err(e) => return fail(e.to_string()),
-    };
     // Everything that can fail before the terminal changes hands happens first: no flash.
-    if target.start_first
-        && let Err(e) = bounded(set_running(&docker, &target.container, true)).await
-    {
-        return fail(format!("could not start it: {e}"));
-    }
-    let shell = match bounded(probe_shell(&docker, &target.container)).await {
-        Ok(shell) => shell,
-        Err(e) => return fail(e.to_string()),
+    let (docker, shell) = match prepare(target).await {
+        Ok(ready) => ready,
+        Err(failed) => return failed,
     };
     if let Some(reader) = input.take() {
         reader.stop().await;
@@ -123,26 +128,15 @@ pub async fn run_shell(
 /// The shell without a TUI around it (`sandkasten-tui session shell`): raw mode for the
 /// duration, restored on every way out.
 pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str) -> ShellOutcome {
-    let session = target.session.clone();
-    let fail = |reason: String| ShellOutcome::Failed {
-        session: session.clone(),
-        reason,
-    };
-    let docker = match Docker::connect_with_defaults() {
-        Ok(d) => d,
-        Err(e) => return fail(e.to_string()),
-    };
-    if target.start_first
-        && let Err(e) = bounded(set_running(&docker, &target.container, true)).await
-    {
-        return fail(format!("could not start it: {e}"));
-    }
-    let shell = match bounded(probe_shell(&docker, &target.container)).await {
-        Ok(shell) => shell,
-        Err(e) => return fail(e.to_string()),
+    let (docker, shell) = match prepare(target).await {
+        Ok(ready) => ready,
+        Err(failed) => return failed,
     };
     if let Err(e) = crossterm::terminal::enable_raw_mode() {
-        return fail(format!("cannot put the terminal in raw mode: {e}"));
+        return ShellOutcome::Failed {
+            session: target.session.clone(),
+            reason: format!("cannot put the terminal in raw mode: {e}"),
+        };
     }
     let outcome = bridge(&docker, target, shell, detach, detach_name, false).await;
     let _ = crossterm::terminal::disable_raw_mode();

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::notice;
+use super::{next_req, notice, refuse_if_read_only};
 use crate::app::action::{Action, Command};
 use crate::app::dialog::{
     DeleteDialog, DeleteItem, Dialog, FilePrompt, InUseChoice, NewSession, PLANNER_FIELDS, Planner,
@@ -24,17 +24,6 @@ fn open(state: &mut State, dialog: Dialog) {
 fn close(state: &mut State) {
     state.dialog = None;
     state.mode = state.base_mode();
-}
-
-fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
-    if state.config.read_only {
-        notice(
-            state,
-            NoticeLevel::Error,
-            format!("Read-only mode: {what} is turned off"),
-        );
-    }
-    state.config.read_only
 }
 
 /// The delete dialog for these volumes; persistent workspaces are left out when workspaces
@@ -186,15 +175,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                 if let Some(editor) = state.editor.as_mut() {
                     editor.close_after_save = true;
                 }
-                (None, super::files::save(state, true))
+                (None, super::editor::save(state, true))
             }
-            Action::Input('d') => (None, super::files::close_editor(state)),
+            Action::Input('d') => (None, super::editor::close(state)),
             Action::Cancel => (None, Vec::new()),
             _ => (Some(Dialog::UnsavedChanges), Vec::new()),
         },
         Dialog::SaveConflict { message } => match action {
-            Action::Input('o') => (None, super::files::save(state, false)),
-            Action::Input('r') => (None, super::files::reload_editor(state)),
+            Action::Input('o') => (None, super::editor::save(state, false)),
+            Action::Input('r') => (None, super::editor::reload(state)),
             Action::Cancel => (None, Vec::new()),
             _ => (Some(Dialog::SaveConflict { message }), Vec::new()),
         },
@@ -236,8 +225,7 @@ fn delete_action(state: &mut State, mut d: DeleteDialog, action: Action) -> Outc
 }
 
 fn start_delete(state: &mut State, d: &DeleteDialog) -> Vec<Command> {
-    let req = state.next_request;
-    state.next_request += 1;
+    let req = next_req(state);
     let destroy_sessions = d.sessions_to_destroy();
     let volumes: Vec<String> = d.to_delete().map(|i| i.volume.clone()).collect();
     state.workspaces.deleting = Some(DeleteProgress {
@@ -299,8 +287,7 @@ fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) ->
             p.text.pop();
         }
         Action::Confirm if validate_workspace_id(&p.text).is_ok() => {
-            let req = state.next_request;
-            state.next_request += 1;
+            let req = next_req(state);
             state.workspaces.creating = Some(req);
             let id = p.text.clone();
             return (

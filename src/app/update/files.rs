@@ -2,36 +2,16 @@
 //! file operations (through dialogs), editing and saving with conflict detection. Read-only
 //! mode allows looking and downloading, nothing that writes.
 
-use ratatui_textarea::TextArea;
-
-use super::notice;
+use super::{next_req, notice, refuse_if_read_only};
 use crate::app::action::{Action, Command};
 use crate::app::dialog::{Dialog, FileOp, FilePrompt, RemovePath};
 use crate::app::files::{
-    Connection, EDITOR_LIMIT, EditorView, FilesView, PREVIEW_LIMIT, Preview, Transfer,
-    display_name, split_text,
+    Connection, EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name,
 };
 use crate::app::state::{Mode, NoticeLevel, Pane, State};
 use crate::docker::SessionWorkspace;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
 use crate::workspace_fs::{EntryKind, FsError, FsPath};
-
-fn next_req(state: &mut State) -> u64 {
-    let req = state.next_request;
-    state.next_request += 1;
-    req
-}
-
-fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
-    if state.config.read_only {
-        notice(
-            state,
-            NoticeLevel::Error,
-            format!("Read-only mode: {what} is turned off"),
-        );
-    }
-    state.config.read_only
-}
 
 /// `f` (or enter on a workspace): the files of the selected workspace or session.
 pub fn open(state: &mut State) -> Vec<Command> {
@@ -61,7 +41,7 @@ pub fn open(state: &mut State) -> Vec<Command> {
     vec![Command::Fs(FsCmd::Open { req, volume })]
 }
 
-fn list(state: &mut State) -> Vec<Command> {
+pub(super) fn list(state: &mut State) -> Vec<Command> {
     let req = next_req(state);
     let Some(files) = state.files.as_mut() else {
         return Vec::new();
@@ -357,146 +337,6 @@ pub fn confirm_remove(state: &mut State, r: &RemovePath) -> Vec<Command> {
     })]
 }
 
-/// Keys in the editor.
-pub fn on_editor_action(state: &mut State, action: Action) -> Vec<Command> {
-    let read_only = state.config.read_only;
-    let Some(editor) = state.editor.as_mut() else {
-        state.mode = state.base_mode();
-        return Vec::new();
-    };
-    if let (Some(search), Action::EditorKey(key)) = (editor.search.as_mut(), &action) {
-        use crossterm::event::KeyCode;
-        match key.code {
-            KeyCode::Char(c) => search.push(c),
-            KeyCode::Backspace => {
-                search.pop();
-            }
-            KeyCode::Enter => {
-                let pattern = regex_escape(search);
-                editor.search = None;
-                if editor.textarea.set_search_pattern(pattern).is_ok()
-                    && !editor.textarea.search_forward(true)
-                {
-                    notice(state, NoticeLevel::Error, "Not found");
-                }
-            }
-            _ => {}
-        }
-        return Vec::new();
-    }
-    match action {
-        Action::EditorKey(key) => editor.dirty |= editor.textarea.input(key),
-        Action::Undo => editor.dirty |= editor.textarea.undo(),
-        Action::Redo => editor.dirty |= editor.textarea.redo(),
-        Action::EditorSearch => editor.search = Some(String::new()),
-        Action::EditorNextMatch => {
-            editor.textarea.search_forward(false);
-        }
-        Action::Save if read_only => {
-            notice(
-                state,
-                NoticeLevel::Error,
-                "Read-only mode: saving is turned off",
-            );
-        }
-        Action::Save => return save(state, true),
-        Action::CloseEditor if editor.search.is_some() => editor.search = None,
-        Action::CloseEditor if editor.dirty => {
-            state.dialog = Some(Dialog::UnsavedChanges);
-            state.mode = Mode::Dialog;
-        }
-        Action::CloseEditor => return close_editor(state),
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// The search is plain text; the widget takes a regex.
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$#&-~".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
-/// Writes the buffer back; `checked` sends the version read, so a change made meanwhile by
-/// someone else is a conflict instead of being overwritten.
-pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
-    if refuse_if_read_only(state, "saving") {
-        if let Some(editor) = state.editor.as_mut() {
-            editor.close_after_save = false;
-        }
-        return Vec::new();
-    }
-    let req = next_req(state);
-    let Some(editor) = state.editor.as_mut() else {
-        return Vec::new();
-    };
-    editor.saving = Some(req);
-    vec![Command::Fs(FsCmd::Save {
-        req,
-        path: editor.path.clone(),
-        data: editor.bytes(),
-        expected: checked.then_some(editor.version),
-    })]
-}
-
-pub fn close_editor(state: &mut State) -> Vec<Command> {
-    state.editor = None;
-    state.mode = state.base_mode();
-    // The listing shows sizes and times: they may have changed.
-    list(state)
-}
-
-pub fn reload_editor(state: &mut State) -> Vec<Command> {
-    let Some(editor) = state.editor.take() else {
-        return Vec::new();
-    };
-    state.mode = state.base_mode();
-    let req = next_req(state);
-    if let Some(files) = state.files.as_mut() {
-        files.loading = Some(req);
-    }
-    vec![Command::Fs(FsCmd::Load {
-        req,
-        path: editor.path,
-        limit: EDITOR_LIMIT,
-    })]
-}
-
-fn open_editor(state: &mut State, path: FsPath, data: crate::workspace_fs::FileData) {
-    match split_text(&data.data) {
-        Ok((lines, ending, final_newline)) => {
-            let mut textarea = TextArea::new(lines);
-            textarea.set_line_number_style(crate::ui::theme::dim());
-            state.editor = Some(EditorView {
-                path,
-                textarea,
-                ending,
-                final_newline,
-                version: data.version,
-                dirty: false,
-                saving: None,
-                close_after_save: false,
-                search: None,
-            });
-            state.mode = Mode::Editor;
-        }
-        Err(reason) => {
-            notice(
-                state,
-                NoticeLevel::Error,
-                format!("{}: {reason}", display_name(path.as_bytes())),
-            );
-        }
-    }
-}
-
 pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
     match event {
         FsEvent::Opened { req, result } => {
@@ -575,7 +415,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
             };
             files.loading = None;
             match result {
-                Ok(data) => open_editor(state, path, data),
+                Ok(data) => super::editor::open(state, path, data),
                 Err(e) => notice(state, NoticeLevel::Error, e),
             }
         }
@@ -595,7 +435,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                         format!("Saved {}", display_name(path.as_bytes())),
                     );
                     if close {
-                        return close_editor(state);
+                        return super::editor::close(state);
                     }
                 }
                 Err(FsError::Conflict { message, .. }) => {

@@ -10,6 +10,7 @@ use crate::docker::DockerCmd;
 const WHEEL_STEP: isize = 3;
 
 mod dialogs;
+mod editor;
 mod engine;
 mod files;
 mod logs;
@@ -32,7 +33,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         let routed = match state.mode {
             Mode::Logs | Mode::LogsSearch => Some(logs::on_action(state, action.clone())),
             Mode::Files | Mode::FilesFilter => Some(files::on_action(state, action.clone())),
-            Mode::Editor => Some(files::on_editor_action(state, action.clone())),
+            Mode::Editor => Some(editor::on_action(state, action.clone())),
             _ => None,
         };
         if let Some(routed) = routed {
@@ -212,6 +213,25 @@ fn sort(state: &mut State, session: Option<SessionColumn>, workspace: Option<Wor
     }
 }
 
+/// A fresh request id: replies carrying an id no longer pending are dropped.
+pub(super) fn next_req(state: &mut State) -> u64 {
+    let req = state.next_request;
+    state.next_request += 1;
+    req
+}
+
+/// In read-only mode, says so and returns true: the caller does nothing.
+pub(super) fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
+    if state.config.read_only {
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!("Read-only mode: {what} is turned off"),
+        );
+    }
+    state.config.read_only
+}
+
 pub(super) fn notice(state: &mut State, level: NoticeLevel, text: impl Into<String>) {
     state.notice = Some(Notice {
         level,
@@ -234,10 +254,9 @@ fn request_detail_if_needed(state: &mut State) -> Option<Command> {
     if fresh {
         return None;
     }
-    let req = state.next_request;
-    state.next_request += 1;
     let container_id = session.container_id.clone();
     let session_state = session.state;
+    let req = next_req(state);
     state.sessions.details.insert(
         container_id.clone(),
         DetailState::Loading {

@@ -2,7 +2,7 @@
 //! logs view, start/stop, destroy and new-session dialogs, and their reports. Read-only mode
 //! refuses everything here but the logs.
 
-use super::notice;
+use super::{next_req, notice, refuse_if_read_only};
 use crate::app::action::Command;
 use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
@@ -10,23 +10,6 @@ use crate::app::state::{Mode, NoticeLevel, Pane, State};
 use crate::docker::lifecycle::{CreatedSession, SessionSpec, SessionStorage};
 use crate::docker::{DockerCmd, SessionState, SessionWorkspace};
 use crate::tui::handoff::{ShellOutcome, ShellTarget};
-
-fn next_req(state: &mut State) -> u64 {
-    let req = state.next_request;
-    state.next_request += 1;
-    req
-}
-
-fn refuse_if_read_only(state: &mut State, what: &str) -> bool {
-    if state.config.read_only {
-        notice(
-            state,
-            NoticeLevel::Error,
-            format!("Read-only mode: {what} is turned off"),
-        );
-    }
-    state.config.read_only
-}
 
 fn open_dialog(state: &mut State, dialog: Dialog) {
     state.dialog = Some(dialog);

@@ -1,0 +1,152 @@
+//! The editor: keys into the textarea, search, saving (atomic, conflict-checked), closing
+//! and reloading. Opened by the browser when a file's content arrives.
+
+use ratatui_textarea::TextArea;
+
+use super::{next_req, notice, refuse_if_read_only};
+use crate::app::action::{Action, Command};
+use crate::app::dialog::Dialog;
+use crate::app::files::{EDITOR_LIMIT, EditorView, display_name, split_text};
+use crate::app::state::{Mode, NoticeLevel, State};
+use crate::workspace_fs::FsPath;
+use crate::workspace_fs::task::FsCmd;
+
+/// Keys in the editor.
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let read_only = state.config.read_only;
+    let Some(editor) = state.editor.as_mut() else {
+        state.mode = state.base_mode();
+        return Vec::new();
+    };
+    if let (Some(search), Action::EditorKey(key)) = (editor.search.as_mut(), &action) {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Char(c) => search.push(c),
+            KeyCode::Backspace => {
+                search.pop();
+            }
+            KeyCode::Enter => {
+                let pattern = regex_escape(search);
+                editor.search = None;
+                if editor.textarea.set_search_pattern(pattern).is_ok()
+                    && !editor.textarea.search_forward(true)
+                {
+                    notice(state, NoticeLevel::Error, "Not found");
+                }
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match action {
+        Action::EditorKey(key) => editor.dirty |= editor.textarea.input(key),
+        Action::Undo => editor.dirty |= editor.textarea.undo(),
+        Action::Redo => editor.dirty |= editor.textarea.redo(),
+        Action::EditorSearch => editor.search = Some(String::new()),
+        Action::EditorNextMatch => {
+            editor.textarea.search_forward(false);
+        }
+        Action::Save if read_only => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                "Read-only mode: saving is turned off",
+            );
+        }
+        Action::Save => return save(state, true),
+        Action::CloseEditor if editor.search.is_some() => editor.search = None,
+        Action::CloseEditor if editor.dirty => {
+            state.dialog = Some(Dialog::UnsavedChanges);
+            state.mode = Mode::Dialog;
+        }
+        Action::CloseEditor => return close(state),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The search is plain text; the widget takes a regex.
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$#&-~".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// Writes the buffer back; `checked` sends the version read, so a change made meanwhile by
+/// someone else is a conflict instead of being overwritten.
+pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
+    if refuse_if_read_only(state, "saving") {
+        if let Some(editor) = state.editor.as_mut() {
+            editor.close_after_save = false;
+        }
+        return Vec::new();
+    }
+    let req = next_req(state);
+    let Some(editor) = state.editor.as_mut() else {
+        return Vec::new();
+    };
+    editor.saving = Some(req);
+    vec![Command::Fs(FsCmd::Save {
+        req,
+        path: editor.path.clone(),
+        data: editor.bytes(),
+        expected: checked.then_some(editor.version),
+    })]
+}
+
+pub fn close(state: &mut State) -> Vec<Command> {
+    state.editor = None;
+    state.mode = state.base_mode();
+    // The listing shows sizes and times: they may have changed.
+    super::files::list(state)
+}
+
+pub fn reload(state: &mut State) -> Vec<Command> {
+    let Some(editor) = state.editor.take() else {
+        return Vec::new();
+    };
+    state.mode = state.base_mode();
+    let req = next_req(state);
+    if let Some(files) = state.files.as_mut() {
+        files.loading = Some(req);
+    }
+    vec![Command::Fs(FsCmd::Load {
+        req,
+        path: editor.path,
+        limit: EDITOR_LIMIT,
+    })]
+}
+
+pub fn open(state: &mut State, path: FsPath, data: crate::workspace_fs::FileData) {
+    match split_text(&data.data) {
+        Ok((lines, ending, final_newline)) => {
+            let mut textarea = TextArea::new(lines);
+            textarea.set_line_number_style(crate::ui::theme::dim());
+            state.editor = Some(EditorView {
+                path,
+                textarea,
+                ending,
+                final_newline,
+                version: data.version,
+                dirty: false,
+                saving: None,
+                close_after_save: false,
+                search: None,
+            });
+            state.mode = Mode::Editor;
+        }
+        Err(reason) => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("{}: {reason}", display_name(path.as_bytes())),
+            );
+        }
+    }
+}
