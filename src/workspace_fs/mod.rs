@@ -44,6 +44,8 @@ mod transfer;
 mod agent;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ops;
 
 use std::collections::HashMap;
 use std::time::Duration;

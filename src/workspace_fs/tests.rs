@@ -5,14 +5,13 @@
 
 use std::fs;
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
 use bollard::container::LogOutput;
-use futures::StreamExt;
 use tokio::io::AsyncReadExt;
 
 use super::agent;
@@ -21,10 +20,10 @@ use super::protocol::{self, Request};
 use super::*;
 
 /// A fresh directory under the system temp dir, removed on drop.
-struct Scratch(PathBuf);
+pub(super) struct Scratch(pub(super) PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Self {
+    pub(super) fn new(name: &str) -> Self {
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!(
@@ -36,11 +35,11 @@ impl Scratch {
         Self(path)
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(super) fn path(&self, rel: &str) -> PathBuf {
         self.0.join(rel)
     }
 
-    fn file(&self, rel: &str, content: &[u8]) {
+    pub(super) fn file(&self, rel: &str, content: &[u8]) {
         let path = self.path(rel);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, content).unwrap();
@@ -53,12 +52,12 @@ impl Drop for Scratch {
     }
 }
 
-fn p(raw: &str) -> FsPath {
+pub(super) fn p(raw: &str) -> FsPath {
     FsPath::parse(raw).unwrap()
 }
 
 /// The agent serving `root` on a thread, spoken to through pipes by the real client.
-async fn serve(root: &Path) -> WorkspaceFs {
+pub(super) async fn serve(root: &Path) -> WorkspaceFs {
     let workspace = Arc::new(agent::Workspace::open(root).unwrap());
     let (agent_in, client_out) = std::io::pipe().unwrap();
     let (client_in, agent_out) = std::io::pipe().unwrap();
@@ -88,7 +87,7 @@ async fn serve(root: &Path) -> WorkspaceFs {
     WorkspaceFs::in_process(client)
 }
 
-fn names(listing: &Listing) -> Vec<Vec<u8>> {
+pub(super) fn names(listing: &Listing) -> Vec<Vec<u8>> {
     listing.entries.iter().map(|e| e.name.clone()).collect()
 }
 
@@ -315,385 +314,4 @@ fn the_agent_refuses_escaping_paths_whatever_the_client_sends() {
     // A request cut short is a bad request, not a crash.
     let reply = ws.answer(&[1, 0, 0, 0, agent::OP_READ, 1, 0, 0, 0, b'a']);
     assert_eq!(reply[8], agent::ERR_BAD_REQUEST);
-}
-
-// ---- operations, through the client ----
-
-#[tokio::test]
-async fn list_pages_directories_first_then_by_name_bytes() {
-    let s = Scratch::new("list");
-    for name in ["b.txt", "a.txt", "Z.txt", "c"] {
-        s.file(name, b"1");
-    }
-    for dir in ["zdir", "adir"] {
-        fs::create_dir(s.path(dir)).unwrap();
-    }
-    symlink("a.txt", s.path("link")).unwrap();
-    let wfs = serve(&s.0).await;
-    let all = wfs.list(&FsPath::root(), 0, 100).await.unwrap();
-    assert_eq!(all.total, 7);
-    assert_eq!(
-        names(&all),
-        [
-            &b"adir"[..],
-            b"zdir",
-            b"Z.txt",
-            b"a.txt",
-            b"b.txt",
-            b"c",
-            b"link"
-        ]
-    );
-    let link = &all.entries[6];
-    assert_eq!(link.kind, EntryKind::Symlink);
-    assert_eq!(link.symlink_target.as_deref(), Some(&b"a.txt"[..]));
-    assert_eq!(all.entries[0].kind, EntryKind::Dir);
-    let page = wfs.list(&FsPath::root(), 2, 3).await.unwrap();
-    assert_eq!(page.total, 7);
-    assert_eq!(names(&page), [&b"Z.txt"[..], b"a.txt", b"b.txt"]);
-    let past = wfs.list(&FsPath::root(), 50, 3).await.unwrap();
-    assert_eq!((past.total, past.entries.len()), (7, 0));
-    assert!(matches!(
-        wfs.list(&p("a.txt"), 0, 10).await,
-        Err(FsError::NotADirectory(_))
-    ));
-    assert!(matches!(
-        wfs.list(&p("missing"), 0, 10).await,
-        Err(FsError::NotFound(_))
-    ));
-}
-
-#[tokio::test]
-async fn odd_names_are_listed_and_readable() {
-    let s = Scratch::new("odd");
-    let odd: [&[u8]; 4] = [
-        b"with space.txt",
-        "ünïcødé ✓.txt".as_bytes(),
-        b"new\nline.txt",
-        b"bad\xffbyte.txt",
-    ];
-    for name in odd {
-        use std::os::unix::ffi::OsStrExt;
-        fs::write(s.0.join(std::ffi::OsStr::from_bytes(name)), name).unwrap();
-    }
-    let wfs = serve(&s.0).await;
-    let listing = wfs.list(&FsPath::root(), 0, 10).await.unwrap();
-    let mut got = names(&listing);
-    got.sort();
-    let mut want: Vec<Vec<u8>> = odd.iter().map(|n| n.to_vec()).collect();
-    want.sort();
-    assert_eq!(got, want);
-    for name in odd {
-        let path = FsPath::root().join(name).unwrap();
-        assert_eq!(wfs.read(&path, 0, u64::MAX).await.unwrap().data, name);
-    }
-}
-
-#[tokio::test]
-async fn read_ranges_and_refusals() {
-    let s = Scratch::new("read");
-    s.file("f", b"0123456789");
-    fs::create_dir(s.path("d")).unwrap();
-    let wfs = serve(&s.0).await;
-    let whole = wfs.read(&p("f"), 0, u64::MAX).await.unwrap();
-    assert_eq!(whole.data, b"0123456789");
-    assert_eq!(whole.version.size, 10);
-    assert_eq!(wfs.read(&p("f"), 3, 4).await.unwrap().data, b"3456");
-    assert_eq!(wfs.read(&p("f"), 8, 100).await.unwrap().data, b"89");
-    assert_eq!(wfs.read(&p("f"), 100, 4).await.unwrap().data, b"");
-    assert!(matches!(
-        wfs.read(&p("d"), 0, 1).await,
-        Err(FsError::IsADirectory(_))
-    ));
-    assert!(matches!(
-        wfs.read(&FsPath::root(), 0, 1).await,
-        Err(FsError::Refused(_))
-    ));
-    assert!(matches!(
-        wfs.read(&p("nope"), 0, 1).await,
-        Err(FsError::NotFound(_))
-    ));
-}
-
-#[tokio::test]
-async fn a_large_file_round_trips_in_chunks() {
-    let s = Scratch::new("large");
-    // Over one request's limit, so the read is split.
-    let data: Vec<u8> = (0..protocol::MAX_DATA + 12_345)
-        .map(|i| (i % 251) as u8)
-        .collect();
-    s.file("big", &data);
-    let wfs = serve(&s.0).await;
-    let got = wfs.read(&p("big"), 0, u64::MAX).await.unwrap();
-    assert_eq!(got.data.len(), data.len());
-    assert!(got.data == data);
-    assert!(matches!(
-        wfs.write_atomic(&p("big"), &data, None).await,
-        Err(FsError::Refused(_))
-    ));
-}
-
-#[tokio::test]
-async fn write_atomic_keeps_mode_and_owner_and_detects_conflicts() {
-    let s = Scratch::new("write");
-    s.file("f", b"old");
-    fs::set_permissions(s.path("f"), fs::Permissions::from_mode(0o640)).unwrap();
-    let root = nix_root();
-    if root {
-        std::os::unix::fs::chown(s.path("f"), Some(1000), Some(1000)).unwrap();
-    }
-    let wfs = serve(&s.0).await;
-    let opened = wfs.read(&p("f"), 0, u64::MAX).await.unwrap();
-    let v1 = wfs
-        .write_atomic(&p("f"), b"new content", Some(opened.version))
-        .await
-        .unwrap();
-    assert_eq!(fs::read(s.path("f")).unwrap(), b"new content");
-    let meta = fs::metadata(s.path("f")).unwrap();
-    assert_eq!(meta.mode() & 0o7777, 0o640);
-    if root {
-        assert_eq!((meta.uid(), meta.gid()), (1000, 1000));
-    }
-    assert_eq!(v1.size, 11);
-    assert_eq!(wfs.stat(&p("f")).await.unwrap().version(), v1);
-
-    // Someone else writes; saving with the old version is a conflict that changes nothing.
-    fs::write(s.path("f"), b"theirs").unwrap();
-    match wfs.write_atomic(&p("f"), b"mine", Some(v1)).await {
-        Err(FsError::Conflict { current, .. }) => assert_eq!(current.unwrap().size, 6),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(fs::read(s.path("f")).unwrap(), b"theirs");
-    // Deleted meanwhile: a conflict too.
-    fs::remove_file(s.path("f")).unwrap();
-    assert!(matches!(
-        wfs.write_atomic(&p("f"), b"mine", Some(v1)).await,
-        Err(FsError::Conflict { current: None, .. })
-    ));
-    // Without an expectation it simply writes; no temp files are left behind.
-    wfs.write_atomic(&p("f"), b"mine", None).await.unwrap();
-    assert_eq!(fs::read(s.path("f")).unwrap(), b"mine");
-    let left: Vec<_> = fs::read_dir(&s.0).unwrap().flatten().collect();
-    assert_eq!(left.len(), 1);
-    assert!(matches!(
-        wfs.write_atomic(&p("missing-dir/f"), b"x", None).await,
-        Err(FsError::NotFound(_))
-    ));
-}
-
-fn nix_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-#[tokio::test]
-async fn new_entries_take_their_directorys_owner() {
-    if !nix_root() {
-        return;
-    }
-    let s = Scratch::new("owner");
-    fs::create_dir(s.path("home")).unwrap();
-    std::os::unix::fs::chown(s.path("home"), Some(1000), Some(1001)).unwrap();
-    let wfs = serve(&s.0).await;
-    wfs.write_atomic(&p("home/new.txt"), b"x", None)
-        .await
-        .unwrap();
-    wfs.mkdir(&p("home/sub")).await.unwrap();
-    for rel in ["home/new.txt", "home/sub"] {
-        let meta = fs::metadata(s.path(rel)).unwrap();
-        assert_eq!((meta.uid(), meta.gid()), (1000, 1001), "{rel}");
-    }
-    assert_eq!(
-        fs::metadata(s.path("home/new.txt")).unwrap().mode() & 0o777,
-        0o644
-    );
-}
-
-#[tokio::test]
-async fn stale_temp_files_are_cleaned_by_the_next_save() {
-    let s = Scratch::new("temps");
-    s.file(".f.sandkasten-tui-0123456789abcdef.tmp", b"partial");
-    s.file(".g.sandkasten-tui-0123456789abcdef.tmp", b"in progress");
-    let old = SystemTime::now() - Duration::from_secs(120);
-    fs::File::options()
-        .write(true)
-        .open(s.path(".f.sandkasten-tui-0123456789abcdef.tmp"))
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
-    let wfs = serve(&s.0).await;
-    wfs.write_atomic(&p("other"), b"x", None).await.unwrap();
-    assert!(!s.path(".f.sandkasten-tui-0123456789abcdef.tmp").exists());
-    assert!(s.path(".g.sandkasten-tui-0123456789abcdef.tmp").exists());
-}
-
-#[tokio::test]
-async fn symlinks_are_never_followed() {
-    let outside = Scratch::new("outside");
-    outside.file("secret", b"secret");
-    outside.file("dir/inner", b"inner");
-    let s = Scratch::new("links");
-    s.file("real.txt", b"real");
-    fs::create_dir(s.path("d")).unwrap();
-    symlink(outside.path("dir"), s.path("out-dir")).unwrap();
-    symlink(outside.path("secret"), s.path("out-file")).unwrap();
-    symlink("..", s.path("up")).unwrap();
-    symlink("../..", s.path("d/up2")).unwrap();
-    symlink("real.txt", s.path("inner-link")).unwrap();
-    let wfs = serve(&s.0).await;
-    let refused = |r: Result<_, FsError>| matches!(r, Err(FsError::Refused(_)));
-
-    for dir in ["out-dir", "up", "d/up2"] {
-        let r = wfs.list(&p(dir), 0, 10).await;
-        assert!(refused(r.clone().map(|_| ())), "{dir} {r:?}");
-        assert!(refused(wfs.walk(&p(dir)).await.map(|_| ())), "{dir}");
-    }
-    for file in ["out-file", "inner-link"] {
-        assert!(
-            refused(wfs.read(&p(file), 0, 10).await.map(|_| ())),
-            "{file}"
-        );
-        assert!(refused(
-            wfs.write_atomic(&p(file), b"pwned", None).await.map(|_| ())
-        ));
-    }
-    assert!(refused(
-        wfs.read(&p("out-dir/inner"), 0, 10).await.map(|_| ())
-    ));
-    assert!(refused(
-        wfs.write_atomic(&p("up/escaped"), b"x", None)
-            .await
-            .map(|_| ())
-    ));
-    assert!(refused(wfs.mkdir(&p("out-dir/new")).await));
-    assert!(refused(wfs.remove(&p("out-dir/inner"), false).await));
-    assert_eq!(fs::read(outside.path("secret")).unwrap(), b"secret");
-    assert_eq!(fs::read(s.path("real.txt")).unwrap(), b"real");
-
-    // stat and list describe the link itself.
-    let st = wfs.stat(&p("out-file")).await.unwrap();
-    assert_eq!(st.kind, EntryKind::Symlink);
-    assert_eq!(
-        st.symlink_target.unwrap(),
-        outside.path("secret").as_os_str().as_encoded_bytes()
-    );
-    // Renaming and removing act on the link only.
-    wfs.rename(&p("inner-link"), &p("moved-link"), false)
-        .await
-        .unwrap();
-    assert_eq!(
-        fs::read_link(s.path("moved-link")).unwrap(),
-        Path::new("real.txt")
-    );
-    wfs.remove(&p("out-dir"), true).await.unwrap();
-    wfs.remove(&p("up"), false).await.unwrap();
-    assert!(outside.path("dir/inner").exists());
-    assert!(!s.path("out-dir").exists() && !s.path("up").exists());
-    // A recursive removal never descends through a link inside the tree.
-    symlink(outside.path("dir"), s.path("d/link-to-outside")).unwrap();
-    wfs.remove(&p("d"), true).await.unwrap();
-    assert!(!s.path("d").exists());
-    assert_eq!(fs::read(outside.path("dir/inner")).unwrap(), b"inner");
-}
-
-#[tokio::test]
-async fn mkdir_rename_remove() {
-    let s = Scratch::new("ops");
-    let wfs = serve(&s.0).await;
-    wfs.mkdir(&p("a")).await.unwrap();
-    assert!(matches!(
-        wfs.mkdir(&p("a")).await,
-        Err(FsError::AlreadyExists(_))
-    ));
-    wfs.write_atomic(&p("a/f"), b"1", None).await.unwrap();
-    wfs.write_atomic(&p("g"), b"2", None).await.unwrap();
-    assert!(matches!(
-        wfs.rename(&p("g"), &p("a/f"), false).await,
-        Err(FsError::AlreadyExists(_))
-    ));
-    wfs.rename(&p("g"), &p("a/f"), true).await.unwrap();
-    assert_eq!(fs::read(s.path("a/f")).unwrap(), b"2");
-    assert!(!s.path("g").exists());
-    assert!(matches!(
-        wfs.remove(&p("a"), false).await,
-        Err(FsError::NotEmpty(_))
-    ));
-    assert!(matches!(
-        wfs.remove(&FsPath::root(), true).await,
-        Err(FsError::Refused(_))
-    ));
-    wfs.remove(&p("a"), true).await.unwrap();
-    assert!(!s.path("a").exists());
-    assert!(matches!(
-        wfs.remove(&p("a"), true).await,
-        Err(FsError::NotFound(_))
-    ));
-}
-
-#[tokio::test]
-async fn walk_matches_the_sizes_walk() {
-    let s = Scratch::new("walk");
-    s.file("a.txt", &[b'x'; 1000]);
-    s.file("src/b.rs", &[b'y'; 2345]);
-    s.file("src/deep/c.bin", &[b'z'; 10_000]);
-    fs::hard_link(s.path("a.txt"), s.path("src/a-again.txt")).unwrap();
-    symlink("/etc", s.path("etc")).unwrap();
-    let wfs = serve(&s.0).await;
-    let got = wfs.walk(&FsPath::root()).await.unwrap();
-    assert_eq!(got, crate::docker::sizes::walk(&s.0).unwrap());
-    assert_eq!((got.bytes, got.files), (13_345, 3));
-    let sub = wfs.walk(&p("src")).await.unwrap();
-    assert_eq!(sub, crate::docker::sizes::walk(&s.path("src")).unwrap());
-}
-
-#[tokio::test]
-async fn concurrent_requests_are_matched_by_id() {
-    let s = Scratch::new("concurrent");
-    for i in 0..40 {
-        s.file(&format!("f{i}"), format!("content {i}").as_bytes());
-    }
-    let wfs = serve(&s.0).await;
-    let paths: Vec<FsPath> = (0..40).map(|i| p(&format!("f{i}"))).collect();
-    let reads = futures::future::join_all(paths.iter().map(|path| wfs.read(path, 0, 100))).await;
-    for (i, r) in reads.into_iter().enumerate() {
-        assert_eq!(r.unwrap().data, format!("content {i}").as_bytes());
-    }
-    let root = FsPath::root();
-    let lists = futures::future::join_all((0..10).map(|_| wfs.list(&root, 0, 5))).await;
-    assert!(lists.iter().all(|l| l.as_ref().unwrap().total == 40));
-}
-
-#[tokio::test]
-async fn an_ended_stream_fails_every_request() {
-    let hello: Vec<Result<LogOutput, bollard::errors::Error>> = vec![
-        Ok(LogOutput::StdOut {
-            message: protocol::HELLO.to_vec().into(),
-        }),
-        Ok(LogOutput::StdErr {
-            message: b"out of luck\n".to_vec().into(),
-        }),
-    ];
-    let (sink, _keep) = tokio::io::duplex(64);
-    let client = Client::connect(futures::stream::iter(hello), sink, Duration::from_secs(5))
-        .await
-        .unwrap();
-    let wfs = WorkspaceFs::in_process(client);
-    // The stream ends right after the greeting: whether the request is sent before or
-    // after that is noticed, it fails the same way.
-    match wfs.stat(&FsPath::root()).await {
-        Err(FsError::HelperGone(why)) => assert!(why.contains("out of luck"), "{why}"),
-        other => panic!("{other:?}"),
-    }
-    let stale = vec![Ok(LogOutput::StdOut {
-        message: b"HELLO 0\n".to_vec().into(),
-    })];
-    let (sink, _keep) = tokio::io::duplex(64);
-    let refused = Client::connect(
-        futures::stream::iter(stale).chain(futures::stream::pending()),
-        sink,
-        Duration::from_secs(5),
-    )
-    .await;
-    assert!(matches!(refused, Err(FsError::Protocol(_))));
 }
