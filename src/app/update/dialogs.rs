@@ -277,15 +277,24 @@ fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome 
     (Some(Dialog::Planner(p)), Vec::new())
 }
 
+/// Typing into a dialog's text field: a character, backspace, or space (the dialogs' toggle
+/// key, typed as text so that a validator can say a space is wrong). Returns whether the
+/// action was one of those.
+fn edit_text(text: &mut String, action: &Action) -> bool {
+    match action {
+        Action::Input(c) => text.push(*c),
+        Action::ToggleField => text.push(' '),
+        Action::Backspace => {
+            text.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
 fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) -> Outcome {
     match action {
         Action::Cancel => return (None, Vec::new()),
-        Action::Input(c) => p.text.push(c),
-        // Space is "toggle" in dialogs; here it is typed, so the validator can say it is wrong.
-        Action::ToggleField => p.text.push(' '),
-        Action::Backspace => {
-            p.text.pop();
-        }
         Action::Confirm if validate_workspace_id(&p.text).is_ok() => {
             let req = next_req(state);
             state.workspaces.creating = Some(req);
@@ -297,6 +306,7 @@ fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) ->
         }
         _ => {}
     }
+    edit_text(&mut p.text, &action);
     p.error = if p.text.is_empty() {
         None
     } else {
@@ -331,12 +341,6 @@ fn new_session_action(state: &mut State, mut d: NewSession, action: Action) -> O
 fn file_prompt_action(state: &mut State, mut p: FilePrompt, action: Action) -> Outcome {
     match action {
         Action::Cancel => return (None, Vec::new()),
-        Action::Input(c) => p.text.push(c),
-        // Space is "toggle" in dialogs; in a name or a host path it is a character.
-        Action::ToggleField => p.text.push(' '),
-        Action::Backspace => {
-            p.text.pop();
-        }
         Action::Confirm => {
             if let Some(commands) = super::files::confirm_prompt(state, &mut p) {
                 return (None, commands);
@@ -345,6 +349,8 @@ fn file_prompt_action(state: &mut State, mut p: FilePrompt, action: Action) -> O
         }
         _ => {}
     }
-    p.error = None;
+    if edit_text(&mut p.text, &action) {
+        p.error = None;
+    }
     (Some(Dialog::FilePrompt(p)), Vec::new())
 }
