@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::process::Command;
 use std::time::Instant;
 
 use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
-use bollard::query_parameters::ListVolumesOptionsBuilder;
 use futures::{StreamExt, stream};
 use sandkasten_tui::docker::delete::delete_all;
 
@@ -47,19 +48,11 @@ async fn create(docker: &Docker, run: &str, round: usize) -> Vec<String> {
     names
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 fn main() {
-    // `cargo test --all-targets` runs harness-less benches too; only `cargo bench` passes --bench.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+    if !common::invoked_by_cargo_bench() {
         return;
     }
-    let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
-        .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
+    let run = common::run_id();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let docker = Docker::connect_with_defaults().unwrap();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -85,7 +78,7 @@ fn main() {
             cli.push(start.elapsed().as_secs_f64());
             assert!(out.status.success());
         }
-        let (ours, cli) = (median(ours), median(cli));
+        let (ours, cli) = (common::median(ours), common::median(cli));
         println!("\ndelete {VOLUMES} workspaces, median of {ROUNDS}:");
         println!(
             "  sandkasten-tui (re-check + remove, 16 at once) {:8.3} s",
@@ -101,22 +94,10 @@ fn main() {
         );
     }));
     // Whatever a failed round left behind: this run's label only.
-    rt.block_on(async {
-        let label = format!("sandkasten-tui.test={run}");
-        let filter = HashMap::from([("label", vec![label.as_str()])]);
-        let left = docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::new().filters(&filter).build(),
-            ))
-            .await
-            .ok()
-            .and_then(|v| v.volumes)
-            .unwrap_or_default();
-        let names: Vec<String> = left.into_iter().map(|v| v.name).collect();
-        if !names.is_empty() {
-            delete_all(docker.clone(), names).await;
-        }
-    });
+    rt.block_on(common::remove_labelled(
+        &docker,
+        &format!("sandkasten-tui.test={run}"),
+    ));
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }

@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -18,8 +20,7 @@ use std::time::Instant;
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptions, RemoveVolumeOptions, StartContainerOptions,
+    CreateContainerOptionsBuilder, RemoveImageOptions, StartContainerOptions,
 };
 use sandkasten_tui::workspace_fs::{FsPath, WorkspaceFs, agent_image, ensure_agent_image};
 
@@ -27,11 +28,6 @@ const ROUNDS: usize = 7;
 const ENTRIES: usize = 10_000;
 const BIG: usize = 5_000_000;
 const RUN_LABEL: &str = "sandkasten-tui.test";
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
 
 fn ms(secs: f64) -> f64 {
     secs * 1000.0
@@ -191,10 +187,10 @@ async fn bench(docker: &Docker, s: &Setup) {
     wfs.close().await.unwrap();
 
     let line = |what: &str, ours: &[f64], target: f64, cli_name: &str, cli: Option<&[f64]>| {
-        let ours = ms(median(ours.to_vec()));
+        let ours = ms(common::median(ours.to_vec()));
         match cli {
             Some(cli) => {
-                let cli = ms(median(cli.to_vec()));
+                let cli = ms(common::median(cli.to_vec()));
                 println!(
                     "  {what:<34} {ours:8.1} ms (target <= {target:.0})   {cli_name:<34} {cli:8.1} ms   ratio {:5.2}",
                     ours / cli
@@ -237,51 +233,17 @@ async fn bench(docker: &Docker, s: &Setup) {
 /// Everything this run labelled: containers (helpers included), then volumes.
 async fn cleanup(docker: &Docker, run: &str, scratch: Option<&PathBuf>) {
     let label = format!("{RUN_LABEL}={run}");
-    let filters = HashMap::from([("label", vec![label.as_str()])]);
-    if let Ok(list) = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&filters)
-                .build(),
-        ))
-        .await
-    {
-        for c in list {
-            let Some(id) = c.id else { continue };
-            let _ = docker
-                .remove_container(
-                    &id,
-                    Some(RemoveContainerOptionsBuilder::new().force(true).build()),
-                )
-                .await;
-        }
-    }
-    if let Ok(list) = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::new().filters(&filters).build(),
-        ))
-        .await
-    {
-        for v in list.volumes.unwrap_or_default() {
-            let _ = docker
-                .remove_volume(&v.name, None::<RemoveVolumeOptions>)
-                .await;
-        }
-    }
+    common::remove_labelled(docker, &label).await;
     if let Some(scratch) = scratch {
         let _ = std::fs::remove_dir_all(scratch);
     }
 }
 
 fn main() {
-    // `cargo test --all-targets` runs harness-less benches too; only `cargo bench` passes --bench.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+    if !common::invoked_by_cargo_bench() {
         return;
     }
-    let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
-        .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
+    let run = common::run_id();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let docker = Docker::connect_with_defaults().unwrap();
     let mut setup_done = None;

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 #[path = "../tests/support/pty.rs"]
 #[allow(dead_code)] // shared with the tests; the bench uses part of it
 mod pty;
@@ -49,12 +51,10 @@ fn echo_latency(tui: &mut pty::Tui) -> f64 {
 }
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+    if !common::invoked_by_cargo_bench() {
         return;
     }
-    let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
-        .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
+    let run = common::run_id();
     let image = std::env::var("SANDKASTEN_TUI_TEST_IMAGE").expect("run through scripts/bench.sh");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let docker = Docker::connect_with_defaults().unwrap();

@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
-use bollard::query_parameters::ListVolumesOptionsBuilder;
 use futures::{StreamExt, stream};
 use sandkasten_tui::docker::sizes::{DirStats, SizeError, system_df_volume_sizes, walk};
 
@@ -25,11 +26,6 @@ const DIRS: usize = 10;
 const ROUNDS: usize = 5;
 const THREADS: usize = 2;
 const CASE_LABEL: &str = "sandkasten-tui.test.case";
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
 
 fn socket() -> PathBuf {
     std::env::var("DOCKER_HOST")
@@ -88,41 +84,7 @@ fn fill(mountpoint: &Path, seed: &mut u64) -> u64 {
 }
 
 async fn remove_volumes(docker: &Docker, case: &str) {
-    let filter = HashMap::from([("label", vec![format!("{CASE_LABEL}={case}")])]);
-    let filter: HashMap<&str, Vec<&str>> = filter
-        .iter()
-        .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
-        .collect();
-    let Ok(list) = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::new().filters(&filter).build(),
-        ))
-        .await
-    else {
-        eprintln!("could not list the benchmark's volumes to remove them (label {case})");
-        return;
-    };
-    let names: Vec<String> = list
-        .volumes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    stream::iter(names)
-        .map(|name| {
-            let docker = docker.clone();
-            async move {
-                let _ = docker
-                    .remove_volume(
-                        &name,
-                        None::<bollard::query_parameters::RemoveVolumeOptions>,
-                    )
-                    .await;
-            }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    common::remove_labelled(docker, &format!("{CASE_LABEL}={case}")).await;
 }
 
 fn add(a: DirStats, b: DirStats) -> DirStats {
@@ -193,13 +155,10 @@ fn ms(t: Instant) -> f64 {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs harness-less benches too; only `cargo bench` passes --bench.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+    if !common::invoked_by_cargo_bench() {
         return;
     }
-    let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
-        .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
+    let run = common::run_id();
     let case = format!("{run}.sizes-bench.{}", std::process::id());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let docker = Docker::connect_with_defaults().unwrap();
@@ -249,7 +208,12 @@ fn main() {
             .sum();
         assert_eq!(df_total, written, "/system/df bytes vs bytes written");
 
-        let (seq, pool, du_ms, df_ms) = (median(seq), median(pool), median(dus), median(dfs));
+        let (seq, pool, du_ms, df_ms) = (
+            common::median(seq),
+            common::median(pool),
+            common::median(dus),
+            common::median(dfs),
+        );
         println!(
             "\nsizes of {VOLUMES} volumes ({} files), median of {ROUNDS}:",
             VOLUMES * FILES

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 #[path = "../tests/support/pty.rs"]
 #[allow(dead_code)] // shared with the tests; the bench uses part of it
 mod pty;
@@ -15,10 +17,7 @@ use std::time::{Duration, Instant};
 
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeCreateRequest};
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder,
-};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
 use futures::{StreamExt, stream};
 
 const WORKSPACES: usize = 1000;
@@ -27,11 +26,6 @@ const ROUNDS: usize = 7;
 
 fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_sandkasten-tui")
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 struct Footprint {
@@ -129,52 +123,7 @@ impl Footprint {
     }
 
     async fn remove(&self) {
-        let filter = HashMap::from([("label", vec![self.label.as_str()])]);
-        let containers = self
-            .docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::new()
-                    .all(true)
-                    .filters(&filter)
-                    .build(),
-            ))
-            .await
-            .unwrap_or_default();
-        stream::iter(containers.into_iter().filter_map(|c| c.id))
-            .map(|id| {
-                let docker = self.docker.clone();
-                async move {
-                    let opts = RemoveContainerOptionsBuilder::new().force(true).build();
-                    let _ = docker.remove_container(&id, Some(opts)).await;
-                }
-            })
-            .buffer_unordered(16)
-            .collect::<Vec<_>>()
-            .await;
-        let volumes = self
-            .docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::new().filters(&filter).build(),
-            ))
-            .await
-            .ok()
-            .and_then(|v| v.volumes)
-            .unwrap_or_default();
-        stream::iter(volumes)
-            .map(|v| {
-                let docker = self.docker.clone();
-                async move {
-                    let _ = docker
-                        .remove_volume(
-                            &v.name,
-                            None::<bollard::query_parameters::RemoveVolumeOptions>,
-                        )
-                        .await;
-                }
-            })
-            .buffer_unordered(16)
-            .collect::<Vec<_>>()
-            .await;
+        common::remove_labelled(&self.docker, &self.label).await;
     }
 }
 
@@ -269,13 +218,10 @@ fn status_kib(pid: u32, key: &str) -> u64 {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs harness-less benches too; only `cargo bench` passes --bench.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("benchmark skipped: run it with `bash scripts/bench.sh`");
+    if !common::invoked_by_cargo_bench() {
         return;
     }
-    let run = std::env::var("SANDKASTEN_TUI_TEST_RUN")
-        .unwrap_or_else(|_| format!("bench-{}", std::process::id()));
+    let run = common::run_id();
     let image = std::env::var("SANDKASTEN_TUI_TEST_IMAGE")
         .expect("run through scripts/bench.sh (builds the image)");
     let idle_secs: u64 = std::env::var("BENCH_IDLE_SECONDS")
@@ -300,7 +246,7 @@ fn main() {
             cli.push(docker_volume_ls_once());
             tui.push(launch_once());
         }
-        let (cli, tui) = (median(cli), median(tui));
+        let (cli, tui) = (common::median(cli), common::median(tui));
         println!(
             "\nlaunch to populated screen ({WORKSPACES} workspaces, {SESSIONS} sessions), median of {ROUNDS}:"
         );
