@@ -13,7 +13,10 @@
 //! first writes the line `HELLO <version>\n`; then requests `u32 len | u32 id | u8 op | payload`
 //! and replies `u32 len | u32 id | u8 status | payload` (len counts what follows it). Strings
 //! and blobs are `u32 len | bytes`. Requests run on a few worker threads, so replies can come
-//! in any order; the client matches them by id. The agent exits when stdin closes.
+//! in any order; the client matches them by id. A listing is answered in several frames
+//! (`STATUS_PART` chunks, then one final frame), read from the directory in one pass with
+//! bounded memory. No frame ever exceeds `MAX_FRAME`: a reply that would is replaced by an
+//! error for that request alone. The agent exits when stdin closes.
 //!
 //! Compiled by `build.rs` with `$RUSTC`, edition 2021; the crate's unit tests also compile it
 //! as a module (edition 2024, the crate's lints, and `cargo fmt` formats it as 2024), so it
@@ -33,9 +36,9 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, SystemTime};
 
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The greeting; a client that reads anything else is talking to a stale or foreign agent.
-pub const HELLO: &[u8] = b"HELLO 1\n";
+pub const HELLO: &[u8] = b"HELLO 2\n";
 
 pub const OP_LIST: u8 = 1;
 pub const OP_STAT: u8 = 2;
@@ -49,7 +52,7 @@ pub const OP_WALK: u8 = 8;
 pub const STATUS_OK: u8 = 0;
 pub const ERR_NOT_FOUND: u8 = 1;
 pub const ERR_PERMISSION: u8 = 2;
-/// Payload: message, then `u8 present | i64 mtime_ns | u64 size` of the file as it is now.
+/// Payload: message, then the version of the file as it is now (see `put_version`).
 pub const ERR_CONFLICT: u8 = 3;
 pub const ERR_NOT_DIR: u8 = 4;
 pub const ERR_IS_DIR: u8 = 5;
@@ -58,6 +61,8 @@ pub const ERR_NOT_EMPTY: u8 = 7;
 pub const ERR_REFUSED: u8 = 8;
 pub const ERR_IO: u8 = 9;
 pub const ERR_BAD_REQUEST: u8 = 10;
+/// One chunk of a reply that continues in further frames with the same id.
+pub const STATUS_PART: u8 = 11;
 
 pub const KIND_FILE: u8 = 0;
 pub const KIND_DIR: u8 = 1;
@@ -72,8 +77,11 @@ pub const MAX_FRAME: usize = MAX_DATA + (1 << 16);
 const ROOT: &str = "/workspace";
 /// Requests in flight at once: enough that a long walk does not hold up a listing.
 const WORKERS: usize = 4;
-/// Threads stat'ing one big listing page.
+/// Threads stat'ing one chunk of a listing.
 const STAT_THREADS: usize = 4;
+/// Entries per listing chunk: with names of at most 255 bytes and symlink targets of at most
+/// 4 KiB, a chunk stays far below `MAX_FRAME`; the agent holds one chunk at a time.
+const LIST_CHUNK: usize = 2048;
 /// Left-over temporary files of a killed save are removed once older than this.
 const STALE_TEMP: Duration = Duration::from_secs(60);
 const TEMP_MARK: &[u8] = b".sandkasten-tui-";
@@ -83,6 +91,7 @@ const O_NOFOLLOW: i32 = 0o400_000;
 const O_DIRECTORY: i32 = 0o200_000;
 const O_NONBLOCK: i32 = 0o4000;
 const ELOOP: i32 = 40;
+const EROFS: i32 = 30;
 
 fn main() {
     if let Err(e) = run() {
@@ -118,10 +127,12 @@ pub fn serve(
                 loop {
                     let next = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
                     let Ok(frame) = next else { return };
-                    let reply = workspace.answer(&frame);
-                    let mut out = output.lock().unwrap_or_else(PoisonError::into_inner);
-                    // A failed write means the client is gone; stdin closes with it and ends us.
-                    let _ = out.write_all(&reply).and_then(|()| out.flush());
+                    workspace.answer_into(&frame, &mut |reply: &[u8]| {
+                        let mut out = output.lock().unwrap_or_else(PoisonError::into_inner);
+                        // A failed write means the client is gone; stdin closes with it and
+                        // ends us.
+                        let _ = out.write_all(reply).and_then(|()| out.flush());
+                    });
                 }
             })
         })
@@ -172,7 +183,7 @@ pub fn read_frame(input: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
 pub struct Failure {
     code: u8,
     message: String,
-    current: Option<(i64, u64)>,
+    current: Option<Stamp>,
 }
 
 type Outcome = Result<Vec<u8>, Failure>;
@@ -205,6 +216,9 @@ fn io_failure(e: &io::Error, what: &[u8]) -> Failure {
         Some(39) => ERR_NOT_EMPTY,
         Some(ELOOP) => {
             return refused(format!("{what}: a symlink, never followed"));
+        }
+        Some(EROFS) => {
+            return refused(format!("{what}: the workspace is mounted read-only"));
         }
         _ => ERR_IO,
     };
@@ -274,8 +288,57 @@ fn mtime_ns(meta: &Metadata) -> i64 {
         .saturating_add(meta.mtime_nsec())
 }
 
-fn version(meta: &Metadata) -> (i64, u64) {
-    (mtime_ns(meta), meta.size())
+fn ctime_ns(meta: &Metadata) -> i64 {
+    meta.ctime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(meta.ctime_nsec())
+}
+
+/// What identifies one state of a file: any write moves mtime or ctime (a `touch -r` that
+/// restores mtime still moves ctime, which no unprivileged call can set), and a replacement
+/// changes the inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub mtime_ns: i64,
+    pub size: u64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub dev: u64,
+}
+
+pub fn version(meta: &Metadata) -> Stamp {
+    Stamp {
+        mtime_ns: mtime_ns(meta),
+        size: meta.size(),
+        ctime_ns: ctime_ns(meta),
+        ino: meta.ino(),
+        dev: meta.dev(),
+    }
+}
+
+/// One complete frame, `u32 len | u32 id | u8 status | body`.
+fn frame(id: [u8; 4], status: u8, body: &[u8]) -> Vec<u8> {
+    let mut reply = Vec::with_capacity(9 + body.len());
+    reply.extend_from_slice(&(5 + body.len() as u32).to_le_bytes());
+    reply.extend_from_slice(&id);
+    reply.push(status);
+    reply.extend_from_slice(body);
+    reply
+}
+
+/// The frame for a reply, or for a body too big for one frame an error naming it: the client
+/// could not read past an oversized frame, so it would lose every request after this one.
+pub fn bounded_frame(id: [u8; 4], status: u8, body: &[u8]) -> Vec<u8> {
+    if 5 + body.len() <= MAX_FRAME {
+        return frame(id, status, body);
+    }
+    let mut error = Vec::new();
+    let message = format!(
+        "the reply would be {} bytes, more than one frame holds ({MAX_FRAME}): ask for less",
+        body.len()
+    );
+    put_blob(&mut error, message.as_bytes());
+    frame(id, ERR_REFUSED, &error)
 }
 
 impl Workspace {
@@ -289,12 +352,23 @@ impl Workspace {
         Ok(Self { root })
     }
 
-    /// Answers one request body with a complete reply frame.
-    pub fn answer(&self, frame: &[u8]) -> Vec<u8> {
-        let id = frame.get(..4).map_or([0; 4], |b| [b[0], b[1], b[2], b[3]]);
-        let op = frame.get(4).copied().unwrap_or(0);
-        let payload = frame.get(5..).unwrap_or_default();
-        let (status, body) = match self.dispatch(op, &mut Cursor::new(payload)) {
+    /// Answers one request body with its reply frames, all concatenated (tests use it).
+    pub fn answer(&self, request: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.answer_into(request, &mut |f: &[u8]| out.extend_from_slice(f));
+        out
+    }
+
+    /// Answers one request body, handing each complete reply frame to `send` as it is ready:
+    /// the `STATUS_PART` chunks of a listing, then the final frame.
+    pub fn answer_into(&self, request: &[u8], send: &mut dyn FnMut(&[u8])) {
+        let id = request
+            .get(..4)
+            .map_or([0; 4], |b| [b[0], b[1], b[2], b[3]]);
+        let op = request.get(4).copied().unwrap_or(0);
+        let payload = request.get(5..).unwrap_or_default();
+        let mut part = |body: &[u8]| send(&bounded_frame(id, STATUS_PART, body));
+        let (status, body) = match self.dispatch(op, &mut Cursor::new(payload), &mut part) {
             Ok(body) => (STATUS_OK, body),
             Err(f) => {
                 let mut body = Vec::new();
@@ -305,21 +379,19 @@ impl Workspace {
                 (f.code, body)
             }
         };
-        let mut reply = Vec::with_capacity(9 + body.len());
-        reply.extend_from_slice(&(5 + body.len() as u32).to_le_bytes());
-        reply.extend_from_slice(&id);
-        reply.push(status);
-        reply.extend_from_slice(&body);
-        reply
+        send(&bounded_frame(id, status, &body));
     }
 
-    fn dispatch(&self, op: u8, req: &mut Cursor) -> Outcome {
+    fn dispatch(&self, op: u8, req: &mut Cursor, part: &mut dyn FnMut(&[u8])) -> Outcome {
         let path = req.blob()?;
         let comps = components(path)?;
         let outcome = match op {
             OP_LIST => {
-                let (offset, limit) = (req.u32()?, req.u32()?);
-                self.list(path, &comps, offset as usize, limit as usize)
+                let limit = req.u32()?;
+                if req.rest() != 0 {
+                    return Err(bad_request("trailing bytes after the request"));
+                }
+                self.list(path, &comps, limit as usize, part)
             }
             OP_STAT => self.stat(path, &comps),
             OP_READ => {
@@ -390,44 +462,40 @@ impl Workspace {
         Ok((self.open_dir(&path[..parent_len], dirs)?, name))
     }
 
-    fn list(&self, path: &[u8], comps: &[&[u8]], offset: usize, limit: usize) -> Outcome {
+    /// One pass over the directory: entries go out in readdir order, in chunks of
+    /// `LIST_CHUNK` stat'ed entries (sent through `part`), up to `limit` of them; the rest are
+    /// only counted. The final reply is `u32 total | u32 sent`. Sorting is the client's job,
+    /// so nothing here grows with the directory.
+    fn list(
+        &self,
+        path: &[u8],
+        comps: &[&[u8]],
+        limit: usize,
+        part: &mut dyn FnMut(&[u8]),
+    ) -> Outcome {
         let dir = self.open_dir(path, comps)?;
         let fail = |e: io::Error| io_failure(&e, path);
-        // Types come from readdir (d_type), so sorting 10k entries costs no stat; only the
-        // page asked for is stat'ed.
-        let mut entries: Vec<(bool, OsString, DirEntry)> = fs::read_dir(fd_path(&dir))
-            .map_err(fail)?
-            .filter_map(Result::ok)
-            .map(|e| (e.file_type().is_ok_and(|t| t.is_dir()), e.file_name(), e))
-            .collect();
-        // Names in a directory are unique, so an unstable sort gives the one order.
-        entries.sort_unstable_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
-        });
-        let page = &entries[offset.min(entries.len())..];
-        let page = &page[..limit.min(page.len())];
-        // One stat costs 1.5 µs or more (a syscall through seccomp): a big page is stat'ed
-        // on a few threads, in slices whose encodings are then joined in order.
-        let slices = if page.len() < 2048 { 1 } else { STAT_THREADS };
-        let per_slice = page.len().div_ceil(slices).max(1);
-        let encoded: Vec<(u32, Vec<u8>)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = page
-                .chunks(per_slice)
-                .map(|slice| scope.spawn(|| encode_entries(&dir, slice)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        let count: u32 = encoded.iter().map(|(n, _)| n).sum();
-        let mut out = Vec::with_capacity(8 + encoded.iter().map(|(_, b)| b.len()).sum::<usize>());
-        put_u32(&mut out, u32::try_from(entries.len()).unwrap_or(u32::MAX));
-        put_u32(&mut out, count);
-        for (_, body) in encoded {
-            out.extend_from_slice(&body);
+        let mut total: u64 = 0;
+        let mut sent: u64 = 0;
+        let mut chunk: Vec<DirEntry> = Vec::with_capacity(LIST_CHUNK.min(limit));
+        for entry in fs::read_dir(fd_path(&dir)).map_err(fail)? {
+            let Ok(entry) = entry else { continue };
+            total += 1;
+            if (sent as usize) + chunk.len() >= limit {
+                continue;
+            }
+            chunk.push(entry);
+            if chunk.len() == LIST_CHUNK {
+                sent += u64::from(send_chunk(&dir, &chunk, part));
+                chunk.clear();
+            }
         }
+        if !chunk.is_empty() {
+            sent += u64::from(send_chunk(&dir, &chunk, part));
+        }
+        let mut out = Vec::with_capacity(8);
+        put_u32(&mut out, u32::try_from(total).unwrap_or(u32::MAX));
+        put_u32(&mut out, u32::try_from(sent).unwrap_or(u32::MAX));
         Ok(out)
     }
 
@@ -485,7 +553,7 @@ impl Workspace {
         &self,
         path: &[u8],
         comps: &[&[u8]],
-        expected: Option<(i64, u64)>,
+        expected: Option<Stamp>,
         data: &[u8],
     ) -> Outcome {
         let (dir, name) = self.parent(path, comps)?;
@@ -512,11 +580,13 @@ impl Workspace {
             .map_err(fail)?;
         let result = fill_temp(&mut file, data, mode, uid, gid)
             .map_err(fail)
-            .and_then(|meta| {
+            .and_then(|()| {
                 // Checked again right before replacing: the write above may have taken a while.
                 self.check_target(path, &target, expected)?;
                 fs::rename(&temp, &target).map_err(fail)?;
-                Ok(meta)
+                // Stat'ed after the rename, which moves ctime on most file systems: the
+                // version returned is the one the next save will find.
+                file.metadata().map_err(fail)
             });
         let meta = match result {
             Ok(meta) => meta,
@@ -539,7 +609,7 @@ impl Workspace {
         &self,
         path: &[u8],
         target: &Path,
-        expected: Option<(i64, u64)>,
+        expected: Option<Stamp>,
     ) -> Result<Option<Metadata>, Failure> {
         let existing = match fs::symlink_metadata(target) {
             Ok(meta) => Some(meta),
@@ -678,22 +748,60 @@ impl Walker {
     }
 }
 
-/// Writes, sets owner then mode, and syncs the temp file; returns its metadata.
-fn fill_temp(file: &mut File, data: &[u8], mode: u32, uid: u32, gid: u32) -> io::Result<Metadata> {
+/// Writes, sets owner then mode, and syncs the temp file.
+fn fill_temp(file: &mut File, data: &[u8], mode: u32, uid: u32, gid: u32) -> io::Result<()> {
     file.write_all(data)?;
     std::os::unix::fs::fchown(&*file, Some(uid), Some(gid))?;
-    // After chown, which may clear set-id bits.
+    // After chown, which clears set-id bits. Setting setgid on a file whose group root is
+    // not in needs CAP_FSETID (the helper has it when it may write); the mode is then checked,
+    // so a save never silently drops a special bit.
     file.set_permissions(fs::Permissions::from_mode(mode))?;
-    file.sync_all()?;
-    file.metadata()
+    let kept = file.metadata()?.mode() & 0o7777;
+    if kept != mode {
+        return Err(io::Error::other(format!(
+            "the mode {mode:04o} could not be kept (the file system made it {kept:04o})"
+        )));
+    }
+    file.sync_all()
+}
+
+/// Stats, encodes and sends one chunk of a listing as `u32 count | entries`; returns how many
+/// went (an entry gone since readdir is left out). One stat costs 1.5 µs or more (a syscall
+/// through seccomp): a full chunk is stat'ed on a few threads, in slices joined in order.
+fn send_chunk(dir: &File, chunk: &[DirEntry], part: &mut dyn FnMut(&[u8])) -> u32 {
+    let slices = if chunk.len() < LIST_CHUNK / 2 {
+        1
+    } else {
+        STAT_THREADS
+    };
+    let per_slice = chunk.len().div_ceil(slices).max(1);
+    let encoded: Vec<(u32, Vec<u8>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunk
+            .chunks(per_slice)
+            .map(|slice| scope.spawn(|| encode_entries(dir, slice)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let count: u32 = encoded.iter().map(|(n, _)| n).sum();
+    let mut body = Vec::with_capacity(4 + encoded.iter().map(|(_, b)| b.len()).sum::<usize>());
+    put_u32(&mut body, count);
+    for (_, bytes) in encoded {
+        body.extend_from_slice(&bytes);
+    }
+    part(&body);
+    count
 }
 
 /// Stats and encodes directory entries; returns how many (an entry gone since readdir is left
 /// out).
-fn encode_entries(dir: &File, entries: &[(bool, OsString, DirEntry)]) -> (u32, Vec<u8>) {
-    let mut body = Vec::with_capacity(entries.len() * 64);
+fn encode_entries(dir: &File, entries: &[DirEntry]) -> (u32, Vec<u8>) {
+    let mut body = Vec::with_capacity(entries.len() * 80);
     let mut count = 0;
-    for (_, name, entry) in entries {
+    for entry in entries {
+        let name = entry.file_name();
         let Ok(meta) = entry.metadata() else { continue };
         let target = if meta.file_type().is_symlink() {
             link_target(&meta, &at(dir, name.as_bytes()))
@@ -796,16 +904,27 @@ pub fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-/// `u8 present | i64 mtime_ns | u64 size` (zeros when absent).
-pub fn put_version(out: &mut Vec<u8>, v: Option<(i64, u64)>) {
+/// `u8 present | i64 mtime_ns | u64 size | i64 ctime_ns | u64 ino | u64 dev` (zeros when
+/// absent).
+pub fn put_version(out: &mut Vec<u8>, v: Option<Stamp>) {
     out.push(u8::from(v.is_some()));
-    let (mtime, size) = v.unwrap_or((0, 0));
-    put_i64(out, mtime);
-    put_u64(out, size);
+    let v = v.unwrap_or(Stamp {
+        mtime_ns: 0,
+        size: 0,
+        ctime_ns: 0,
+        ino: 0,
+        dev: 0,
+    });
+    put_i64(out, v.mtime_ns);
+    put_u64(out, v.size);
+    put_i64(out, v.ctime_ns);
+    put_u64(out, v.ino);
+    put_u64(out, v.dev);
 }
 
-/// `name | u8 kind | u64 size | u32 mode | u32 uid | u32 gid | i64 mtime_ns | target` (the
-/// target is empty unless a symlink: Linux has no empty symlink targets).
+/// `name | u8 kind | u64 size | u32 mode | u32 uid | u32 gid | i64 mtime_ns | i64 ctime_ns |
+/// u64 ino | u64 dev | target` (the target is empty unless a symlink: Linux has no empty
+/// symlink targets).
 pub fn put_entry(out: &mut Vec<u8>, name: &[u8], meta: &Metadata, target: Option<&[u8]>) {
     let kind = meta.file_type();
     put_blob(out, name);
@@ -823,6 +942,9 @@ pub fn put_entry(out: &mut Vec<u8>, name: &[u8], meta: &Metadata, target: Option
     put_u32(out, meta.uid());
     put_u32(out, meta.gid());
     put_i64(out, mtime_ns(meta));
+    put_i64(out, ctime_ns(meta));
+    put_u64(out, meta.ino());
+    put_u64(out, meta.dev());
     put_blob(out, target.unwrap_or_default());
 }
 
@@ -872,10 +994,16 @@ impl<'a> Cursor<'a> {
         self.take(n)
     }
 
-    pub fn version(&mut self) -> Result<Option<(i64, u64)>, Failure> {
+    pub fn version(&mut self) -> Result<Option<Stamp>, Failure> {
         let present = self.u8()? != 0;
-        let (mtime, size) = (self.i64()?, self.u64()?);
-        Ok(present.then_some((mtime, size)))
+        let stamp = Stamp {
+            mtime_ns: self.i64()?,
+            size: self.u64()?,
+            ctime_ns: self.i64()?,
+            ino: self.u64()?,
+            dev: self.u64()?,
+        };
+        Ok(present.then_some(stamp))
     }
 
     pub fn rest(&self) -> usize {

@@ -106,7 +106,7 @@ async fn list_read_write_rename_delete_without_a_session() {
             Some(&volume),
             "the helper names its workspace"
         );
-        let root = wfs.list(&FsPath::root(), 0, 100).await.unwrap();
+        let root = wfs.list(&FsPath::root(), 100).await.unwrap();
         let names: Vec<_> = root.entries.iter().map(|e| e.display_name()).collect();
         assert_eq!(names, ["src", "readme.md"]);
         assert_eq!(root.total, 2);
@@ -170,7 +170,7 @@ async fn works_next_to_a_running_session() {
             docker_exec(&session, "cat /workspace/s.txt"),
             b"from-operator\n"
         );
-        let listing = wfs.list(&FsPath::root(), 0, 10).await.unwrap();
+        let listing = wfs.list(&FsPath::root(), 10).await.unwrap();
         assert_eq!(listing.entries.len(), 1);
         wfs.close().await.unwrap();
     })
@@ -278,7 +278,7 @@ async fn symlink_escapes_are_refused() {
         let wfs = open(env, &volume).await;
         let refused = |r: &Result<(), FsError>| matches!(r, Err(FsError::Refused(_)));
         for d in ["etc", "up", "d/up2"] {
-            let r = wfs.list(&p(d), 0, 10).await.map(|_| ());
+            let r = wfs.list(&p(d), 10).await.map(|_| ());
             assert!(refused(&r), "list {d}: {r:?}");
             let r = wfs.walk(&p(d)).await.map(|_| ());
             assert!(refused(&r), "walk {d}: {r:?}");
@@ -295,7 +295,7 @@ async fn symlink_escapes_are_refused() {
         assert_eq!(fs::read(dir.join("real.txt")).unwrap(), b"real");
 
         // Listed with their targets, never resolved.
-        let root = wfs.list(&FsPath::root(), 0, 100).await.unwrap();
+        let root = wfs.list(&FsPath::root(), 100).await.unwrap();
         let etc = root.entries.iter().find(|e| e.name == b"etc").unwrap();
         assert_eq!(etc.kind, EntryKind::Symlink);
         assert_eq!(etc.symlink_target.as_deref(), Some(&b"/etc"[..]));
@@ -330,7 +330,7 @@ async fn odd_names_are_listed_and_readable() {
             fs::write(dir.join(OsStr::from_bytes(name)), name).unwrap();
         }
         let wfs = open(env, &volume).await;
-        let listing = wfs.list(&FsPath::root(), 0, 100).await.unwrap();
+        let listing = wfs.list(&FsPath::root(), 100).await.unwrap();
         let mut got: Vec<Vec<u8>> = listing.entries.iter().map(|e| e.name.clone()).collect();
         got.sort();
         let mut want: Vec<Vec<u8>> = odd.iter().map(|n| n.to_vec()).collect();
@@ -496,7 +496,7 @@ async fn stale_helpers_are_reaped_and_nothing_else() {
         }
         // The real helper of this live process keeps working.
         assert!(container_exists(env, wfs.container_id()).await);
-        wfs.list(&FsPath::root(), 0, 10).await.unwrap();
+        wfs.list(&FsPath::root(), 10).await.unwrap();
         wfs.close().await.unwrap();
     })
     .await;

@@ -14,7 +14,9 @@ use crate::ui::table::window_offset;
 use crate::ui::theme;
 use crate::workspace_fs::{Entry, EntryKind};
 
-/// `drwxr-xr-x` from a mode and kind.
+/// `drwxr-xr-x` from a mode and kind, with the special bits as `ls -l` shows them: setuid
+/// and setgid as `s` in the owner's and group's execute place (`S` without execute), sticky
+/// as `t` in the others' (`T`).
 fn mode_string(entry: &Entry) -> String {
     let kind = match entry.kind {
         EntryKind::Dir => 'd',
@@ -22,19 +24,26 @@ fn mode_string(entry: &Entry) -> String {
         EntryKind::File => '-',
         EntryKind::Other => '?',
     };
-    let bits = "rwxrwxrwx";
-    let perms: String = bits
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            if entry.mode & (1 << (8 - i)) != 0 {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("{kind}{perms}")
+    let mut out = String::with_capacity(10);
+    out.push(kind);
+    // (read, write, execute) bit of each class, and its special bit with its letter.
+    let classes = [
+        (0o400, 0o4000, 's'),
+        (0o040, 0o2000, 's'),
+        (0o004, 0o1000, 't'),
+    ];
+    for (read, special, letter) in classes {
+        let (write, exec) = (read >> 1, read >> 2);
+        out.push(if entry.mode & read != 0 { 'r' } else { '-' });
+        out.push(if entry.mode & write != 0 { 'w' } else { '-' });
+        out.push(match (entry.mode & special != 0, entry.mode & exec != 0) {
+            (true, true) => letter,
+            (true, false) => letter.to_ascii_uppercase(),
+            (false, true) => 'x',
+            (false, false) => '-',
+        });
+    }
+    out
 }
 
 fn modified(entry: &Entry) -> String {
@@ -246,4 +255,44 @@ fn draw_preview(frame: &mut Frame, area: Rect, files: &FilesView) {
         (Preview::Nothing, _) => Vec::new(),
     };
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_mode(kind: EntryKind, mode: u32) -> Entry {
+        Entry {
+            name: b"x".to_vec(),
+            kind,
+            size: 0,
+            mode,
+            uid: 0,
+            gid: 0,
+            mtime_ns: 0,
+            ctime_ns: 0,
+            ino: 0,
+            dev: 0,
+            symlink_target: None,
+        }
+    }
+
+    #[test]
+    fn the_mode_column_shows_setuid_setgid_and_sticky_like_ls() {
+        let cases = [
+            (EntryKind::File, 0o100_644, "-rw-r--r--"),
+            (EntryKind::File, 0o104_755, "-rwsr-xr-x"),
+            (EntryKind::File, 0o104_644, "-rwSr--r--"),
+            (EntryKind::File, 0o102_755, "-rwxr-sr-x"),
+            (EntryKind::File, 0o102_745, "-rwxr-Sr-x"),
+            (EntryKind::Dir, 0o041_777, "drwxrwxrwt"),
+            (EntryKind::Dir, 0o041_776, "drwxrwxrwT"),
+            (EntryKind::Dir, 0o043_775, "drwxrwsr-t"),
+            (EntryKind::File, 0o107_000, "---S--S--T"),
+            (EntryKind::Symlink, 0o120_777, "lrwxrwxrwx"),
+        ];
+        for (kind, mode, want) in cases {
+            assert_eq!(mode_string(&with_mode(kind, mode)), want, "{mode:o}");
+        }
+    }
 }

@@ -343,6 +343,9 @@ fn entry(
         uid: 1000,
         gid: 1000,
         mtime_ns: 1_795_400_000_000_000_000,
+        ctime_ns: 0,
+        ino: 0,
+        dev: 0,
         symlink_target: target.map(|t| t.as_bytes().to_vec()),
     }
 }
@@ -394,6 +397,7 @@ fn editor_with_unsaved_changes() {
         version: crate::workspace_fs::Version {
             mtime_ns: 1,
             size: 33,
+            ..Default::default()
         },
         dirty: true,
         saving: None,

@@ -1,8 +1,11 @@
 //! Request multiplexing over one agent's attached stdin/stdout: a writer task sends frames in
 //! order, a reader task demultiplexes replies by id to the oneshot each caller waits on. Any
 //! number of requests can be in flight; a caller that gives up (drops its future) costs
-//! nothing but the reply being thrown away. When the stream ends, every waiting and later
-//! request fails with `HelperGone`, with what the agent last said on stderr.
+//! nothing but the reply being thrown away. A streamed reply (a listing) arrives as several
+//! frames, handed to its caller one by one. A reply frame longer than the protocol allows
+//! fails its own request and is skipped as it streams past, never buffered: the connection
+//! stays usable. When the stream ends, every waiting and later request fails with
+//! `HelperGone`, with what the agent last said on stderr.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,7 +19,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::error::FsError;
-use super::protocol::{HELLO, PROTOCOL_VERSION, Request, STATUS_OK, decode_error, split_reply};
+use super::protocol::{
+    HELLO, MAX_FRAME, PROTOCOL_VERSION, Request, STATUS_OK, STATUS_PART, decode_error,
+    oversized_reply, split_reply,
+};
 
 /// Status and payload of one reply.
 type Reply = Result<(u8, Vec<u8>), FsError>;
@@ -39,9 +45,31 @@ struct Shared {
     next_id: AtomicU32,
 }
 
+/// Who waits for the replies to one request.
+enum Waiter {
+    /// One frame answers it.
+    Once(oneshot::Sender<Reply>),
+    /// `STATUS_PART` frames, then a final one; each is passed on as it arrives.
+    Stream(mpsc::UnboundedSender<Reply>),
+}
+
+impl Waiter {
+    fn send(self, reply: Reply) {
+        // The caller may have given up; nothing to do then.
+        match self {
+            Waiter::Once(tx) => {
+                let _ = tx.send(reply);
+            }
+            Waiter::Stream(tx) => {
+                let _ = tx.send(reply);
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
-    waiting: HashMap<u32, oneshot::Sender<Reply>>,
+    waiting: HashMap<u32, Waiter>,
     /// Set once the stream is unusable; every request fails with it from then on.
     gone: Option<FsError>,
 }
@@ -52,9 +80,21 @@ impl Shared {
     }
 
     fn deliver(&self, id: u32, reply: Reply) {
-        if let Some(tx) = self.state().waiting.remove(&id) {
-            // The caller may have given up; nothing to do then.
+        let mut state = self.state();
+        if let (Ok((STATUS_PART, _)), Some(Waiter::Stream(tx))) = (&reply, state.waiting.get(&id)) {
             let _ = tx.send(reply);
+            return;
+        }
+        let waiter = state.waiting.remove(&id);
+        drop(state);
+        match (waiter, reply) {
+            (Some(Waiter::Once(tx)), Ok((STATUS_PART, _))) => {
+                let _ = tx.send(Err(FsError::Protocol(
+                    "a partial reply to a request that takes one".into(),
+                )));
+            }
+            (Some(waiter), reply) => waiter.send(reply),
+            (None, _) => {}
         }
     }
 
@@ -64,8 +104,8 @@ impl Shared {
             state.gone.get_or_insert(error.clone());
             std::mem::take(&mut state.waiting)
         };
-        for (_, tx) in waiting {
-            let _ = tx.send(Err(error.clone()));
+        for (_, waiter) in waiting {
+            waiter.send(Err(error.clone()));
         }
     }
 }
@@ -103,24 +143,51 @@ impl Client {
         }
     }
 
-    /// Sends one request and waits for its reply payload; an error status becomes its error.
-    pub async fn call(&self, request: &Request<'_>) -> Result<Vec<u8>, FsError> {
+    /// Registers `waiter` under a fresh id and sends the request.
+    fn send(&self, request: &Request<'_>, waiter: Waiter) -> Result<(), FsError> {
         let Some(frames) = &self.frames else {
             return Err(FsError::HelperGone("closed".into()));
         };
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
         {
             let mut state = self.shared.state();
             if let Some(e) = &state.gone {
                 return Err(e.clone());
             }
-            state.waiting.insert(id, tx);
+            state.waiting.insert(id, waiter);
         }
         if frames.send(request.encode(id)).is_err() {
             self.shared.state().waiting.remove(&id);
             return Err(FsError::HelperGone("the writer stopped".into()));
         }
+        Ok(())
+    }
+
+    /// Sends a request answered in several frames and calls `part` with each
+    /// `STATUS_PART` payload as it arrives; returns the final payload. An error status (also
+    /// after some parts) becomes its error.
+    pub async fn call_streamed(
+        &self,
+        request: &Request<'_>,
+        mut part: impl FnMut(&[u8]) -> Result<(), FsError>,
+    ) -> Result<Vec<u8>, FsError> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        self.send(request, Waiter::Stream(tx))?;
+        loop {
+            match rx.recv().await {
+                Some(Ok((STATUS_PART, payload))) => part(&payload)?,
+                Some(Ok((STATUS_OK, payload))) => return Ok(payload),
+                Some(Ok((status, payload))) => return Err(decode_error(status, &payload)),
+                Some(Err(e)) => return Err(e),
+                None => return Err(FsError::HelperGone("the reader stopped".into())),
+            }
+        }
+    }
+
+    /// Sends one request and waits for its reply payload; an error status becomes its error.
+    pub async fn call(&self, request: &Request<'_>) -> Result<Vec<u8>, FsError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(request, Waiter::Once(tx))?;
         match rx.await {
             Ok(Ok((STATUS_OK, payload))) => Ok(payload),
             Ok(Ok((status, payload))) => Err(decode_error(status, &payload)),
@@ -176,6 +243,8 @@ async fn read_loop<O>(
 {
     let mut hello = Some(hello);
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    // Bytes of an oversized frame still to be thrown away as they arrive.
+    let mut skip: u64 = 0;
     let mut stderr: Vec<u8> = Vec::new();
     let reason = loop {
         match output.next().await {
@@ -208,7 +277,7 @@ async fn read_loop<O>(
                 }
             }
         }
-        match take_replies(&mut buf, &shared) {
+        match take_replies(&mut buf, &mut skip, &shared) {
             Ok(()) => {}
             Err(e) => break e,
         }
@@ -226,10 +295,33 @@ async fn read_loop<O>(
     shared.fail_all(reason);
 }
 
-/// Delivers every complete reply at the front of `buf` and removes them.
-fn take_replies(buf: &mut Vec<u8>, shared: &Shared) -> Result<(), FsError> {
+/// Delivers every complete reply at the front of `buf` and removes them. An oversized frame
+/// fails its request and is skipped: `skip` counts what is left of it.
+fn take_replies(buf: &mut Vec<u8>, skip: &mut u64, shared: &Shared) -> Result<(), FsError> {
     let mut at = 0;
-    while let Some(reply) = split_reply(&buf[at..])? {
+    loop {
+        if *skip > 0 {
+            let n = usize::try_from(*skip)
+                .unwrap_or(usize::MAX)
+                .min(buf.len() - at);
+            at += n;
+            *skip -= n as u64;
+            if *skip > 0 {
+                break;
+            }
+        }
+        if let Some((id, len)) = oversized_reply(&buf[at..]) {
+            let error = FsError::Protocol(format!(
+                "the agent's reply is {len} bytes, more than one frame may hold ({MAX_FRAME}); \
+                 this request failed, the connection is kept"
+            ));
+            shared.deliver(id, Err(error));
+            *skip = len;
+            continue;
+        }
+        let Some(reply) = split_reply(&buf[at..])? else {
+            break;
+        };
         shared.deliver(reply.id, Ok((reply.status, reply.payload.to_vec())));
         at += reply.used;
     }
@@ -265,10 +357,10 @@ mod tests {
     #[test]
     fn greetings() {
         assert_eq!(parse_hello(b"HEL").unwrap(), None);
-        assert_eq!(parse_hello(b"HELLO 1\n\x05\0").unwrap(), Some(8));
+        assert_eq!(parse_hello(b"HELLO 2\n\x05\0").unwrap(), Some(8));
         assert!(matches!(
-            parse_hello(b"HELLO 2\n"),
-            Err(FsError::Protocol(m)) if m.contains("protocol 2")
+            parse_hello(b"HELLO 1\n"),
+            Err(FsError::Protocol(m)) if m.contains("protocol 1")
         ));
         assert!(parse_hello(b"exec /agent: exec format error\n").is_err());
         assert!(parse_hello(&[b'x'; 64]).is_err());

@@ -10,7 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bollard::Docker;
 use bollard::container::AttachContainerResults;
 use bollard::models::{
-    ContainerCreateBody, ContainerSummaryStateEnum, HostConfig, Mount, MountType,
+    ContainerCreateBody, ContainerSummaryStateEnum, HostConfig, HostConfigLogConfig, Mount,
+    MountType,
 };
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder, ListContainersOptionsBuilder,
@@ -27,6 +28,15 @@ pub const OWNER_LABEL: &str = "sandkasten-tui.helper.owner";
 /// A helper created but not started yet may belong to an open in progress elsewhere.
 const CREATE_GRACE: Duration = Duration::from_secs(60);
 
+/// What the helper may do to the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    #[default]
+    ReadWrite,
+    /// The volume is mounted read-only and the helper can only read (`--read-only`).
+    ReadOnly,
+}
+
 /// A started helper container.
 #[derive(Debug, Clone)]
 pub struct Helper {
@@ -42,6 +52,7 @@ pub async fn start(
     image: &str,
     volume: &str,
     extra_labels: HashMap<String, String>,
+    access: Access,
 ) -> Result<(Helper, AttachContainerResults), FsError> {
     let mut labels = extra_labels;
     labels.insert(HELPER_LABEL.into(), "true".into());
@@ -58,7 +69,7 @@ pub async fn start(
         // The engine closes the agent's stdin when we detach (or die), so it exits then.
         stdin_once: Some(true),
         tty: Some(false),
-        host_config: Some(host_config(volume)),
+        host_config: Some(host_config(volume, access)),
         ..Default::default()
     };
     let created = docker
@@ -94,15 +105,36 @@ pub async fn start(
     }
 }
 
-fn host_config(volume: &str) -> HostConfig {
+/// Capabilities beyond none. Editing someone else's files as root inside the helper needs
+/// exactly these: DAC_OVERRIDE to read, write and create regardless of mode bits (session
+/// files are often 0600 and owned by the session user); CHOWN to give a saved file back its
+/// owner (the temp file that replaces it is created by root) and new files their directory's
+/// owner; FOWNER to set the mode on a file once it belongs to someone else; FSETID to keep a
+/// setgid bit when root is not in the file's group (chmod clears it otherwise). Reading needs
+/// only DAC_READ_SEARCH: read files and search directories regardless of mode bits.
+fn capabilities(access: Access) -> Vec<String> {
+    let caps: &[&str] = match access {
+        Access::ReadWrite => &["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"],
+        Access::ReadOnly => &["DAC_READ_SEARCH"],
+    };
+    caps.iter().map(|c| (*c).to_owned()).collect()
+}
+
+fn host_config(volume: &str, access: Access) -> HostConfig {
     HostConfig {
         mounts: Some(vec![Mount {
             target: Some("/workspace".into()),
             source: Some(volume.into()),
             typ: Some(MountType::VOLUME),
-            read_only: Some(false),
+            read_only: Some(access == Access::ReadOnly),
             ..Default::default()
         }]),
+        // The protocol stream carries file contents: with the default json-file driver every
+        // byte would also land in the engine's log on the host. Attach needs no log driver.
+        log_config: Some(HostConfigLogConfig {
+            typ: Some("none".into()),
+            config: None,
+        }),
         network_mode: Some("none".into()),
         readonly_rootfs: Some(true),
         // docker-init as PID 1: signals are handled and stop is immediate.
@@ -110,12 +142,7 @@ fn host_config(volume: &str) -> HostConfig {
         // Gone as soon as the agent exits, even if this process died without cleaning up.
         auto_remove: Some(true),
         cap_drop: Some(vec!["ALL".into()]),
-        // Editing someone else's files as root inside the helper needs exactly these:
-        // DAC_OVERRIDE to read, write and create regardless of mode bits (session files are
-        // often 0600 and owned by the session user); CHOWN to give a saved file back its
-        // owner (the temp file that replaces it is created by root) and new files their
-        // directory's owner; FOWNER to set the mode on a file once it belongs to someone else.
-        cap_add: Some(vec!["CHOWN".into(), "FOWNER".into(), "DAC_OVERRIDE".into()]),
+        cap_add: Some(capabilities(access)),
         security_opt: Some(vec!["no-new-privileges".into()]),
         pids_limit: Some(32),
         // Four workers with at most a 32 MiB frame each, plus the frame being read.
@@ -259,17 +286,34 @@ mod tests {
 
     #[test]
     fn the_helper_is_hardened() {
-        let hc = host_config("sandkasten-ws-x");
+        let hc = host_config("sandkasten-ws-x", Access::ReadWrite);
         assert_eq!(hc.network_mode.as_deref(), Some("none"));
         assert_eq!(hc.readonly_rootfs, Some(true));
         assert_eq!(hc.init, Some(true));
         assert_eq!(hc.cap_drop, Some(vec!["ALL".to_owned()]));
         let mut caps = hc.cap_add.unwrap();
         caps.sort();
-        assert_eq!(caps, ["CHOWN", "DAC_OVERRIDE", "FOWNER"]);
+        assert_eq!(caps, ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"]);
         assert_eq!(hc.security_opt, Some(vec!["no-new-privileges".to_owned()]));
         let mount = &hc.mounts.unwrap()[0];
         assert_eq!(mount.target.as_deref(), Some("/workspace"));
         assert_eq!(mount.source.as_deref(), Some("sandkasten-ws-x"));
+        assert_eq!(mount.read_only, Some(false));
+    }
+
+    #[test]
+    fn helpers_never_log_the_protocol_stream() {
+        for access in [Access::ReadWrite, Access::ReadOnly] {
+            let log = host_config("v", access).log_config.unwrap();
+            assert_eq!(log.typ.as_deref(), Some("none"));
+        }
+    }
+
+    #[test]
+    fn a_read_only_helper_mounts_read_only_and_can_only_read() {
+        let hc = host_config("sandkasten-ws-x", Access::ReadOnly);
+        assert_eq!(hc.mounts.unwrap()[0].read_only, Some(true));
+        assert_eq!(hc.cap_add, Some(vec!["DAC_READ_SEARCH".to_owned()]));
+        assert_eq!(hc.cap_drop, Some(vec!["ALL".to_owned()]));
     }
 }

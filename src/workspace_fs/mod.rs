@@ -6,15 +6,16 @@
 //! How: the project's own static agent (`agent/main.rs`, std only, embedded by `build.rs`) is
 //! imported once as `sandkasten-tui-agent:<hash>` ([`image`]), and [`WorkspaceFs::open`] runs
 //! it as one long-lived helper per open workspace ([`helper`]: volume at `/workspace`, network
-//! `none`, read-only rootfs, `init`, all capabilities dropped but CHOWN, FOWNER and
-//! DAC_OVERRIDE, `no-new-privileges`). Requests are multiplexed over its attached
+//! `none`, read-only rootfs, `init`, log driver `none`, `no-new-privileges`, all capabilities
+//! dropped but CHOWN, FOWNER, FSETID and DAC_OVERRIDE; opened [`Access::ReadOnly`], the volume
+//! is mounted read-only and only DAC_READ_SEARCH is kept). Requests are multiplexed over its attached
 //! stdin/stdout ([`client`], [`protocol`]), so a listing or a read is one round trip through
 //! the stream instead of a 40 ms exec or archive call. The agent refuses paths that leave the
 //! workspace and never follows a symlink; [`FsPath`] refuses them here first.
 //!
 //! ```text
 //! let fs = WorkspaceFs::open(&docker, "sandkasten-ws-demo", HashMap::new()).await?;
-//! let page = fs.list(&FsPath::root(), 0, 200).await?;      // dirs first, then by name
+//! let all = fs.list(&FsPath::root(), u32::MAX).await?;     // dirs first, then by name
 //! let file = fs.read(&path, 0, u64::MAX).await?;            // data + version
 //! fs.write_atomic(&path, &edited, Some(file.version)).await // Err(Conflict) if changed since
 //! fs.close().await?;
@@ -23,8 +24,8 @@
 //! Call [`reap_stale_helpers`] once at program start. Limits: the agent is x86_64 Linux only
 //! (elsewhere `open` answers [`FsError::Unsupported`]; the design's fallback there is the
 //! archive API, not implemented); one save holds at most 32 MiB; a conflict is detected by
-//! (mtime, size), so a same-size write by someone else within the file system's timestamp
-//! granularity goes unnoticed; saving replaces the file (rename), so other hard links keep
+//! (mtime, size, ctime, inode, device), so any write or replacement since the file was read
+//! is caught (ctime cannot be set back); saving replaces the file (rename), so other hard links keep
 //! the old content; a save killed midway can leave `.<name>.sandkasten-tui-<random>.tmp`,
 //! which the next save in that directory removes once it is a minute old. New files and
 //! directories get the owner of the directory they are made in.
@@ -46,6 +47,8 @@ mod agent;
 mod tests;
 #[cfg(test)]
 mod tests_ops;
+#[cfg(test)]
+mod tests_stream;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -54,7 +57,7 @@ use bollard::Docker;
 
 pub use crate::docker::sizes::DirStats;
 pub use error::FsError;
-pub use helper::{HELPER_LABEL, VOLUME_LABEL, reap_stale_helpers};
+pub use helper::{Access, HELPER_LABEL, VOLUME_LABEL, reap_stale_helpers};
 pub use image::{agent_image, ensure_agent_image};
 pub use path::FsPath;
 pub use protocol::{Entry, EntryKind, FileData, Listing, Version};
@@ -87,6 +90,17 @@ impl WorkspaceFs {
         volume: &str,
         extra_labels: HashMap<String, String>,
     ) -> Result<Self, FsError> {
+        Self::open_with(docker, volume, extra_labels, Access::ReadWrite).await
+    }
+
+    /// [`open`](Self::open) with the given access: [`Access::ReadOnly`] mounts the volume
+    /// read-only in the helper, so the engine itself refuses every change (EROFS).
+    pub async fn open_with(
+        docker: &Docker,
+        volume: &str,
+        extra_labels: HashMap<String, String>,
+        access: Access,
+    ) -> Result<Self, FsError> {
         match docker.inspect_volume(volume).await {
             Ok(_) => {}
             Err(bollard::errors::Error::DockerResponseServerError {
@@ -95,7 +109,7 @@ impl WorkspaceFs {
             Err(e) => return Err(e.into()),
         }
         let image = ensure_agent_image(docker).await?;
-        let (helper, io) = helper::start(docker, &image, volume, extra_labels).await?;
+        let (helper, io) = helper::start(docker, &image, volume, extra_labels, access).await?;
         match Client::connect(io.output, io.input, HELLO_TIMEOUT).await {
             Ok(client) => Ok(Self {
                 client,
@@ -123,14 +137,23 @@ impl WorkspaceFs {
         self.helper.as_ref().map_or("", |(_, h)| h.name.as_str())
     }
 
-    /// Up to `limit` entries of `dir` from `offset` in the order directories first, then
-    /// everything else, each by name bytes; `total` counts all entries for paging.
-    pub async fn list(&self, dir: &FsPath, offset: u32, limit: u32) -> Result<Listing, FsError> {
-        let reply = self
+    /// The entries of `dir` (at most `limit` of them), directories first, then everything
+    /// else, each by name bytes; `total` counts every entry, also those beyond `limit`. The
+    /// agent reads the directory once and streams it in chunks, so neither side's frames grow
+    /// with it; beyond `limit` the entries kept are the first readdir gave, not the first by
+    /// name.
+    pub async fn list(&self, dir: &FsPath, limit: u32) -> Result<Listing, FsError> {
+        let mut entries = Vec::new();
+        let end = self
             .client
-            .call(&Request::List { dir, offset, limit })
+            .call_streamed(&Request::List { dir, limit }, |chunk| {
+                protocol::decode_listing_chunk(chunk, &mut entries)
+            })
             .await?;
-        protocol::decode_listing(&reply)
+        let (total, _sent) = protocol::decode_listing_end(&end)?;
+        let mut listing = Listing { total, entries };
+        listing.sort();
+        Ok(listing)
     }
 
     /// The entry itself (lstat: a symlink is described, not followed).

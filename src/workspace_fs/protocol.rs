@@ -6,8 +6,12 @@
 //! `u32 len | u32 id | u8 op | payload`, replies `u32 len | u32 id | u8 status | payload`, where
 //! `len` counts the bytes after it. Strings and blobs are `u32 len | bytes`; a path is one blob
 //! of `/`-joined components (empty for the workspace root); a version is
-//! `u8 present | i64 mtime_ns | u64 size`. An error reply carries a message blob (and, for a
-//! conflict, the version on disk now).
+//! `u8 present | i64 mtime_ns | u64 size | i64 ctime_ns | u64 ino | u64 dev`. An error reply
+//! carries a message blob (and, for a conflict, the version on disk now). A listing is
+//! answered with `STATUS_PART` frames (`u32 count | entries`, in readdir order) and a final
+//! `u32 total | u32 sent`; the client sorts. No frame exceeds [`MAX_FRAME`]: the agent turns a
+//! reply that would into an error for that request, and the client skips (rather than
+//! buffers) any longer frame and fails only its request.
 
 use jiff::Timestamp;
 
@@ -15,8 +19,8 @@ use super::error::FsError;
 use super::path::FsPath;
 use crate::docker::sizes::DirStats;
 
-pub const PROTOCOL_VERSION: u32 = 1;
-pub const HELLO: &[u8] = b"HELLO 1\n";
+pub const PROTOCOL_VERSION: u32 = 2;
+pub const HELLO: &[u8] = b"HELLO 2\n";
 
 const OP_LIST: u8 = 1;
 const OP_STAT: u8 = 2;
@@ -28,6 +32,8 @@ const OP_REMOVE: u8 = 7;
 const OP_WALK: u8 = 8;
 
 pub const STATUS_OK: u8 = 0;
+/// One chunk of a reply that continues in more frames with the same id.
+pub const STATUS_PART: u8 = 11;
 const ERR_NOT_FOUND: u8 = 1;
 const ERR_PERMISSION: u8 = 2;
 const ERR_CONFLICT: u8 = 3;
@@ -54,11 +60,16 @@ pub enum EntryKind {
     Other,
 }
 
-/// A file's identity for conflict detection: what it was when read or last saved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A file's identity for conflict detection: what it was when read or last saved. mtime and
+/// size alone miss a same-size write whose mtime was put back (`touch -r`); ctime cannot be
+/// set back, and a replaced file has another inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Version {
     pub mtime_ns: i64,
     pub size: u64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub dev: u64,
 }
 
 /// One directory entry, or the result of `stat`.
@@ -73,6 +84,10 @@ pub struct Entry {
     pub uid: u32,
     pub gid: u32,
     pub mtime_ns: i64,
+    /// Status change time, inode and device: with mtime and size, the file's [`Version`].
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub dev: u64,
     /// The link's own target (readlink), for symlinks only.
     pub symlink_target: Option<Vec<u8>>,
 }
@@ -82,6 +97,9 @@ impl Entry {
         Version {
             mtime_ns: self.mtime_ns,
             size: self.size,
+            ctime_ns: self.ctime_ns,
+            ino: self.ino,
+            dev: self.dev,
         }
     }
 
@@ -91,12 +109,24 @@ impl Entry {
     }
 }
 
-/// One page of a directory: directories first, then everything else, each by name (bytes).
+/// A directory's entries: directories first, then everything else, each by name (bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
-    /// Entries in the directory, all pages together.
+    /// Entries in the directory, also those beyond the limit asked for.
     pub total: u32,
     pub entries: Vec<Entry>,
+}
+
+impl Listing {
+    /// Sorts into the listing order; names in a directory are unique, so this is the one
+    /// order whatever readdir gave.
+    pub fn sort(&mut self) {
+        self.entries.sort_unstable_by(|a, b| {
+            (b.kind == EntryKind::Dir)
+                .cmp(&(a.kind == EntryKind::Dir))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+    }
 }
 
 /// Bytes read from a file, with the version of the file they were read from.
@@ -109,9 +139,9 @@ pub struct FileData {
 /// A request, before it gets an id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Request<'a> {
+    /// The whole directory in one pass, at most `limit` entries sent.
     List {
         dir: &'a FsPath,
-        offset: u32,
         limit: u32,
     },
     Stat {
@@ -151,10 +181,9 @@ impl Request<'_> {
         out.extend_from_slice(&[0; 4]);
         put_u32(&mut out, id);
         match *self {
-            Request::List { dir, offset, limit } => {
+            Request::List { dir, limit } => {
                 out.push(OP_LIST);
                 put_blob(&mut out, dir.as_bytes());
-                put_u32(&mut out, offset);
                 put_u32(&mut out, limit);
             }
             Request::Stat { path } => {
@@ -225,8 +254,20 @@ pub struct RawReply<'a> {
     pub used: usize,
 }
 
+/// A frame too long to hold (`len > MAX_FRAME`) whose header is in `buf`: its id and how many
+/// bytes it takes in all, to be skipped as they come. Its length field is still intact, so
+/// the stream stays in step.
+pub fn oversized_reply(buf: &[u8]) -> Option<(u32, u64)> {
+    let header = buf.get(..8)?;
+    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    (len > MAX_FRAME).then(|| {
+        let id = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        (id, 4 + len as u64)
+    })
+}
+
 /// The first reply frame in `buf` once it is complete; `Ok(None)` means more bytes are
-/// needed.
+/// needed. An oversized frame (see [`oversized_reply`]) is an error here.
 pub fn split_reply(buf: &[u8]) -> Result<Option<RawReply<'_>>, FsError> {
     let Some(len) = buf.get(..4) else {
         return Ok(None);
@@ -271,17 +312,25 @@ pub fn decode_error(status: u8, payload: &[u8]) -> FsError {
     }
 }
 
-pub fn decode_listing(payload: &[u8]) -> Result<Listing, FsError> {
+/// One `STATUS_PART` chunk of a listing, appended to `into`.
+pub fn decode_listing_chunk(payload: &[u8], into: &mut Vec<Entry>) -> Result<(), FsError> {
+    let mut r = Cursor::new(payload);
+    let count = r.u32()?;
+    // Never trust a count to size an allocation: each entry takes at least 61 bytes.
+    into.reserve((count as usize).min(payload.len() / 61));
+    for _ in 0..count {
+        into.push(r.entry()?);
+    }
+    r.end()
+}
+
+/// The final frame of a listing: `(total, sent)`.
+pub fn decode_listing_end(payload: &[u8]) -> Result<(u32, u32), FsError> {
     let mut r = Cursor::new(payload);
     let total = r.u32()?;
-    let count = r.u32()?;
-    // Never trust a count to size an allocation: each entry takes at least 45 bytes.
-    let mut entries = Vec::with_capacity((count as usize).min(payload.len() / 45));
-    for _ in 0..count {
-        entries.push(r.entry()?);
-    }
+    let sent = r.u32()?;
     r.end()?;
-    Ok(Listing { total, entries })
+    Ok((total, sent))
 }
 
 pub fn decode_entry(payload: &[u8]) -> Result<Entry, FsError> {
@@ -347,12 +396,12 @@ fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
 
 fn put_version(out: &mut Vec<u8>, v: Option<Version>) {
     out.push(u8::from(v.is_some()));
-    let v = v.unwrap_or(Version {
-        mtime_ns: 0,
-        size: 0,
-    });
+    let v = v.unwrap_or_default();
     out.extend_from_slice(&v.mtime_ns.to_le_bytes());
     put_u64(out, v.size);
+    out.extend_from_slice(&v.ctime_ns.to_le_bytes());
+    put_u64(out, v.ino);
+    put_u64(out, v.dev);
 }
 
 /// Reads a reply payload; running short or leaving bytes over is a protocol error.
@@ -403,9 +452,14 @@ impl<'a> Cursor<'a> {
 
     fn version(&mut self) -> Result<Option<Version>, FsError> {
         let present = self.u8()? != 0;
-        let mtime_ns = self.i64()?;
-        let size = self.u64()?;
-        Ok(present.then_some(Version { mtime_ns, size }))
+        let version = Version {
+            mtime_ns: self.i64()?,
+            size: self.u64()?,
+            ctime_ns: self.i64()?,
+            ino: self.u64()?,
+            dev: self.u64()?,
+        };
+        Ok(present.then_some(version))
     }
 
     fn entry(&mut self) -> Result<Entry, FsError> {
@@ -421,6 +475,9 @@ impl<'a> Cursor<'a> {
         let uid = self.u32()?;
         let gid = self.u32()?;
         let mtime_ns = self.i64()?;
+        let ctime_ns = self.i64()?;
+        let ino = self.u64()?;
+        let dev = self.u64()?;
         let target = self.blob()?;
         Ok(Entry {
             name,
@@ -430,6 +487,9 @@ impl<'a> Cursor<'a> {
             uid,
             gid,
             mtime_ns,
+            ctime_ns,
+            ino,
+            dev,
             symlink_target: (!target.is_empty()).then(|| target.to_vec()),
         })
     }

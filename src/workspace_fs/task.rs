@@ -18,6 +18,8 @@ pub enum FsCmd {
     Open {
         req: RequestId,
         volume: String,
+        /// `--read-only`: the helper mounts the volume read-only and can only read.
+        read_only: bool,
     },
     List {
         req: RequestId,
@@ -143,22 +145,12 @@ pub fn spawn() -> (FsHandle, mpsc::Receiver<FsEvent>) {
     (FsHandle { tx }, events)
 }
 
-/// Directories are listed whole (10 000 entries take ~35 ms through the agent), in pages so
-/// that no reply outgrows the protocol's frame whatever the names' lengths.
-const LIST_PAGE: u32 = 2_000;
 /// Beyond this many entries the browser shows the first ones and says so.
-const LIST_MAX: usize = 200_000;
+const LIST_MAX: u32 = 200_000;
 
+/// Directories are listed whole, in one pass the agent streams in chunks.
 async fn list_all(fs: &WorkspaceFs, dir: &FsPath) -> Result<Vec<Entry>, FsError> {
-    let mut entries = Vec::new();
-    loop {
-        let page = fs.list(dir, entries.len() as u32, LIST_PAGE).await?;
-        let got = page.entries.len();
-        entries.extend(page.entries);
-        if got == 0 || entries.len() >= page.total as usize || entries.len() >= LIST_MAX {
-            return Ok(entries);
-        }
-    }
+    Ok(fs.list(dir, LIST_MAX).await?.entries)
 }
 
 async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
@@ -175,15 +167,28 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
                     let _ = events.send(FsEvent::TransferDone { req, result }).await;
                 }
             }
-            FsCmd::Open { req, volume } => {
+            FsCmd::Open {
+                req,
+                volume,
+                read_only,
+            } => {
                 if let Some(old) = open.take() {
                     close(old).await;
                 }
                 let result = match Docker::connect_with_defaults() {
-                    Ok(docker) => WorkspaceFs::open(&docker, &volume, Default::default())
-                        .await
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string()),
+                    Ok(docker) => WorkspaceFs::open_with(
+                        &docker,
+                        &volume,
+                        Default::default(),
+                        if read_only {
+                            super::Access::ReadOnly
+                        } else {
+                            super::Access::ReadWrite
+                        },
+                    )
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
                 let report = result.map(|fs| {

@@ -104,17 +104,15 @@ fn constants_agree() {
 #[test]
 fn golden_list_request() {
     let golden: &[u8] = &[
-        20, 0, 0, 0, // length
+        16, 0, 0, 0, // length
         7, 0, 0, 0, // id
         1, // LIST
         3, 0, 0, 0, b'a', b'/', b'b', // path
-        2, 0, 0, 0, // offset
         3, 0, 0, 0, // limit
     ];
     let dir = p("a/b");
     let frame = Request::List {
         dir: &dir,
-        offset: 2,
         limit: 3,
     }
     .encode(7);
@@ -124,20 +122,23 @@ fn golden_list_request() {
     assert_eq!((&body[..4], body[4]), (&[7, 0, 0, 0][..], agent::OP_LIST));
     let mut c = agent::Cursor::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"a/b");
-    assert_eq!((c.u32().unwrap(), c.u32().unwrap()), (2, 3));
+    assert_eq!(c.u32().unwrap(), 3);
     assert_eq!(c.rest(), 0);
 }
 
 #[test]
 fn golden_write_request() {
     let golden: &[u8] = &[
-        33, 0, 0, 0, // length
+        57, 0, 0, 0, // length
         1, 0, 0, 0, // id
         4, // WRITE
         1, 0, 0, 0, b'f', // path
         1,    // expected: present
         0x10, 0, 0, 0, 0, 0, 0, 0, // mtime_ns
         5, 0, 0, 0, 0, 0, 0, 0, // size
+        0x11, 0, 0, 0, 0, 0, 0, 0, // ctime_ns
+        9, 0, 0, 0, 0, 0, 0, 0, // ino
+        3, 0, 0, 0, 0, 0, 0, 0, // dev
         2, 0, 0, 0, b'h', b'i', // data
     ];
     let path = p("f");
@@ -146,6 +147,9 @@ fn golden_write_request() {
         expected: Some(Version {
             mtime_ns: 16,
             size: 5,
+            ctime_ns: 17,
+            ino: 9,
+            dev: 3,
         }),
         data: b"hi",
     }
@@ -155,7 +159,16 @@ fn golden_write_request() {
     assert_eq!(body[4], agent::OP_WRITE);
     let mut c = agent::Cursor::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"f");
-    assert_eq!(c.version().unwrap(), Some((16, 5)));
+    assert_eq!(
+        c.version().unwrap(),
+        Some(agent::Stamp {
+            mtime_ns: 16,
+            size: 5,
+            ctime_ns: 17,
+            ino: 9,
+            dev: 3
+        })
+    );
     assert_eq!(c.blob().unwrap(), b"hi");
     assert_eq!(c.rest(), 0);
 }
@@ -193,10 +206,20 @@ fn golden_read_reply() {
         1, // version present
         5, 0, 0, 0, 0, 0, 0, 0, // mtime_ns
         6, 0, 0, 0, 0, 0, 0, 0, // size
+        7, 0, 0, 0, 0, 0, 0, 0, // ctime_ns
+        8, 0, 0, 0, 0, 0, 0, 0, // ino
+        9, 0, 0, 0, 0, 0, 0, 0, // dev
         2, 0, 0, 0, b'h', b'i', // data
     ];
     let mut agent_side = Vec::new();
-    agent::put_version(&mut agent_side, Some((5, 6)));
+    let stamp = agent::Stamp {
+        mtime_ns: 5,
+        size: 6,
+        ctime_ns: 7,
+        ino: 8,
+        dev: 9,
+    };
+    agent::put_version(&mut agent_side, Some(stamp));
     agent::put_blob(&mut agent_side, b"hi");
     assert_eq!(agent_side, golden);
     let got = protocol::decode_read(golden).unwrap();
@@ -205,7 +228,10 @@ fn golden_read_reply() {
         got.version,
         Version {
             mtime_ns: 5,
-            size: 6
+            size: 6,
+            ctime_ns: 7,
+            ino: 8,
+            dev: 9
         }
     );
 }
@@ -230,6 +256,10 @@ fn golden_entry() {
     golden.extend_from_slice(&uid);
     golden.extend_from_slice(&gid);
     golden.extend_from_slice(&1_000_000_000_042i64.to_le_bytes());
+    let ctime = meta.ctime() * 1_000_000_000 + meta.ctime_nsec();
+    golden.extend_from_slice(&ctime.to_le_bytes());
+    golden.extend_from_slice(&meta.ino().to_le_bytes());
+    golden.extend_from_slice(&meta.dev().to_le_bytes());
     golden.extend_from_slice(&[0, 0, 0, 0]); // no symlink target
     let mut agent_side = Vec::new();
     agent::put_entry(&mut agent_side, b"n", &meta, None);
@@ -245,6 +275,9 @@ fn golden_entry() {
             uid: meta.uid(),
             gid: meta.gid(),
             mtime_ns: 1_000_000_000_042,
+            ctime_ns: ctime,
+            ino: meta.ino(),
+            dev: meta.dev(),
             symlink_target: None,
         }
     );
@@ -272,7 +305,9 @@ fn golden_error_replies() {
 
     let conflict: &[u8] = &[
         1, 0, 0, 0, b'x', // message
-        1, 7, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, // current version
+        1, 7, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, // current: mtime, size
+        1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0,
+        0, // ctime ino dev
     ];
     assert_eq!(
         protocol::decode_error(3, conflict),
@@ -280,7 +315,10 @@ fn golden_error_replies() {
             message: "x".into(),
             current: Some(Version {
                 mtime_ns: 7,
-                size: 8
+                size: 8,
+                ctime_ns: 1,
+                ino: 2,
+                dev: 3
             }),
         }
     );

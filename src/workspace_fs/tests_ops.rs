@@ -25,7 +25,7 @@ use super::*;
 // ---- operations, through the client ----
 
 #[tokio::test]
-async fn list_pages_directories_first_then_by_name_bytes() {
+async fn list_sorts_directories_first_then_by_name_bytes() {
     let s = Scratch::new("list");
     for name in ["b.txt", "a.txt", "Z.txt", "c"] {
         s.file(name, b"1");
@@ -35,7 +35,7 @@ async fn list_pages_directories_first_then_by_name_bytes() {
     }
     symlink("a.txt", s.path("link")).unwrap();
     let wfs = serve(&s.0).await;
-    let all = wfs.list(&FsPath::root(), 0, 100).await.unwrap();
+    let all = wfs.list(&FsPath::root(), 100).await.unwrap();
     assert_eq!(all.total, 7);
     assert_eq!(
         names(&all),
@@ -53,17 +53,14 @@ async fn list_pages_directories_first_then_by_name_bytes() {
     assert_eq!(link.kind, EntryKind::Symlink);
     assert_eq!(link.symlink_target.as_deref(), Some(&b"a.txt"[..]));
     assert_eq!(all.entries[0].kind, EntryKind::Dir);
-    let page = wfs.list(&FsPath::root(), 2, 3).await.unwrap();
-    assert_eq!(page.total, 7);
-    assert_eq!(names(&page), [&b"Z.txt"[..], b"a.txt", b"b.txt"]);
-    let past = wfs.list(&FsPath::root(), 50, 3).await.unwrap();
-    assert_eq!((past.total, past.entries.len()), (7, 0));
+    let capped = wfs.list(&FsPath::root(), 3).await.unwrap();
+    assert_eq!((capped.total, capped.entries.len()), (7, 3));
     assert!(matches!(
-        wfs.list(&p("a.txt"), 0, 10).await,
+        wfs.list(&p("a.txt"), 10).await,
         Err(FsError::NotADirectory(_))
     ));
     assert!(matches!(
-        wfs.list(&p("missing"), 0, 10).await,
+        wfs.list(&p("missing"), 10).await,
         Err(FsError::NotFound(_))
     ));
 }
@@ -82,7 +79,7 @@ async fn odd_names_are_listed_and_readable() {
         fs::write(s.0.join(std::ffi::OsStr::from_bytes(name)), name).unwrap();
     }
     let wfs = serve(&s.0).await;
-    let listing = wfs.list(&FsPath::root(), 0, 10).await.unwrap();
+    let listing = wfs.list(&FsPath::root(), 10).await.unwrap();
     let mut got = names(&listing);
     got.sort();
     let mut want: Vec<Vec<u8>> = odd.iter().map(|n| n.to_vec()).collect();
@@ -250,7 +247,7 @@ async fn symlinks_are_never_followed() {
     let refused = |r: Result<_, FsError>| matches!(r, Err(FsError::Refused(_)));
 
     for dir in ["out-dir", "up", "d/up2"] {
-        let r = wfs.list(&p(dir), 0, 10).await;
+        let r = wfs.list(&p(dir), 10).await;
         assert!(refused(r.clone().map(|_| ())), "{dir} {r:?}");
         assert!(refused(wfs.walk(&p(dir)).await.map(|_| ())), "{dir}");
     }
@@ -365,7 +362,7 @@ async fn concurrent_requests_are_matched_by_id() {
         assert_eq!(r.unwrap().data, format!("content {i}").as_bytes());
     }
     let root = FsPath::root();
-    let lists = futures::future::join_all((0..10).map(|_| wfs.list(&root, 0, 5))).await;
+    let lists = futures::future::join_all((0..10).map(|_| wfs.list(&root, 5))).await;
     assert!(lists.iter().all(|l| l.as_ref().unwrap().total == 40));
 }
 

@@ -34,10 +34,8 @@ pub async fn download(
         match entry.kind {
             EntryKind::Dir => {
                 std::fs::create_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
-                let listing = fs
-                    .list(&from, 0, u32::MAX)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                // Streamed in chunks: no reply outgrows a frame, however many names.
+                let listing = fs.list(&from, u32::MAX).await.map_err(|e| e.to_string())?;
                 for child in listing.entries {
                     let name = String::from_utf8_lossy(&child.name).into_owned();
                     let child_path = from.join(&child.name).map_err(|e| e.to_string())?;

@@ -38,7 +38,12 @@ pub fn open(state: &mut State) -> Vec<Command> {
     let req = next_req(state);
     state.files = Some(FilesView::new(volume.clone(), title, req));
     state.mode = Mode::Files;
-    vec![Command::Fs(FsCmd::Open { req, volume })]
+    let read_only = state.config.read_only;
+    vec![Command::Fs(FsCmd::Open {
+        req,
+        volume,
+        read_only,
+    })]
 }
 
 pub(super) fn list(state: &mut State) -> Vec<Command> {

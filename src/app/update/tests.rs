@@ -392,6 +392,9 @@ fn browser_with(entries: &[(&str, crate::workspace_fs::EntryKind)]) -> State {
             uid: 0,
             gid: 0,
             mtime_ns: 0,
+            ctime_ns: 0,
+            ino: 0,
+            dev: 0,
             symlink_target: None,
         })
         .collect();
@@ -446,6 +449,7 @@ fn a_load_nobody_waits_for_opens_no_editor() {
         version: Version {
             mtime_ns: 1,
             size: 2,
+            ..Default::default()
         },
     };
     update(
@@ -473,6 +477,7 @@ fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
         version: crate::workspace_fs::Version {
             mtime_ns: 1,
             size: 2,
+            ..Default::default()
         },
         dirty: true,
         saving: None,
