@@ -44,11 +44,12 @@ pub enum DockerCmd {
     Measure {
         volumes: Vec<(String, PathBuf)>,
     },
-    /// Destroy these sessions (container ids) first, then delete these volumes.
+    /// Destroy these sessions (container ids) first, then delete these volumes; each one a
+    /// rule picked is measured again and kept when the rule no longer holds.
     Delete {
         req: RequestId,
         destroy_sessions: Vec<String>,
-        volumes: Vec<String>,
+        volumes: Vec<delete::DeleteTarget>,
     },
     CreateWorkspace {
         req: RequestId,
@@ -115,7 +116,7 @@ pub enum DockerEvent {
     VolumeDeleted {
         req: RequestId,
         volume: String,
-        result: Result<(), String>,
+        outcome: delete::VolumeOutcome,
     },
     DeleteFinished {
         req: RequestId,

@@ -269,7 +269,7 @@ async fn delete_job(
     docker: bollard::Docker,
     req: RequestId,
     sessions: Vec<String>,
-    volumes: Vec<String>,
+    volumes: Vec<super::delete::DeleteTarget>,
     events: mpsc::Sender<DockerEvent>,
 ) {
     for container_id in sessions {
@@ -291,7 +291,7 @@ async fn delete_job(
             .send(DockerEvent::VolumeDeleted {
                 req,
                 volume: done.volume,
-                result: done.outcome,
+                outcome: done.outcome,
             })
             .await;
     }

@@ -281,7 +281,9 @@ fn deletion_report_lists_each_failure_with_its_reason() {
         Action::Docker(DockerEvent::VolumeDeleted {
             req,
             volume: "sandkasten-ws-beta".into(),
-            result: Err("remove sandkasten-ws-beta: volume is in use - [4f3c] (409)".into()),
+            outcome: crate::docker::delete::VolumeOutcome::Failed(
+                "remove sandkasten-ws-beta: volume is in use - [4f3c] (409)".into(),
+            ),
         }),
     );
     update(
