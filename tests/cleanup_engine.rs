@@ -452,7 +452,7 @@ async fn a_planned_idle_workspace_written_since_the_plan_is_kept_and_reported() 
 
         // Seconds later, someone else writes into one of them.
         let written_volume = format!("sandkasten-ws-{written}");
-        write_from_another_container(&env, &written_volume, "new.txt").await;
+        write_from_another_container(env, &written_volume, "new.txt").await;
 
         let targets = plan
             .volumes()
@@ -511,7 +511,7 @@ async fn prune_keeps_a_workspace_written_between_its_plan_and_the_typed_confirma
         );
         prune.wait_for_text("Type 1 to confirm", Duration::from_secs(30));
         // The plan is on screen; the operator reads it while the sandbox keeps working.
-        write_from_another_container(&env, &volume, "new.txt").await;
+        write_from_another_container(env, &volume, "new.txt").await;
         prune.send("1\r");
         assert!(prune.wait_exit(Duration::from_secs(30)), "prune ends");
         let screen = prune.screen();
