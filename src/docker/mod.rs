@@ -106,6 +106,11 @@ pub enum DockerEvent {
     },
     /// How sizes are measured on this host (sent once, before the first results).
     SizeStrategy(Strategy),
+    /// A container (any, sandkasten's or not) died or was destroyed: the workspaces it mounted
+    /// may have changed until then.
+    ContainerEnded {
+        container_id: String,
+    },
     /// A batch of measurements, by volume name.
     Measured(Vec<(String, Result<Measurement, String>)>),
     SessionDestroyed {

@@ -88,6 +88,18 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         } => apply_detail(state, req, container_id, result),
         DockerEvent::SizeStrategy(strategy) => state.workspaces.strategy = Some(strategy),
         DockerEvent::Measured(results) => apply_measurements(state, results),
+        DockerEvent::ContainerEnded { container_id } => {
+            // Any container that mounted a workspace may have written to it until now.
+            let volumes: Vec<String> = state
+                .workspaces
+                .list
+                .rows()
+                .iter()
+                .filter(|r| r.ws.mounted_by.contains(&container_id))
+                .map(|r| r.ws.volume.clone())
+                .collect();
+            return measure(state, volumes);
+        }
         DockerEvent::SessionDestroyed {
             req,
             container_id,
