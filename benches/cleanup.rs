@@ -13,7 +13,7 @@ use std::time::Instant;
 use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
 use futures::{StreamExt, stream};
-use sandkasten_tui::docker::delete::delete_all;
+use sandkasten_tui::docker::delete::{DeleteTarget, VolumeOutcome, delete_all};
 
 const VOLUMES: usize = 1000;
 const ROUNDS: usize = 3;
@@ -60,10 +60,11 @@ fn main() {
         for round in 0..ROUNDS {
             let names = rt.block_on(create(&docker, &run, round * 2));
             let start = Instant::now();
-            let results = rt.block_on(delete_all(docker.clone(), names));
+            let targets = names.into_iter().map(DeleteTarget::by_hand).collect();
+            let results = rt.block_on(delete_all(docker.clone(), targets));
             ours.push(start.elapsed().as_secs_f64());
             assert!(
-                results.iter().all(|r| r.outcome.is_ok()),
+                results.iter().all(|r| r.outcome == VolumeOutcome::Deleted),
                 "every delete succeeds"
             );
 

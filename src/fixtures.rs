@@ -80,6 +80,8 @@ pub fn workspace(id: &str, used_by: &[&str], age_hours: i64) -> Workspace {
         quota_bytes: None,
         used_by: used_by.iter().map(|s| (*s).to_owned()).collect(),
         other_users: Vec::new(),
+        // The container ids `session()` gives these sessions.
+        mounted_by: used_by.iter().map(|s| format!("{s}-cid")).collect(),
     }
 }
 

@@ -382,3 +382,194 @@ async fn workspace_create_labels_like_sandkasten_and_refuses_bad_or_existing_ids
     })
     .await;
 }
+
+/// Writes a file into `volume` from an independent, short-lived container (not this tool,
+/// not the host path): the way a second sandbox or a backup job would. The writer is removed
+/// again before returning, so only the fresh file is left to tell.
+async fn write_from_another_container(env: &support::TestEnv, volume: &str, name: &str) {
+    let writer = format!("{}-writer-{name}", env.prefix);
+    env.container(&writer, Default::default(), Some(volume), true)
+        .await;
+    let out = Command::new("docker")
+        .args(["exec", &writer, "sh", "-c"])
+        .arg(format!("echo fresh > /workspace/{name}"))
+        .output()
+        .expect("docker exec");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new("docker")
+        .args(["rm", "-f", &writer])
+        .output()
+        .expect("docker rm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_planned_idle_workspace_written_since_the_plan_is_kept_and_reported() {
+    use sandkasten_tui::cleanup::{Pick, Plan, Rule};
+    use sandkasten_tui::docker::delete::{DeleteTarget, VolumeOutcome, delete_all};
+    use sandkasten_tui::docker::measure::measure_workspaces;
+
+    with_env("recheck_idle", async |env| {
+        let written = env.id("written");
+        let quiet = env.id("quiet");
+        for ws in [&written, &quiet] {
+            let volume = env.workspace(ws).await;
+            let dir = env.mountpoint(&volume).await;
+            write_file(&dir, "old.txt", 100, 400);
+            backdate_dirs(&dir, 400);
+        }
+        // The plan, as the planner or prune makes it, from figures measured now.
+        let rule = Rule {
+            idle_for: Some(Duration::from_secs(180 * 86_400)),
+            id_prefix: Some(env.prefix.clone()),
+            ..Default::default()
+        };
+        let inventory = sandkasten_tui::docker::fetch_inventory(&env.docker)
+            .await
+            .unwrap();
+        let (_, measured) = measure_workspaces(&inventory.workspaces).await;
+        let plan = Plan::build(
+            &rule,
+            inventory.workspaces.iter().map(|w| {
+                let m = measured.get(&w.volume).and_then(|r| r.as_ref().ok());
+                (w, m)
+            }),
+            jiff::Timestamp::now(),
+        );
+        let mut planned: Vec<String> = plan.delete.iter().map(|c| c.id.clone()).collect();
+        planned.sort();
+        let mut both = vec![written.clone(), quiet.clone()];
+        both.sort();
+        assert_eq!(planned, both, "both look idle for 400 days");
+
+        // Seconds later, someone else writes into one of them.
+        let written_volume = format!("sandkasten-ws-{written}");
+        write_from_another_container(env, &written_volume, "new.txt").await;
+
+        let targets = plan
+            .volumes()
+            .into_iter()
+            .map(|volume| DeleteTarget {
+                volume,
+                pick: Pick::Rule(rule.clone()),
+            })
+            .collect();
+        let results = delete_all(env.docker.clone(), targets).await;
+        let outcome = |volume: &str| {
+            results
+                .iter()
+                .find(|d| d.volume == volume)
+                .map(|d| d.outcome.clone())
+                .unwrap()
+        };
+        match outcome(&written_volume) {
+            VolumeOutcome::Kept(why) => {
+                assert!(why.starts_with("changed since planned: kept"), "{why}")
+            }
+            other => panic!("the written workspace must be kept, got {other:?}"),
+        }
+        assert!(env.volume_exists(&written_volume).await, "fresh work stays");
+        assert_eq!(
+            outcome(&format!("sandkasten-ws-{quiet}")),
+            VolumeOutcome::Deleted
+        );
+        assert!(!env.volume_exists(&format!("sandkasten-ws-{quiet}")).await);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_keeps_a_workspace_written_between_its_plan_and_the_typed_confirmation() {
+    use support::pty::Tui;
+
+    with_env("recheck_prune", async |env| {
+        let ws = env.id("busy");
+        let volume = env.workspace(&ws).await;
+        let dir = env.mountpoint(&volume).await;
+        write_file(&dir, "old.txt", 100, 400);
+        backdate_dirs(&dir, 400);
+        let mut prune = Tui::spawn(
+            &[
+                "prune",
+                "--idle-for",
+                "180d",
+                "--id-prefix",
+                &env.prefix,
+                "--json",
+            ],
+            &[],
+            200,
+            50,
+        );
+        prune.wait_for_text("Type 1 to confirm", Duration::from_secs(30));
+        // The plan is on screen; the operator reads it while the sandbox keeps working.
+        write_from_another_container(env, &volume, "new.txt").await;
+        prune.send("1\r");
+        assert!(prune.wait_exit(Duration::from_secs(30)), "prune ends");
+        let screen = prune.screen();
+        assert!(
+            screen.contains("changed since planned: kept"),
+            "reported in the JSON: {screen}"
+        );
+        assert!(screen.contains("\"kept\""), "{screen}");
+        assert!(env.volume_exists(&volume).await, "fresh work stays");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn force_sessions_destroys_the_container_mounting_the_workspace_not_its_namesake() {
+    with_env("same_session_id", async |env| {
+        let ws = env.id("shared-label");
+        let volume = env.workspace(&ws).await;
+        let sid = env.id("twin");
+        let labels = |workspace: Option<&str>| {
+            let mut labels = std::collections::HashMap::from([
+                ("sandkasten.managed".to_owned(), "true".to_owned()),
+                ("sandkasten.session_id".to_owned(), sid.clone()),
+            ]);
+            if let Some(ws) = workspace {
+                labels.insert("sandkasten.workspace_id".to_owned(), ws.to_owned());
+            }
+            labels
+        };
+        // The user of the workspace first, then a namesake on its own ephemeral storage
+        // (listed first by the engine: newest first).
+        let user = format!("{}-user", env.prefix);
+        env.container(&user, labels(Some(&ws)), Some(&volume), false)
+            .await;
+        let ephemeral = env.ephemeral_volume(&sid).await;
+        let namesake = format!("sandkasten-{sid}");
+        env.container(&namesake, labels(None), Some(&ephemeral), false)
+            .await;
+
+        let out = cli(&["workspace", "rm", &ws, "--force-sessions"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            env.docker.inspect_container(&user, None).await.is_err(),
+            "the container mounting the workspace was destroyed"
+        );
+        assert!(!env.volume_exists(&volume).await, "the workspace went");
+        assert!(
+            env.docker.inspect_container(&namesake, None).await.is_ok(),
+            "the other container with the same session id stays"
+        );
+        assert!(
+            env.volume_exists(&ephemeral).await,
+            "and so does its ephemeral storage"
+        );
+    })
+    .await;
+}

@@ -233,3 +233,40 @@ fn a_missing_explicit_config_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/sandkasten.yaml"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_id_exits_2_in_every_command_and_changes_nothing() {
+    with_env("unknown_ids", async |env| {
+        let known = env.id("known");
+        let container = env.session(&known, None, false).await;
+        let unknown = env.id("nobody");
+        let code = |args: &[&str]| {
+            Command::new(binary())
+                .args(args)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("run CLI")
+                .status
+                .code()
+        };
+        // README: `2` bad arguments or configuration, or an unknown id.
+        assert_eq!(code(&["session", "rm", &known, &unknown]), Some(2));
+        assert!(
+            env.docker.inspect_container(&container, None).await.is_ok(),
+            "nothing destroyed when one id is unknown"
+        );
+        for args in [
+            vec!["session", "rm", unknown.as_str()],
+            vec!["session", "stop", unknown.as_str()],
+            vec!["session", "start", unknown.as_str()],
+            vec!["session", "logs", unknown.as_str()],
+            vec!["session", "shell", unknown.as_str()],
+            vec!["workspace", "rm", unknown.as_str()],
+        ] {
+            assert_eq!(code(&args), Some(2), "{args:?}");
+        }
+        assert_eq!(code(&["session", "rm", &known]), Some(0));
+    })
+    .await;
+}

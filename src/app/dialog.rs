@@ -159,24 +159,28 @@ pub struct DeleteItem {
     pub volume: String,
     pub kind: WorkspaceKind,
     pub bytes: Option<u64>,
-    /// (session id, container id) of sandkasten sessions that mount it.
+    /// When the size shown was measured: the dialog says how old the figure is.
+    pub measured_at: Option<jiff::Timestamp>,
+    /// (session id, container id) of the sandkasten sessions whose containers mount it.
     pub sessions: Vec<(String, String)>,
     /// Other containers that mount it: never touched, so it is always skipped.
     pub others: Vec<String>,
 }
 
 impl DeleteItem {
-    pub fn from_row(row: &WorkspaceRow, container_of: impl Fn(&str) -> Option<String>) -> Self {
+    /// `sessions` are all known sessions: those whose container mounts the volume are its
+    /// users (by container id, since session ids are labels and may repeat).
+    pub fn from_row(row: &WorkspaceRow, sessions: &[crate::docker::Session]) -> Self {
         Self {
             id: row.ws.id.clone(),
             volume: row.ws.volume.clone(),
             kind: row.ws.kind,
             bytes: row.bytes(),
-            sessions: row
-                .ws
-                .used_by
+            measured_at: row.measurement.map(|m| m.measured_at),
+            sessions: sessions
                 .iter()
-                .filter_map(|sid| container_of(sid).map(|cid| (sid.clone(), cid)))
+                .filter(|s| row.ws.mounted_by.contains(&s.container_id))
+                .map(|s| (s.id.clone(), s.container_id.clone()))
                 .collect(),
             others: row.ws.other_users.clone(),
         }
@@ -201,18 +205,22 @@ pub enum InUseChoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteDialog {
     pub items: Vec<DeleteItem>,
+    /// The rule that picked the items (from the planner), re-checked right before each
+    /// removal; `None` when marked by hand.
+    pub rule: Option<Rule>,
     pub in_use: InUseChoice,
     /// The count typed back, when the dialog asks for it.
     pub typed: String,
 }
 
 impl DeleteDialog {
-    pub fn new(items: Vec<DeleteItem>) -> Self {
+    pub fn new(items: Vec<DeleteItem>, rule: Option<Rule>) -> Self {
         let asks = items
             .iter()
             .any(|i| !i.sessions.is_empty() && i.others.is_empty());
         Self {
             items,
+            rule,
             in_use: if asks {
                 InUseChoice::Ask
             } else {
@@ -346,12 +354,23 @@ pub struct TextPrompt {
 }
 
 /// The outcome of a finished deletion.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub deleted: Vec<String>,
     pub destroyed: Vec<String>,
+    /// (volume, why): a rule's pick that changed since the plan, kept on purpose.
+    pub kept: Vec<(String, String)>,
     /// (what, the reason it failed)
     pub failed: Vec<(String, String)>,
+    /// Steps that never reported (the engine went away or refused the whole request).
+    pub not_done: usize,
+}
+
+impl Report {
+    /// Anything the operator should read item by item: failures, kept picks, steps not done.
+    pub fn needs_attention(&self) -> bool {
+        !self.failed.is_empty() || !self.kept.is_empty() || self.not_done > 0
+    }
 }
 
 #[cfg(test)]
@@ -364,6 +383,7 @@ mod tests {
             volume: format!("sandkasten-ws-{id}"),
             kind: WorkspaceKind::Persistent,
             bytes: Some(bytes),
+            measured_at: None,
             sessions: sessions
                 .iter()
                 .map(|s| ((*s).into(), format!("{s}-cid")))
@@ -374,7 +394,7 @@ mod tests {
 
     #[test]
     fn unused_items_confirm_directly() {
-        let d = DeleteDialog::new(vec![item("a", &[], &[], 10), item("b", &[], &[], 5)]);
+        let d = DeleteDialog::new(vec![item("a", &[], &[], 10), item("b", &[], &[], 5)], None);
         assert_eq!(d.in_use, InUseChoice::Skip);
         assert!(!d.needs_typed_count());
         assert!(d.can_confirm());
@@ -383,7 +403,10 @@ mod tests {
 
     #[test]
     fn in_use_asks_then_destroying_needs_the_typed_count() {
-        let mut d = DeleteDialog::new(vec![item("a", &["s1"], &[], 10), item("b", &[], &[], 5)]);
+        let mut d = DeleteDialog::new(
+            vec![item("a", &["s1"], &[], 10), item("b", &[], &[], 5)],
+            None,
+        );
         assert_eq!(d.in_use, InUseChoice::Ask);
         assert!(!d.can_confirm());
         d.in_use = InUseChoice::Skip;
@@ -399,7 +422,7 @@ mod tests {
 
     #[test]
     fn foreign_users_are_always_skipped() {
-        let mut d = DeleteDialog::new(vec![item("a", &[], &["backup"], 10)]);
+        let mut d = DeleteDialog::new(vec![item("a", &[], &["backup"], 10)], None);
         d.in_use = InUseChoice::DestroySessions;
         assert_eq!(d.to_delete().count(), 0);
         assert!(!d.can_confirm());
@@ -410,7 +433,7 @@ mod tests {
         let items = (0..11)
             .map(|i| item(&format!("w{i}"), &[], &[], 1))
             .collect();
-        let mut d = DeleteDialog::new(items);
+        let mut d = DeleteDialog::new(items, None);
         assert!(d.needs_typed_count());
         assert!(!d.can_confirm());
         d.typed = "11".into();

@@ -99,22 +99,59 @@ pub struct SessionsPane {
     pub details: HashMap<String, DetailState>,
 }
 
-/// A deletion in flight.
+/// A deletion in flight. Each step (a session destroyed, a volume deleted, kept or failed) is
+/// counted once, and only steps of this request: `done` never passes `total`, and whatever
+/// never reported is counted as not done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteProgress {
     pub req: RequestId,
-    pub sessions_total: usize,
-    pub volumes_total: usize,
+    total: usize,
+    /// Container ids of sessions still to be destroyed.
+    pending_sessions: BTreeSet<String>,
+    /// Volumes still to be deleted.
+    pending_volumes: BTreeSet<String>,
     pub report: Report,
 }
 
 impl DeleteProgress {
+    pub fn new(req: RequestId, sessions: &[String], volumes: &[String]) -> Self {
+        let pending_sessions: BTreeSet<String> = sessions.iter().cloned().collect();
+        let pending_volumes: BTreeSet<String> = volumes.iter().cloned().collect();
+        Self {
+            req,
+            total: pending_sessions.len() + pending_volumes.len(),
+            pending_sessions,
+            pending_volumes,
+            report: Report::default(),
+        }
+    }
+
+    /// Whether this session destroy belongs to the request and was not counted yet.
+    pub fn take_session(&mut self, container_id: &str) -> bool {
+        self.pending_sessions.remove(container_id)
+    }
+
+    /// Whether this volume belongs to the request and was not counted yet.
+    pub fn take_volume(&mut self, volume: &str) -> bool {
+        self.pending_volumes.remove(volume)
+    }
+
     pub fn done(&self) -> usize {
-        self.report.deleted.len() + self.report.destroyed.len() + self.report.failed.len()
+        self.total - self.not_done()
+    }
+
+    pub fn not_done(&self) -> usize {
+        self.pending_sessions.len() + self.pending_volumes.len()
     }
 
     pub fn total(&self) -> usize {
-        self.sessions_total + self.volumes_total
+        self.total
+    }
+
+    /// The report, with every step that never reported counted as not done.
+    pub fn finish(mut self) -> Report {
+        self.report.not_done = self.not_done();
+        self.report
     }
 }
 

@@ -8,9 +8,9 @@ use clap::Args;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::cleanup::{Plan, Rule, parse_duration, parse_size};
+use crate::cleanup::{Pick, Plan, Rule, parse_duration, parse_size};
 use crate::cli::{Failure, Policy, exit, table};
-use crate::docker::delete::delete_all;
+use crate::docker::delete::{DeleteTarget, VolumeOutcome, delete_all};
 use crate::docker::measure::{Measurement, measure_workspaces};
 use crate::docker::{self, WorkspaceKind};
 use crate::format;
@@ -88,9 +88,12 @@ struct Report<'a> {
     plan: &'a Plan,
     dry_run: bool,
     deleted: Vec<String>,
+    /// Picks that no longer matched when measured again right before removal.
+    kept: Vec<FailedJson>,
     failed: Vec<FailedJson>,
 }
 
+/// A volume not deleted, and why.
 #[derive(Serialize)]
 struct FailedJson {
     volume: String,
@@ -181,6 +184,7 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
         plan: &plan,
         dry_run: args.dry_run,
         deleted: Vec::new(),
+        kept: Vec::new(),
         failed: Vec::new(),
     };
     if !args.json {
@@ -216,15 +220,34 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
             ));
         }
     }
-    for done in delete_all(engine.docker.clone(), plan.volumes()).await {
+    // The plan's figures are as old as the confirmation took: each pick is measured again
+    // and the rule re-evaluated right before its removal.
+    let targets = plan
+        .volumes()
+        .into_iter()
+        .map(|volume| DeleteTarget {
+            volume,
+            pick: Pick::Rule(rule.clone()),
+        })
+        .collect();
+    for done in delete_all(engine.docker.clone(), targets).await {
         match done.outcome {
-            Ok(()) => {
+            VolumeOutcome::Deleted => {
                 if !args.json {
                     println!("deleted {}", done.volume);
                 }
                 report.deleted.push(done.volume);
             }
-            Err(reason) => {
+            VolumeOutcome::Kept(reason) => {
+                if !args.json {
+                    println!("kept {}: {reason}", done.volume);
+                }
+                report.kept.push(FailedJson {
+                    volume: done.volume,
+                    reason,
+                });
+            }
+            VolumeOutcome::Failed(reason) => {
                 if !args.json {
                     eprintln!("sandkasten-tui: {}: {reason}", done.volume);
                 }

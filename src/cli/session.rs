@@ -131,17 +131,39 @@ pub async fn run(
             policy.check_writable("destroying sessions")?;
             let engine = docker::connect()?;
             let inventory = docker::fetch_inventory(&engine.docker).await?;
-            let mut failed = false;
-            for id in ids {
-                let Some(s) = inventory
+            // Every id is resolved before anything is destroyed: an unknown id is a usage
+            // error (exit 2, as `workspace rm` does), not a partial failure.
+            let mut found = Vec::new();
+            for id in &ids {
+                let matches: Vec<&Session> = inventory
                     .sessions
                     .iter()
-                    .find(|s| s.id == id || s.container == id)
-                else {
-                    eprintln!("sandkasten-tui: no sandkasten session {id}");
-                    failed = true;
-                    continue;
-                };
+                    .filter(|s| &s.id == id || &s.container == id)
+                    .collect();
+                match matches.as_slice() {
+                    [] => {
+                        return Err(Failure::new(
+                            exit::USAGE,
+                            format!("no sandkasten session {id}; nothing destroyed"),
+                        ));
+                    }
+                    [s] => found.push((id, *s)),
+                    // Session ids are labels and may repeat: destroy exactly what is named.
+                    many => {
+                        let names: Vec<&str> = many.iter().map(|s| s.container.as_str()).collect();
+                        return Err(Failure::new(
+                            exit::USAGE,
+                            format!(
+                                "{id} names {} containers ({}): name the container; nothing destroyed",
+                                many.len(),
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            let mut failed = false;
+            for (id, s) in found {
                 match destroy_session(&engine.docker, &s.container_id).await {
                     Ok(d) => println!(
                         "destroyed session {}{}{}",

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use crate::cli::{Failure, Policy, exit};
-use crate::docker::delete::delete_all;
+use crate::docker::delete::{DeleteTarget, VolumeOutcome, delete_all};
 use crate::docker::lifecycle::{create_workspace, destroy_session};
 use crate::docker::model::WORKSPACE_VOLUME_PREFIX;
 use crate::docker::{self, Workspace};
@@ -91,30 +91,40 @@ async fn remove(ids: Vec<String>, force_sessions: bool, policy: Policy) -> Resul
     }
     let mut failed = false;
     for ws in &targets {
-        for session_id in &ws.used_by {
-            let Some(session) = inventory.sessions.iter().find(|s| &s.id == session_id) else {
-                continue;
-            };
+        // Exactly the containers that mount the volume: session ids are labels and may repeat.
+        for session in inventory
+            .sessions
+            .iter()
+            .filter(|s| ws.mounted_by.contains(&s.container_id))
+        {
             match destroy_session(&engine.docker, &session.container_id).await {
                 Ok(done) => println!(
-                    "destroyed session {}{}",
+                    "destroyed session {} ({}){}",
                     done.session_id,
+                    done.container,
                     done.removed_volume
                         .map(|v| format!(" and its storage {v}"))
                         .unwrap_or_default()
                 ),
                 Err(e) => {
-                    eprintln!("sandkasten-tui: session {session_id}: {e}");
+                    eprintln!(
+                        "sandkasten-tui: session {} ({}): {e}",
+                        session.id, session.container
+                    );
                     failed = true;
                 }
             }
         }
     }
-    let volumes = targets.iter().map(|w| w.volume.clone()).collect();
+    // Named by hand: deleted as asked (the engine still refuses a volume in use).
+    let volumes = targets
+        .iter()
+        .map(|w| DeleteTarget::by_hand(w.volume.clone()))
+        .collect();
     for done in delete_all(engine.docker.clone(), volumes).await {
         match done.outcome {
-            Ok(()) => println!("deleted {}", done.volume),
-            Err(reason) => {
+            VolumeOutcome::Deleted => println!("deleted {}", done.volume),
+            VolumeOutcome::Kept(reason) | VolumeOutcome::Failed(reason) => {
                 eprintln!("sandkasten-tui: {}: {reason}", done.volume);
                 failed = true;
             }

@@ -1,40 +1,79 @@
-//! Deleting workspace volumes safely: each one is re-checked against the engine right before the
-//! removals (still a sandkasten workspace or unlabelled storage), never forced (the engine
+//! Deleting workspace volumes safely: each one is re-checked against the engine right before
+//! its removal (still a sandkasten workspace or unlabelled storage), never forced (the engine
 //! refuses volumes in use, which covers a session started meanwhile), and removed with bounded
-//! concurrency.
+//! concurrency. A volume a rule picked is measured again immediately before its removal and the
+//! rule re-evaluated: figures from the plan may be minutes old, and a workspace written since
+//! is kept. The TUI (via the Docker task) and `prune` both delete through here.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use bollard::Docker;
 use bollard::models::Volume;
 use bollard::query_parameters::ListVolumesOptionsBuilder;
 use futures::{StreamExt, stream};
+use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use super::error::describe;
-use super::model::{WORKSPACE_VOLUME_PREFIX, deletable_volume};
+use super::inventory::fetch_inventory;
+use super::measure::{self, Measurement, Strategy};
+use super::model::{WORKSPACE_VOLUME_PREFIX, Workspace, deletable_volume};
+use crate::cleanup::{Pick, recheck};
 
 /// Concurrent removals: measured to halve the wall time of a 1000-volume delete on 2 cores;
 /// more gains nothing (shared/DESIGN.md §3).
 const CONCURRENCY: usize = 16;
 
+/// One volume to delete and why it is in the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteTarget {
+    pub volume: String,
+    pub pick: Pick,
+}
+
+impl DeleteTarget {
+    pub fn by_hand(volume: impl Into<String>) -> Self {
+        Self {
+            volume: volume.into(),
+            pick: Pick::ByHand,
+        }
+    }
+}
+
+/// What happened to one volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VolumeOutcome {
+    Deleted,
+    /// Not removed on purpose: the rule that picked it no longer holds (the reason says why).
+    Kept(String),
+    /// The removal failed; the daemon's own reason when it refused.
+    Failed(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deleted {
     pub volume: String,
-    /// `Err` carries the reason, the daemon's own when it refused.
-    pub outcome: Result<(), String>,
+    pub outcome: VolumeOutcome,
 }
 
-async fn delete_one(docker: &Docker, volume: &str, current: Option<&Volume>) -> Result<(), String> {
-    let current = current.ok_or_else(|| format!("{volume} no longer exists"))?;
-    deletable_volume(&current.name, &current.labels)?;
-    docker
+async fn delete_one(docker: &Docker, volume: &str, current: Option<&Volume>) -> VolumeOutcome {
+    let Some(current) = current else {
+        return VolumeOutcome::Failed(format!("{volume} no longer exists"));
+    };
+    if let Err(reason) = deletable_volume(&current.name, &current.labels) {
+        return VolumeOutcome::Failed(reason);
+    }
+    match docker
         .remove_volume(
             volume,
             None::<bollard::query_parameters::RemoveVolumeOptions>,
         )
         .await
-        .map_err(|e| describe(&e))
+    {
+        Ok(()) => VolumeOutcome::Deleted,
+        Err(e) => VolumeOutcome::Failed(describe(&e)),
+    }
 }
 
 /// The engine's current view of every `sandkasten-ws-*` volume, read once right before the
@@ -55,31 +94,139 @@ async fn current_volumes(docker: &Docker) -> Result<HashMap<String, Volume>, Str
         .collect())
 }
 
-/// Deletes `volumes`, sending one `Deleted` per volume as each finishes.
+/// How rule picks are measured again. A walk goes volume by volume, right before each removal;
+/// the engine's df walks every volume on the host per call and refuses two at once, so it runs
+/// once for all of them, up front.
+enum Remeasure {
+    PerVolume(Strategy),
+    Measured(HashMap<String, Result<Measurement, String>>),
+}
+
+impl Remeasure {
+    async fn prepare(rule_picks: &[&Workspace]) -> Self {
+        let strategy = measure::choose(
+            rule_picks
+                .first()
+                .map(|w| std::path::Path::new(&w.mountpoint)),
+        );
+        match strategy {
+            Strategy::SystemDf { .. } => {
+                let targets = rule_picks
+                    .iter()
+                    .map(|w| (w.volume.clone(), PathBuf::from(&w.mountpoint)))
+                    .collect();
+                Self::Measured(measure::measure_all(strategy, targets).await)
+            }
+            other => Self::PerVolume(other),
+        }
+    }
+
+    async fn now(&self, ws: &Workspace) -> Result<Measurement, String> {
+        match self {
+            Self::Measured(done) => done
+                .get(&ws.volume)
+                .cloned()
+                .unwrap_or_else(|| Err("no measurement came back".to_owned())),
+            Self::PerVolume(strategy) => {
+                let target = vec![(ws.volume.clone(), PathBuf::from(&ws.mountpoint))];
+                measure::measure_all(strategy.clone(), target)
+                    .await
+                    .remove(&ws.volume)
+                    .unwrap_or_else(|| Err("no measurement came back".to_owned()))
+            }
+        }
+    }
+}
+
+/// What rule picks are checked against: the engine's workspaces now, and how to measure them.
+struct RecheckBasis {
+    workspaces: HashMap<String, Workspace>,
+    remeasure: Option<Remeasure>,
+}
+
+async fn recheck_basis(docker: &Docker, targets: &[DeleteTarget]) -> Result<RecheckBasis, String> {
+    let inventory = fetch_inventory(docker).await.map_err(|e| e.to_string())?;
+    let workspaces: HashMap<String, Workspace> = inventory
+        .workspaces
+        .into_iter()
+        .map(|w| (w.volume.clone(), w))
+        .collect();
+    let needs_figures: Vec<&Workspace> = targets
+        .iter()
+        .filter(|t| matches!(&t.pick, Pick::Rule(rule) if rule.needs_measurement()))
+        .filter_map(|t| workspaces.get(&t.volume))
+        .collect();
+    let remeasure = if needs_figures.is_empty() {
+        None
+    } else {
+        Some(Remeasure::prepare(&needs_figures).await)
+    };
+    Ok(RecheckBasis {
+        workspaces,
+        remeasure,
+    })
+}
+
+/// For a rule pick: measures it now (when the rule needs figures) and evaluates the rule again.
+async fn still_picked(target: &DeleteTarget, basis: &RecheckBasis) -> Result<(), String> {
+    let Pick::Rule(rule) = &target.pick else {
+        return Ok(());
+    };
+    let ws = basis.workspaces.get(&target.volume);
+    let fresh = match (&basis.remeasure, ws) {
+        (Some(remeasure), Some(ws)) if rule.needs_measurement() => Some(remeasure.now(ws).await),
+        _ => None,
+    };
+    recheck(rule, ws, fresh.as_ref(), Timestamp::now())
+}
+
+/// Deletes `targets`, sending one `Deleted` per volume as each finishes.
 pub async fn delete_volumes(
     docker: Docker,
-    volumes: Vec<String>,
+    targets: Vec<DeleteTarget>,
     results: mpsc::UnboundedSender<Deleted>,
 ) {
-    let current = match current_volumes(&docker).await {
-        Ok(current) => current,
-        Err(reason) => {
-            for volume in volumes {
-                let _ = results.send(Deleted {
-                    volume,
-                    outcome: Err(format!("cannot re-check before deleting: {reason}")),
-                });
-            }
-            return;
+    let fail_all = |targets: Vec<DeleteTarget>, reason: String| {
+        for target in targets {
+            let _ = results.send(Deleted {
+                volume: target.volume,
+                outcome: VolumeOutcome::Failed(format!(
+                    "cannot re-check before deleting: {reason}"
+                )),
+            });
         }
     };
-    let current = &current;
-    stream::iter(volumes)
-        .map(|volume| {
+    let current = match current_volumes(&docker).await {
+        Ok(current) => current,
+        Err(reason) => return fail_all(targets, reason),
+    };
+    let any_rule = targets.iter().any(|t| matches!(t.pick, Pick::Rule(_)));
+    let basis = if any_rule {
+        match recheck_basis(&docker, &targets).await {
+            Ok(basis) => basis,
+            Err(reason) => return fail_all(targets, reason),
+        }
+    } else {
+        RecheckBasis {
+            workspaces: HashMap::new(),
+            remeasure: None,
+        }
+    };
+    let (current, basis) = (&current, &basis);
+    stream::iter(targets)
+        .map(|target| {
             let docker = docker.clone();
             async move {
-                let outcome = delete_one(&docker, &volume, current.get(&volume)).await;
-                Deleted { volume, outcome }
+                let outcome = match still_picked(&target, basis).await {
+                    Ok(()) => {
+                        delete_one(&docker, &target.volume, current.get(&target.volume)).await
+                    }
+                    Err(kept) => VolumeOutcome::Kept(kept),
+                };
+                Deleted {
+                    volume: target.volume,
+                    outcome,
+                }
             }
         })
         .buffer_unordered(CONCURRENCY)
@@ -91,9 +238,9 @@ pub async fn delete_volumes(
 }
 
 /// Deletes and collects every result (for the CLI).
-pub async fn delete_all(docker: Docker, volumes: Vec<String>) -> Vec<Deleted> {
+pub async fn delete_all(docker: Docker, targets: Vec<DeleteTarget>) -> Vec<Deleted> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let job = tokio::spawn(delete_volumes(docker, volumes, tx));
+    let job = tokio::spawn(delete_volumes(docker, targets, tx));
     let mut out = Vec::new();
     while let Some(done) = rx.recv().await {
         out.push(done);

@@ -52,6 +52,16 @@ pub fn is_relevant(ev: &EventMessage) -> bool {
     }
 }
 
+/// The container a `die` or `destroy` event is about, whoever made it: whatever it mounted may
+/// have been written until then, so its workspaces are measured again.
+pub fn ended_container(ev: &EventMessage) -> Option<&str> {
+    let action = ev.action.as_deref().unwrap_or_default();
+    if ev.typ != Some(EventMessageTypeEnum::CONTAINER) || !matches!(action, "die" | "destroy") {
+        return None;
+    }
+    ev.actor.as_ref()?.id.as_deref().filter(|id| !id.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +125,24 @@ mod tests {
             "c1",
             &managed
         )));
+    }
+
+    #[test]
+    fn any_container_that_dies_or_is_destroyed_is_reported_as_ended() {
+        use EventMessageTypeEnum::CONTAINER;
+        let other = [("name", "backup-job")];
+        assert_eq!(
+            ended_container(&event(CONTAINER, "die", "c2", &other)),
+            Some("c2")
+        );
+        assert_eq!(
+            ended_container(&event(CONTAINER, "destroy", "c2", &other)),
+            Some("c2")
+        );
+        assert_eq!(
+            ended_container(&event(CONTAINER, "start", "c2", &other)),
+            None
+        );
     }
 
     #[test]

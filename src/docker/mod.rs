@@ -44,11 +44,12 @@ pub enum DockerCmd {
     Measure {
         volumes: Vec<(String, PathBuf)>,
     },
-    /// Destroy these sessions (container ids) first, then delete these volumes.
+    /// Destroy these sessions (container ids) first, then delete these volumes; each one a
+    /// rule picked is measured again and kept when the rule no longer holds.
     Delete {
         req: RequestId,
         destroy_sessions: Vec<String>,
-        volumes: Vec<String>,
+        volumes: Vec<delete::DeleteTarget>,
     },
     CreateWorkspace {
         req: RequestId,
@@ -105,6 +106,11 @@ pub enum DockerEvent {
     },
     /// How sizes are measured on this host (sent once, before the first results).
     SizeStrategy(Strategy),
+    /// A container (any, sandkasten's or not) died or was destroyed: the workspaces it mounted
+    /// may have changed until then.
+    ContainerEnded {
+        container_id: String,
+    },
     /// A batch of measurements, by volume name.
     Measured(Vec<(String, Result<Measurement, String>)>),
     SessionDestroyed {
@@ -115,7 +121,7 @@ pub enum DockerEvent {
     VolumeDeleted {
         req: RequestId,
         volume: String,
-        result: Result<(), String>,
+        outcome: delete::VolumeOutcome,
     },
     DeleteFinished {
         req: RequestId,

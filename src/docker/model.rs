@@ -145,6 +145,10 @@ pub struct Workspace {
     pub used_by: Vec<String>,
     /// Names of other containers that mount it: they block deletion too.
     pub other_users: Vec<String>,
+    /// Container ids of every container that mounts it (sessions and others). Containers are
+    /// what mount volumes: session ids are labels and can repeat, so acting on a user (destroy
+    /// it, re-measure after it stops) goes by these ids.
+    pub mounted_by: Vec<String>,
 }
 
 impl Workspace {
@@ -261,15 +265,26 @@ fn parse_created(raw: Option<&String>) -> Option<Timestamp> {
     raw.and_then(|s| s.parse::<Timestamp>().ok())
 }
 
-/// Which containers mount each volume, by volume name: (session ids, other container names).
-type VolumeUsers = HashMap<String, (Vec<String>, Vec<String>)>;
+/// Which containers mount a volume.
+#[derive(Debug, Clone, Default)]
+struct VolumeUsers {
+    /// Session ids of sandkasten containers.
+    sessions: Vec<String>,
+    /// Names of other containers.
+    others: Vec<String>,
+    /// Container ids of all of them.
+    containers: Vec<String>,
+}
 
-fn volume_users(containers: &[ContainerSummary], sessions: &[Session]) -> VolumeUsers {
+fn volume_users(
+    containers: &[ContainerSummary],
+    sessions: &[Session],
+) -> HashMap<String, VolumeUsers> {
     let session_by_container: HashMap<&str, &str> = sessions
         .iter()
         .map(|s| (s.container_id.as_str(), s.id.as_str()))
         .collect();
-    let mut users: VolumeUsers = HashMap::new();
+    let mut users: HashMap<String, VolumeUsers> = HashMap::new();
     for container in containers {
         let cid = container.id.as_deref().unwrap_or_default();
         for mount in container.mounts.iter().flatten() {
@@ -280,17 +295,20 @@ fn volume_users(containers: &[ContainerSummary], sessions: &[Session]) -> Volume
                 continue;
             };
             let entry = users.entry(volume.clone()).or_default();
+            entry.containers.push(cid.to_owned());
             match session_by_container.get(cid) {
-                Some(session_id) => entry.0.push((*session_id).to_owned()),
-                None => entry.1.push(container_name(container)),
+                Some(session_id) => entry.sessions.push((*session_id).to_owned()),
+                None => entry.others.push(container_name(container)),
             }
         }
     }
-    for (sessions, others) in users.values_mut() {
-        sessions.sort();
-        sessions.dedup();
-        others.sort();
-        others.dedup();
+    for user in users.values_mut() {
+        user.sessions.sort();
+        user.sessions.dedup();
+        user.others.sort();
+        user.others.dedup();
+        user.containers.sort();
+        user.containers.dedup();
     }
     users
 }
@@ -304,12 +322,19 @@ fn has_sandkasten_label(labels: &HashMap<String, String>) -> bool {
 
 /// A workspace for a persistent or orphaned volume, or `None` for anything else
 /// (other names, decoy labels, ephemeral storage still attached to its session).
-fn workspace_from_volume(volume: &Volume, users: &VolumeUsers) -> Option<Workspace> {
+fn workspace_from_volume(
+    volume: &Volume,
+    users: &HashMap<String, VolumeUsers>,
+) -> Option<Workspace> {
     let suffix = volume.name.strip_prefix(WORKSPACE_VOLUME_PREFIX)?;
     if suffix.is_empty() {
         return None;
     }
-    let (used_by, other_users) = users.get(&volume.name).cloned().unwrap_or_default();
+    let VolumeUsers {
+        sessions: used_by,
+        others: other_users,
+        containers: mounted_by,
+    } = users.get(&volume.name).cloned().unwrap_or_default();
     let kind = if is_true(&volume.labels, LABEL_WORKSPACE) {
         WorkspaceKind::Persistent
     } else if !has_sandkasten_label(&volume.labels) && used_by.is_empty() && other_users.is_empty()
@@ -338,6 +363,7 @@ fn workspace_from_volume(volume: &Volume, users: &VolumeUsers) -> Option<Workspa
         quota_bytes: quota_bytes(&volume.options),
         used_by,
         other_users,
+        mounted_by,
     })
 }
 

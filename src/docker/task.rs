@@ -16,7 +16,7 @@ use super::connect::{Engine, connect, endpoint_description};
 use super::delete::delete_volumes;
 use super::detail::inspect_session;
 use super::error::describe;
-use super::events::{is_relevant, subscribe};
+use super::events::{ended_container, is_relevant, subscribe};
 use super::inventory::fetch_inventory;
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
 use super::logs::{LineSplitter, stream as log_stream};
@@ -269,7 +269,7 @@ async fn delete_job(
     docker: bollard::Docker,
     req: RequestId,
     sessions: Vec<String>,
-    volumes: Vec<String>,
+    volumes: Vec<super::delete::DeleteTarget>,
     events: mpsc::Sender<DockerEvent>,
 ) {
     for container_id in sessions {
@@ -291,7 +291,7 @@ async fn delete_job(
             .send(DockerEvent::VolumeDeleted {
                 req,
                 volume: done.volume,
-                result: done.outcome,
+                outcome: done.outcome,
             })
             .await;
     }
@@ -351,6 +351,12 @@ async fn serve(
                 Some(Ok(ev)) => {
                     if is_relevant(&ev) && refresh_due.is_none() {
                         refresh_due = Some(Instant::now() + COALESCE);
+                    }
+                    if let Some(container_id) = ended_container(&ev) {
+                        let ended = DockerEvent::ContainerEnded { container_id: container_id.to_owned() };
+                        if events.send(ended).await.is_err() {
+                            return Outcome::Closed;
+                        }
                     }
                 }
                 Some(Err(e)) => return Outcome::Lost(describe(&e)),

@@ -247,6 +247,18 @@ fn delete_dialog_for_marked_workspaces_one_in_use() {
 }
 
 #[test]
+fn delete_dialog_says_how_old_each_marked_size_is() {
+    let mut state = workspaces_focused();
+    state.now = fixtures::now() + jiff::SignedDuration::from_mins(3);
+    update(&mut state, Action::ToggleMark); // alpha
+    update(&mut state, Action::ToggleMark); // beta
+    update(&mut state, Action::Delete);
+    let text = screen(&state, 140, 30);
+    assert!(text.contains("size measured 5m ago"), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
 fn cleanup_planner_with_a_preview() {
     let mut state = workspaces_focused();
     update(&mut state, Action::OpenPlanner);
@@ -281,7 +293,9 @@ fn deletion_report_lists_each_failure_with_its_reason() {
         Action::Docker(DockerEvent::VolumeDeleted {
             req,
             volume: "sandkasten-ws-beta".into(),
-            result: Err("remove sandkasten-ws-beta: volume is in use - [4f3c] (409)".into()),
+            outcome: crate::docker::delete::VolumeOutcome::Failed(
+                "remove sandkasten-ws-beta: volume is in use - [4f3c] (409)".into(),
+            ),
         }),
     );
     update(

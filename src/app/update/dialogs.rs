@@ -2,16 +2,15 @@
 //! cleanup planner, and a new workspace's id. Refusals (read-only, workspaces disabled) become
 //! notices instead of dialogs.
 
-use std::collections::HashMap;
-
 use super::{next_req, notice, refuse_if_read_only};
 use crate::app::action::{Action, Command};
 use crate::app::dialog::{
     DeleteDialog, DeleteItem, Dialog, FilePrompt, InUseChoice, NewSession, PLANNER_FIELDS, Planner,
-    Report, StorageChoice, TextPrompt,
+    StorageChoice, TextPrompt,
 };
 use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
-use crate::cleanup::Plan;
+use crate::cleanup::{Pick, Plan, Rule};
+use crate::docker::delete::DeleteTarget;
 use crate::docker::model::validate_workspace_id;
 use crate::docker::{DockerCmd, WorkspaceKind};
 use crate::tui::handoff::ShellTarget;
@@ -26,9 +25,9 @@ fn close(state: &mut State) {
     state.mode = state.base_mode();
 }
 
-/// The delete dialog for these volumes; persistent workspaces are left out when workspaces
-/// are disabled in the configuration.
-fn open_delete_for(state: &mut State, volumes: Vec<String>) {
+/// The delete dialog for these volumes, picked by `rule` (the planner) or by hand; persistent
+/// workspaces are left out when workspaces are disabled in the configuration.
+fn open_delete_for(state: &mut State, volumes: Vec<String>, rule: Option<Rule>) {
     if refuse_if_read_only(state, "deleting") {
         return;
     }
@@ -36,13 +35,7 @@ fn open_delete_for(state: &mut State, volumes: Vec<String>) {
         notice(state, NoticeLevel::Error, "A deletion is still running");
         return;
     }
-    let containers: HashMap<&str, &str> = state
-        .sessions
-        .list
-        .rows()
-        .iter()
-        .map(|s| (s.id.as_str(), s.container_id.as_str()))
-        .collect();
+    let sessions = state.sessions.list.rows();
     let enabled = state.config.workspace_enabled;
     let items: Vec<DeleteItem> = volumes
         .iter()
@@ -55,7 +48,7 @@ fn open_delete_for(state: &mut State, volumes: Vec<String>) {
                 .find(|r| &r.ws.volume == v)
         })
         .filter(|r| enabled || r.ws.kind == WorkspaceKind::OrphanEphemeral)
-        .map(|r| DeleteItem::from_row(r, |sid| containers.get(sid).map(|c| (*c).to_owned())))
+        .map(|r| DeleteItem::from_row(r, sessions))
         .collect();
     if items.is_empty() {
         let why = if enabled {
@@ -66,7 +59,7 @@ fn open_delete_for(state: &mut State, volumes: Vec<String>) {
         notice(state, NoticeLevel::Error, why);
         return;
     }
-    open(state, Dialog::Delete(DeleteDialog::new(items)));
+    open(state, Dialog::Delete(DeleteDialog::new(items, rule)));
 }
 
 /// `d`: the marked workspaces, or the selected one when none is marked.
@@ -83,7 +76,7 @@ pub fn open_delete(state: &mut State) {
     } else {
         state.workspaces.marked.iter().cloned().collect()
     };
-    open_delete_for(state, volumes);
+    open_delete_for(state, volumes, None);
 }
 
 pub fn open_planner(state: &mut State) {
@@ -227,17 +220,15 @@ fn delete_action(state: &mut State, mut d: DeleteDialog, action: Action) -> Outc
 fn start_delete(state: &mut State, d: &DeleteDialog) -> Vec<Command> {
     let req = next_req(state);
     let destroy_sessions = d.sessions_to_destroy();
-    let volumes: Vec<String> = d.to_delete().map(|i| i.volume.clone()).collect();
-    state.workspaces.deleting = Some(DeleteProgress {
-        req,
-        sessions_total: destroy_sessions.len(),
-        volumes_total: volumes.len(),
-        report: Report {
-            deleted: Vec::new(),
-            destroyed: Vec::new(),
-            failed: Vec::new(),
-        },
-    });
+    let volumes: Vec<DeleteTarget> = d
+        .to_delete()
+        .map(|i| DeleteTarget {
+            volume: i.volume.clone(),
+            pick: d.rule.clone().map_or(Pick::ByHand, Pick::Rule),
+        })
+        .collect();
+    let names: Vec<String> = volumes.iter().map(|t| t.volume.clone()).collect();
+    state.workspaces.deleting = Some(DeleteProgress::new(req, &destroy_sessions, &names));
     vec![Command::Docker(DockerCmd::Delete {
         req,
         destroy_sessions,
@@ -267,8 +258,10 @@ fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome 
                 Some(Ok(plan)) if !plan.delete.is_empty() => plan.volumes(),
                 _ => return (Some(Dialog::Planner(p)), Vec::new()),
             };
-            // The delete dialog takes over: exactly the previewed set, confirmed again there.
-            open_delete_for(state, volumes);
+            // The delete dialog takes over: exactly the previewed set, confirmed again there,
+            // and the rule goes along so each pick is re-checked right before its removal.
+            let rule = state.workspaces.planner.rule().ok();
+            open_delete_for(state, volumes, rule);
             return (state.dialog.take(), Vec::new());
         }
         _ => {}

@@ -9,6 +9,7 @@ use crate::app::action::Command;
 use crate::app::dialog::{Dialog, Report};
 use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
 use crate::app::workspace_row::WorkspaceRow;
+use crate::docker::delete::VolumeOutcome;
 use crate::docker::{DockerCmd, DockerEvent, Inventory, SessionState};
 
 pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
@@ -48,20 +49,18 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                 }
             });
             state.workspaces.measure_round = 0;
-            if let Some(mut progress) = state.workspaces.deleting.take() {
-                progress.report.failed.push((
-                    "the rest".into(),
-                    format!("interrupted: the engine went away ({reason})"),
-                ));
+            if let Some(progress) = state.workspaces.deleting.take() {
+                // Steps in flight will never report on this connection: counted as not done.
+                let (done, total) = (progress.done(), progress.total());
+                let report = progress.finish();
                 notice(
                     state,
                     NoticeLevel::Error,
                     format!(
-                        "Deletion interrupted after {} of {}: the engine went away",
-                        progress.done() - 1,
-                        progress.total()
+                        "Deletion interrupted after {done} of {total}: the engine went away ({reason})"
                     ),
                 );
+                show_report(state, report);
             }
             if let Some(logs) = state.logs.as_mut() {
                 logs.ended
@@ -89,12 +88,26 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         } => apply_detail(state, req, container_id, result),
         DockerEvent::SizeStrategy(strategy) => state.workspaces.strategy = Some(strategy),
         DockerEvent::Measured(results) => apply_measurements(state, results),
+        DockerEvent::ContainerEnded { container_id } => {
+            // Any container that mounted a workspace may have written to it until now.
+            let volumes: Vec<String> = state
+                .workspaces
+                .list
+                .rows()
+                .iter()
+                .filter(|r| r.ws.mounted_by.contains(&container_id))
+                .map(|r| r.ws.volume.clone())
+                .collect();
+            return measure(state, volumes);
+        }
         DockerEvent::SessionDestroyed {
             req,
             container_id,
             result,
         } => {
-            if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req) {
+            if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req)
+                && progress.take_session(&container_id)
+            {
                 match result {
                     Ok(done) => progress
                         .report
@@ -110,12 +123,15 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         DockerEvent::VolumeDeleted {
             req,
             volume,
-            result,
+            outcome,
         } => {
-            if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req) {
-                match result {
-                    Ok(()) => progress.report.deleted.push(volume.clone()),
-                    Err(e) => progress.report.failed.push((volume.clone(), e)),
+            if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req)
+                && progress.take_volume(&volume)
+            {
+                match outcome {
+                    VolumeOutcome::Deleted => progress.report.deleted.push(volume.clone()),
+                    VolumeOutcome::Kept(why) => progress.report.kept.push((volume.clone(), why)),
+                    VolumeOutcome::Failed(e) => progress.report.failed.push((volume.clone(), e)),
                 }
             }
             state.workspaces.marked.remove(&volume);
@@ -312,42 +328,40 @@ fn finish_delete(state: &mut State, req: u64) {
     let Some(progress) = state.workspaces.deleting.take_if(|p| p.req == req) else {
         return;
     };
-    let Report {
-        deleted,
-        destroyed,
-        failed,
-    } = progress.report;
-    if failed.is_empty() {
-        let mut text = format!("Deleted {} workspace volume(s)", deleted.len());
-        if !destroyed.is_empty() {
-            text.push_str(&format!(" after destroying {} session(s)", destroyed.len()));
-        }
+    let total = progress.total();
+    let report = progress.finish();
+    let mut text = format!("Deleted {} workspace volume(s)", report.deleted.len());
+    if !report.destroyed.is_empty() {
+        text.push_str(&format!(
+            " after destroying {} session(s)",
+            report.destroyed.len()
+        ));
+    }
+    if !report.kept.is_empty() {
+        text.push_str(&format!(
+            "; {} kept (changed since planned)",
+            report.kept.len()
+        ));
+    }
+    let problems = report.failed.len() + report.not_done;
+    if problems == 0 {
         notice(state, NoticeLevel::Info, text);
     } else {
-        // Partial failures get a dialog: each one with the daemon's reason.
-        notice(
-            state,
-            NoticeLevel::Error,
-            format!(
-                "{} of {} steps failed",
-                failed.len(),
-                failed.len() + deleted.len() + destroyed.len()
-            ),
-        );
-        if state.dialog.is_none() {
-            state.dialog = Some(Dialog::Report(Report {
-                deleted,
-                destroyed,
-                failed,
-            }));
-            state.mode = crate::app::state::Mode::Dialog;
-        } else if let Some((what, why)) = failed.first() {
-            // Another dialog is open (maybe with typed text): the notice carries the first.
-            notice(
-                state,
-                NoticeLevel::Error,
-                format!("{} failed, first: {what}: {why}", failed.len()),
-            );
-        }
+        text.push_str(&format!("; {problems} of {total} steps failed or not done"));
+        notice(state, NoticeLevel::Error, text);
+    }
+    if report.needs_attention() {
+        show_report(state, report);
+    }
+}
+
+/// Failures and kept picks get a dialog, each with its reason.
+fn show_report(state: &mut State, report: Report) {
+    if state.dialog.is_none() {
+        state.dialog = Some(Dialog::Report(report));
+        state.mode = crate::app::state::Mode::Dialog;
+    } else if let Some((what, why)) = report.failed.first().or(report.kept.first()) {
+        // Another dialog is open (maybe with typed text): the notice carries the first.
+        notice(state, NoticeLevel::Error, format!("first: {what}: {why}"));
     }
 }

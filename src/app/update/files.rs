@@ -342,6 +342,16 @@ pub fn confirm_remove(state: &mut State, r: &RemovePath) -> Vec<Command> {
     })]
 }
 
+/// A write through this tool (save, upload, new file or directory, rename, removal) finished:
+/// the workspace's size and last modification are measured again, so cleanup never plans on
+/// figures from before it.
+fn remeasure_open_workspace(state: &mut State) -> Vec<Command> {
+    match state.files.as_ref().map(|f| f.volume.clone()) {
+        Some(volume) => super::engine::measure(state, vec![volume]),
+        None => Vec::new(),
+    }
+}
+
 pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
     match event {
         FsEvent::Opened { req, result } => {
@@ -439,9 +449,11 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                         NoticeLevel::Info,
                         format!("Saved {}", display_name(path.as_bytes())),
                     );
+                    let mut commands = remeasure_open_workspace(state);
                     if close {
-                        return super::editor::close(state);
+                        commands.extend(super::editor::close(state));
                     }
+                    return commands;
                 }
                 Err(FsError::Conflict { message, .. }) => {
                     editor.close_after_save = false;
@@ -459,11 +471,16 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                 return Vec::new();
             };
             files.changing = None;
+            let mut commands = Vec::new();
             match result {
-                Ok(text) => notice(state, NoticeLevel::Info, text),
+                Ok(text) => {
+                    notice(state, NoticeLevel::Info, text);
+                    commands = remeasure_open_workspace(state);
+                }
                 Err(e) => notice(state, NoticeLevel::Error, e),
             }
-            return list(state);
+            commands.extend(list(state));
+            return commands;
         }
         FsEvent::Progress { req, bytes } => {
             if let Some(t) = state
@@ -484,11 +501,14 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                 return Vec::new();
             };
             files.transfer = None;
+            // Measured again either way: a failed upload may have written part of its files.
             match result {
                 Ok(text) => notice(state, NoticeLevel::Info, text),
                 Err(e) => notice(state, NoticeLevel::Error, format!("Transfer failed: {e}")),
             }
-            return list(state);
+            let mut commands = remeasure_open_workspace(state);
+            commands.extend(list(state));
+            return commands;
         }
     }
     Vec::new()

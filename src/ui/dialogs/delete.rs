@@ -1,6 +1,6 @@
 //! The delete dialog: every workspace that goes with its size and the total; workspaces in use
 //! name their sessions and ask whether to destroy those first or skip them; many, or destroying
-//! sessions, ask for the count to be typed.
+//! sessions, ask for the count to be typed. Marked-by-hand items say how old their size is.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,12 +13,23 @@ use crate::docker::WorkspaceKind;
 use crate::format;
 use crate::ui::theme;
 
-fn item_line<'a>(d: &'a DeleteDialog, item: &'a crate::app::dialog::DeleteItem) -> Line<'a> {
+fn item_line<'a>(
+    d: &'a DeleteDialog,
+    item: &'a crate::app::dialog::DeleteItem,
+    now: jiff::Timestamp,
+) -> Line<'a> {
     let goes = d.will_delete(item);
     let size = item
         .bytes
         .map(format::bytes)
         .unwrap_or_else(|| "size ?".into());
+    // Marked by hand, nothing is re-checked before removal: the operator sees how old the
+    // figure is (a rule's picks are measured again right before their removal instead).
+    let figure_age = match (&d.rule, item.measured_at) {
+        (None, Some(at)) => format!("  size measured {} ago", format::age(now, Some(at))),
+        (None, None) => "  never measured".to_owned(),
+        (Some(_), _) => String::new(),
+    };
     let kind = match item.kind {
         WorkspaceKind::Persistent => "workspace",
         WorkspaceKind::OrphanEphemeral => "orphan",
@@ -29,6 +40,7 @@ fn item_line<'a>(d: &'a DeleteDialog, item: &'a crate::app::dialog::DeleteItem) 
             if goes { theme::error() } else { theme::dim() },
         ),
         Span::raw(format!("{:<28} {:>10}  {kind}", item.id, size)),
+        Span::styled(figure_age, theme::dim()),
     ];
     if !item.others.is_empty() {
         spans.push(Span::styled(
@@ -55,7 +67,7 @@ fn item_line<'a>(d: &'a DeleteDialog, item: &'a crate::app::dialog::DeleteItem) 
 
 pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
     let count = d.to_delete().count();
-    let height = (d.items.len() as u16 + 9)
+    let height = (d.items.len() as u16 + 10)
         .min(area.height.saturating_sub(2))
         .max(10);
     let inner = super::frame_box(
@@ -67,8 +79,8 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
         true,
     );
     let [list_area, footer] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(5)]).areas(inner);
-    let lines: Vec<Line> = d.items.iter().map(|i| item_line(d, i)).collect();
+        Layout::vertical([Constraint::Min(1), Constraint::Length(6)]).areas(inner);
+    let lines: Vec<Line> = d.items.iter().map(|i| item_line(d, i, state.now)).collect();
     // Long lists scroll so that the footer (the question) always shows.
     let overflow = lines.len().saturating_sub(usize::from(list_area.height));
     let shown: Vec<Line> = if overflow > 0 {
@@ -133,6 +145,12 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
         ]),
     };
     footer_lines.push(question);
+    if d.rule.is_some() {
+        footer_lines.push(Line::from(Span::styled(
+            "Picked by the rule: each is measured again right before removal and kept if it changed.",
+            theme::dim(),
+        )));
+    }
     if state.config.read_only {
         footer_lines.push(Line::from(Span::styled("read-only mode", theme::warn())));
     }

@@ -1,4 +1,5 @@
-//! What a deletion did, when any part of it failed: each failure with the daemon's reason.
+//! What a deletion did, when any part of it failed or was kept: each with its reason (the
+//! daemon's own for failures, what changed since the plan for kept picks).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,26 +10,48 @@ use crate::app::dialog::Report;
 use crate::ui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, r: &Report) {
-    let height = (r.failed.len() as u16 + 8).min(area.height.saturating_sub(2));
+    let height =
+        (r.failed.len() as u16 + r.kept.len() as u16 + 9).min(area.height.saturating_sub(2));
     let inner = super::frame_box(
         frame,
         area,
         110,
         height,
-        " Deletion finished with failures ",
+        if r.failed.is_empty() && r.not_done == 0 {
+            " Deletion finished: some were kept "
+        } else {
+            " Deletion finished with failures "
+        },
         true,
     );
     let mut lines = vec![Line::from(format!(
-        "{} deleted, {} session(s) destroyed, {} failed:",
+        "{} deleted, {} session(s) destroyed, {} kept, {} failed, {} not done:",
         r.deleted.len(),
         r.destroyed.len(),
-        r.failed.len()
+        r.kept.len(),
+        r.failed.len(),
+        r.not_done,
     ))];
+    for (what, why) in &r.kept {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {what}: "), theme::warn()),
+            Span::raw(why.clone()),
+        ]));
+    }
     for (what, why) in &r.failed {
         lines.push(Line::from(vec![
             Span::styled(format!("  {what}: "), theme::error()),
             Span::raw(why.clone()),
         ]));
+    }
+    if r.not_done > 0 {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  {} step(s) never answered: check the workspaces list",
+                r.not_done
+            ),
+            theme::error(),
+        )));
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(

@@ -1,0 +1,192 @@
+//! Pure `update` tests for cleanup: what makes figures fresh again (writes through this tool,
+//! any container that stops), what a deletion request carries, and how its progress counts.
+
+use super::*;
+use crate::app::dialog::Dialog;
+use crate::app::files::{Connection, EditorView, FilesView, LineEnding};
+use crate::app::state::DeleteProgress;
+use crate::cleanup::Pick;
+use crate::docker::delete::VolumeOutcome;
+use crate::docker::{DockerCmd, DockerEvent};
+use crate::fixtures;
+use crate::workspace_fs::task::FsEvent;
+use crate::workspace_fs::{FsPath, Version};
+
+/// Volumes that the commands ask to measure.
+fn measured(commands: &[Command]) -> Vec<String> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Docker(DockerCmd::Measure { volumes }) => Some(volumes),
+            _ => None,
+        })
+        .flatten()
+        .map(|(v, _)| v.clone())
+        .collect()
+}
+
+fn browsing_alpha() -> State {
+    let mut state = fixtures::loaded_state();
+    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    files.connection = Connection::Ready;
+    state.files = Some(files);
+    state
+}
+
+#[test]
+fn a_save_through_the_editor_measures_that_workspace_again() {
+    let mut state = browsing_alpha();
+    let version = Version {
+        mtime_ns: 1,
+        size: 2,
+    };
+    state.editor = Some(EditorView {
+        path: FsPath::parse("a.txt").unwrap(),
+        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
+        ending: LineEnding::Lf,
+        final_newline: true,
+        version,
+        dirty: true,
+        saving: Some(7),
+        close_after_save: false,
+        search: None,
+    });
+    let commands = update(
+        &mut state,
+        Action::Fs(FsEvent::Saved {
+            req: 7,
+            path: FsPath::parse("a.txt").unwrap(),
+            result: Ok(version),
+        }),
+    );
+    assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
+}
+
+#[test]
+fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
+    let mut state = browsing_alpha();
+    if let Some(files) = state.files.as_mut() {
+        files.changing = Some(8);
+    }
+    let commands = update(
+        &mut state,
+        Action::Fs(FsEvent::Changed {
+            req: 8,
+            result: Ok("Removed old.txt".into()),
+        }),
+    );
+    assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
+}
+
+#[test]
+fn a_foreign_container_that_dies_measures_the_workspace_it_mounted() {
+    let mut state = fixtures::loaded_state();
+    let mut inventory = fixtures::inventory();
+    let beta = &mut inventory.workspaces[1];
+    beta.other_users = vec!["backup-job".into()];
+    beta.mounted_by = vec!["backup-cid".into()];
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Inventory(inventory)),
+    );
+    let commands = update(
+        &mut state,
+        Action::Docker(DockerEvent::ContainerEnded {
+            container_id: "backup-cid".into(),
+        }),
+    );
+    assert_eq!(measured(&commands), ["sandkasten-ws-beta"]);
+    let commands = update(
+        &mut state,
+        Action::Docker(DockerEvent::ContainerEnded {
+            container_id: "unrelated-cid".into(),
+        }),
+    );
+    assert!(measured(&commands).is_empty());
+}
+
+#[test]
+fn planner_deletions_carry_their_rule_and_marked_ones_are_by_hand() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::FocusWorkspaces);
+    update(&mut state, Action::OpenPlanner);
+    for c in "1d".chars() {
+        update(&mut state, Action::Input(c));
+    }
+    update(&mut state, Action::Confirm); // the delete dialog takes over
+    let commands = update(&mut state, Action::Confirm);
+    let picks: Vec<&Pick> = commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Docker(DockerCmd::Delete { volumes, .. }) => Some(volumes),
+            _ => None,
+        })
+        .flatten()
+        .map(|t| &t.pick)
+        .collect();
+    assert!(!picks.is_empty(), "{commands:?}");
+    assert!(
+        picks
+            .iter()
+            .all(|p| matches!(p, Pick::Rule(r) if r.older_than.is_some())),
+        "{picks:?}"
+    );
+}
+
+#[test]
+fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
+    let mut state = fixtures::loaded_state();
+    let volumes = ["v1".to_owned(), "v2".to_owned(), "v3".to_owned()];
+    state.workspaces.deleting = Some(DeleteProgress::new(5, &["c1".to_owned()], &volumes));
+    let docker = |state: &mut State, event| update(state, Action::Docker(event));
+    docker(
+        &mut state,
+        DockerEvent::SessionDestroyed {
+            req: 5,
+            container_id: "c1".into(),
+            result: Err("gone".into()),
+        },
+    );
+    let volume = |volume: &str, outcome| DockerEvent::VolumeDeleted {
+        req: 5,
+        volume: volume.into(),
+        outcome,
+    };
+    docker(
+        &mut state,
+        volume(
+            "v1",
+            VolumeOutcome::Kept("changed since planned: kept".into()),
+        ),
+    );
+    docker(&mut state, volume("v1", VolumeOutcome::Deleted)); // a repeat: not counted
+    docker(&mut state, volume("v9", VolumeOutcome::Deleted)); // not in this request
+    docker(
+        &mut state,
+        volume("v2", VolumeOutcome::Failed("409".into())),
+    );
+    let progress = state.workspaces.deleting.as_ref().unwrap();
+    assert_eq!((progress.done(), progress.total()), (3, 4));
+    docker(&mut state, DockerEvent::DeleteFinished { req: 5 });
+    let Some(Dialog::Report(report)) = &state.dialog else {
+        panic!("a report: {:?}", state.dialog);
+    };
+    assert!(report.deleted.is_empty());
+    assert_eq!(report.kept.len(), 1);
+    assert_eq!(report.failed.len(), 2, "the session and v2");
+    assert_eq!(report.not_done, 1, "v3 never reported");
+}
+
+#[test]
+fn a_deletion_refused_while_the_engine_is_down_reports_nothing_done() {
+    let mut state = fixtures::loaded_state();
+    state.workspaces.deleting = Some(DeleteProgress::new(6, &[], &["v1".to_owned()]));
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::DeleteFinished { req: 6 }),
+    );
+    let Some(Dialog::Report(report)) = &state.dialog else {
+        panic!("a report: {:?}", state.dialog);
+    };
+    assert_eq!((report.deleted.len(), report.not_done), (0, 1));
+}
