@@ -39,6 +39,7 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
     let version = Version {
         mtime_ns: 1,
         size: 2,
+        ..Default::default()
     };
     state.editor = Some(EditorView {
         path: FsPath::parse("a.txt").unwrap(),
