@@ -184,3 +184,11 @@ pub fn loaded_state() -> State {
     }
     state
 }
+
+/// What the loop does between keys: a frame is drawn, then the next key arrives after it.
+/// Tests call it before a confirmation that an operator could only type after seeing it.
+pub fn frame_drawn(state: &mut State) {
+    let input_seq = state.key_seq;
+    crate::app::update::update(state, crate::app::action::Action::FrameDrawn { input_seq });
+    state.key_seq += 1;
+}

@@ -85,3 +85,158 @@ async fn edit_a_file_in_a_workspace_without_a_session_and_see_it_from_another_co
     })
     .await;
 }
+
+/// `cat` of a file in `volume`, from an independent container: `None` when it is not there.
+fn cat_from_another_container(volume: &str, path: &str) -> Option<String> {
+    let out = Command::new("docker")
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            &format!("{volume}:/w"),
+            &test_image(),
+            "cat",
+            &format!("/w/{path}"),
+        ])
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The binary with `env`, showing the browser on `notes/` of the workspace `ws` with
+/// `todo.txt` selected.
+fn browse_notes(ws: &str, name: &str, env: &[(&str, &str)]) -> Tui {
+    let log = std::env::temp_dir().join(format!(
+        "sandkasten-tui-e2e-{name}-{}.log",
+        std::process::id()
+    ));
+    let mut tui = Tui::spawn(&["--log-file", log.to_str().unwrap()], env, 200, 40);
+    tui.wait_for_text(&format!("{ws} "), WAIT);
+    tui.send("2/");
+    tui.send(ws);
+    tui.send("\rg");
+    tui.send("f");
+    tui.wait_for_text(&format!("Files of workspace {ws}: /workspace"), WAIT);
+    tui.wait_for_text("notes/", WAIT);
+    tui.send("\r");
+    tui.wait_for_text("todo.txt", WAIT);
+    tui
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enter_then_delete_and_yes_typed_ahead_keeps_the_file() {
+    with_env("e2e_typeahead", async |env| {
+        let ws = env.id("typeahead");
+        let volume = env.workspace(&ws).await;
+        let dir = env.mountpoint(&volume).await;
+        std::fs::create_dir_all(dir.join("notes")).unwrap();
+        std::fs::write(dir.join("notes/todo.txt"), "first line\n").unwrap();
+
+        let mut tui = browse_notes(&ws, "typeahead", &[]);
+        // One write: enter (open in the editor), then d (delete…) and y (yes) while it loads.
+        tui.send("\rdy");
+        tui.wait_for_text("notes/todo.txt", WAIT);
+        tui.wait_for_text("first line", WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            cat_from_another_container(&volume, "notes/todo.txt").as_deref(),
+            Some("first line\n"),
+            "the file typed ahead at survives; screen:\n{}",
+            tui.screen()
+        );
+        // Leave without saving whatever reached the editor.
+        tui.send("\x1b");
+        let screen = tui.wait_for("the editor closing or asking", WAIT, |s| {
+            s.contains("Unsaved changes") || s.contains("enter open/edit")
+        });
+        if screen.contains("Unsaved changes") {
+            std::thread::sleep(Duration::from_millis(200));
+            tui.send("d");
+        }
+        tui.wait_for("the editor closed", WAIT, |s| {
+            !s.contains("Unsaved changes")
+        });
+        tui.send("q");
+        tui.wait_for("the browser closed", WAIT, |s| {
+            !s.contains("Files of workspace")
+        });
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_with_unsaved_edits_writes_a_recovery_file_the_next_start_names() {
+    with_env("e2e_recovery", async |env| {
+        let ws = env.id("recovery");
+        let volume = env.workspace(&ws).await;
+        let dir = env.mountpoint(&volume).await;
+        std::fs::create_dir_all(dir.join("notes")).unwrap();
+        std::fs::write(dir.join("notes/todo.txt"), "first line\n").unwrap();
+        let state_home = std::env::temp_dir().join(format!(
+            "sandkasten-tui-e2e-state-{}-{}",
+            env.run,
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&state_home);
+        let state_env = [("XDG_STATE_HOME", state_home.to_str().unwrap())];
+
+        let mut tui = browse_notes(&ws, "recovery", &state_env);
+        tui.send("\r");
+        tui.wait_for_text("first line", WAIT);
+        tui.send("unsaved ");
+        tui.wait_for_text("[+]", WAIT);
+        let pid = tui.pid().unwrap().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        tui.wait_exit(WAIT);
+        assert!(tui.terminal_restored());
+
+        // The workspace is untouched; the edit is in the recovery directory, private.
+        assert_eq!(
+            cat_from_another_container(&volume, "notes/todo.txt").as_deref(),
+            Some("first line\n")
+        );
+        let recovery = state_home.join("sandkasten-tui/recovery");
+        let files: Vec<_> = std::fs::read_dir(&recovery)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(
+            std::fs::read_to_string(&files[0]).unwrap(),
+            "unsaved first line\n"
+        );
+        let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.contains(&ws) && name.contains("notes_todo.txt"),
+            "{name}"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+
+        // The next start says where it is.
+        let log = std::env::temp_dir().join(format!(
+            "sandkasten-tui-e2e-recovery2-{}.log",
+            std::process::id()
+        ));
+        let mut tui = Tui::spawn(&["--log-file", log.to_str().unwrap()], &state_env, 400, 40);
+        let screen = tui.wait_for_text("Unsaved edits of an earlier run were kept in", WAIT);
+        assert!(screen.contains(&name), "the file named:\n{screen}");
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+        std::fs::remove_dir_all(&state_home).unwrap();
+    })
+    .await;
+}

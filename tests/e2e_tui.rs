@@ -236,6 +236,9 @@ async fn mark_three_workspaces_delete_with_confirmation_and_watch_them_vanish() 
             !dialog.contains(&format!("✖ {}", names[3])),
             "not marked, not listed"
         );
+        // An operator's reaction time: the loop counts the keys that had arrived once the
+        // frame was out, and a key counted there (typed ahead) never confirms.
+        std::thread::sleep(Duration::from_millis(150));
         tui.send("y");
         tui.wait_for_text("Deleted 3 workspace volume(s)", WAIT);
         tui.wait_for("the deleted rows gone", WAIT, |s| {

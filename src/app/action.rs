@@ -139,6 +139,13 @@ pub enum Action {
     /// A report from the files task.
     #[serde(skip)]
     Fs(FsEvent),
+    /// The loop finished drawing a frame; `input_seq` counts every input event that had
+    /// arrived by then (applied or still queued). Arms the dialog on screen (see
+    /// `State::dialog_drawn`).
+    #[serde(skip)]
+    FrameDrawn {
+        input_seq: u64,
+    },
 }
 
 /// Side effects `update` asks the loop to carry out.

@@ -63,6 +63,11 @@ impl Keymap {
             return bound;
         }
         match (mode, key.code) {
+            // Ctrl-C always quits, even if a keymap forgot it and in the editor too: never
+            // trap the operator (quitting asks first when edits would be lost).
+            (_, KeyCode::Char('c')) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Action::Quit)
+            }
             // The editor gets every key it has no binding for, printable or not.
             (Mode::Editor, _) => Some(Action::EditorKey(event)),
             (
@@ -73,10 +78,6 @@ impl Keymap {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
             {
                 Some(Action::Input(c))
-            }
-            // Ctrl-C always quits, even if a keymap forgot it: never trap the operator.
-            (_, KeyCode::Char('c')) if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Action::Quit)
             }
             _ => None,
         }
@@ -220,6 +221,19 @@ mod tests {
             km.action_for(Mode::Help, Pane::Sessions, ctrl_c),
             Some(Action::Quit)
         );
+    }
+
+    #[test]
+    fn ctrl_c_in_the_editor_and_its_dialogs_is_quit_not_text() {
+        let km = keymap();
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for mode in [Mode::Editor, Mode::Dialog] {
+            assert_eq!(
+                km.action_for(mode, Pane::Sessions, ctrl_c),
+                Some(Action::Quit),
+                "{mode:?}"
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod files;
 pub mod keymap;
 pub mod list;
 pub mod logs;
+pub mod recovery;
 pub mod rows;
 pub mod state;
 pub mod update;
@@ -85,6 +86,41 @@ struct Workers {
     files: FsHandle,
 }
 
+/// Numbers terminal events as they reach the loop, so `update` can tell a key typed before a
+/// frame was drawn from one typed after it.
+#[derive(Debug, Default)]
+struct InputClock {
+    received: u64,
+}
+
+impl InputClock {
+    /// Stamps the event about to be applied.
+    fn stamp(&mut self, state: &mut State) {
+        self.received += 1;
+        state.key_seq = self.received;
+    }
+
+    /// Every event that had arrived when a frame finished: those applied plus those still
+    /// queued (the channel is FIFO, so queued ones get the next numbers).
+    fn arrived(&self, input: &Option<InputReader>) -> u64 {
+        self.received + input.as_ref().map_or(0, |i| i.queued() as u64)
+    }
+}
+
+/// Ended from outside (signal, terminal gone, error) with unsaved edits: the buffer goes to
+/// a recovery file, the next start names it. Logged either way; nothing here may fail exit.
+fn keep_unsaved(state: &State) {
+    let Some((volume, path, data)) = state.unsaved_buffer() else {
+        return;
+    };
+    match recovery::save(volume, path, Timestamp::now(), &data) {
+        Ok(file) => {
+            tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file")
+        }
+        Err(e) => tracing::error!(%e, "unsaved edits could not be kept"),
+    }
+}
+
 /// Applies an action; the commands it yields wait for the next frame (see `run`).
 fn apply(action: Action, state: &mut State, pending: &mut Vec<Command>) {
     state.now = Timestamp::now();
@@ -108,6 +144,13 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         docker::endpoint_description(),
     );
     state.sessions_config = SessionsConfig::from_loaded(&loaded);
+    if let Some(text) = recovery::dir().and_then(|d| recovery::notice_text(&recovery::existing(&d)))
+    {
+        state.notice = Some(Notice {
+            level: NoticeLevel::Info,
+            text,
+        });
+    }
     let (docker, mut docker_events) = docker::spawn();
     let (files, mut fs_events) = crate::workspace_fs::task::spawn();
     let workers = Workers { docker, files };
@@ -140,7 +183,11 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     // few milliseconds later is a flash for the operator and a wasted full redraw.
     let first_frame_by = tokio::time::Instant::now() + FIRST_FRAME_GRACE;
     let mut drawn_once = false;
-    while !state.quit {
+    let mut clock = InputClock::default();
+    let outcome = loop {
+        if state.quit {
+            break Ok(());
+        }
         let first_frame_ready = drawn_once
             || state.loaded
             || !matches!(
@@ -153,10 +200,16 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             // Bursts of events draw at most once per frame interval.
             tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
             state.now = Timestamp::now();
-            guard
+            if let Err(e) = guard
                 .terminal()
-                .draw(|frame| hits = ui::render(frame, &state, &keymap))?;
+                .draw(|frame| hits = ui::render(frame, &state, &keymap))
+            {
+                break Err(e.into());
+            }
             last_frame = tokio::time::Instant::now();
+            // Not dirty: knowing a frame is up changes nothing on screen.
+            let input_seq = clock.arrived(&input);
+            apply(Action::FrameDrawn { input_seq }, &mut state, &mut pending);
             if let (Some(logs), Some(rows)) = (state.logs.as_mut(), hits.logs_page) {
                 logs.page = rows;
             }
@@ -189,13 +242,14 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         tokio::select! {
             event = next_input(&mut input) => match event {
                 Some(Ok(event)) => {
+                    clock.stamp(&mut state);
                     if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
                         apply(action, &mut state, &mut pending);
                         dirty = true;
                     }
                 }
-                Some(Err(e)) => return Err(e.into()),
-                None => break,
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
             },
             event = fs_events.recv() => {
                 if let Some(event) = event {
@@ -208,11 +262,11 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                     apply(Action::Docker(event), &mut state, &mut pending);
                     dirty = true;
                 }
-                None => anyhow::bail!("the Docker task stopped unexpectedly"),
+                None => break Err(anyhow::anyhow!("the Docker task stopped unexpectedly")),
             },
             _ = tokio::time::sleep_until(first_frame_by), if !drawn_once => {}
-            _ = terminate.recv() => break,
-            _ = hangup.recv() => break,
+            _ = terminate.recv() => break Ok(()),
+            _ = hangup.recv() => break Ok(()),
         }
         // Apply whatever else is already queued before drawing once.
         for _ in 0..DRAIN_LIMIT {
@@ -233,12 +287,14 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             let Some(Ok(event)) = input.as_mut().and_then(InputReader::try_next) else {
                 break;
             };
+            clock.stamp(&mut state);
             if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
                 apply(action, &mut state, &mut pending);
                 dirty = true;
             }
         }
-    }
+    };
+    keep_unsaved(&state);
     drop(guard);
-    Ok(())
+    outcome
 }

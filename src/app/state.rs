@@ -263,6 +263,16 @@ pub struct State {
     /// Reference time for ages and rules; the loop sets it as events arrive.
     pub now: Timestamp,
     pub next_request: RequestId,
+    /// Sequence number of the input event being applied (the loop sets it, like `now`):
+    /// the n-th terminal event of the run is n.
+    pub key_seq: u64,
+    /// The input count at the end of the first frame that showed the current dialog as it
+    /// stands; `None` until then. A destructive confirmation needs a key numbered above it,
+    /// so keys typed before the operator could see the dialog never confirm it.
+    pub dialog_drawn: Option<u64>,
+    /// The operator asked to quit with unsaved edits: quit once no dirty buffer is left
+    /// (saved or discarded), give up when they go back to editing.
+    pub quit_requested: bool,
     pub quit: bool,
 }
 
@@ -304,6 +314,9 @@ impl State {
             sessions_config: SessionsConfig::default(),
             now: Timestamp::UNIX_EPOCH,
             next_request: 1,
+            key_seq: 0,
+            dialog_drawn: None,
+            quit_requested: false,
             quit: false,
         }
     }
@@ -319,6 +332,18 @@ impl State {
         } else {
             Mode::Normal
         }
+    }
+
+    /// Whether a confirmation key being applied now arrived after the dialog was drawn.
+    pub fn dialog_armed(&self) -> bool {
+        self.dialog_drawn.is_some_and(|drawn| self.key_seq > drawn)
+    }
+
+    /// The editor's buffer when it holds edits not yet written: (volume, path, bytes).
+    pub fn unsaved_buffer(&self) -> Option<(&str, &crate::workspace_fs::FsPath, Vec<u8>)> {
+        let editor = self.editor.as_ref().filter(|e| e.dirty)?;
+        let volume = self.files.as_ref().map_or("", |f| f.volume.as_str());
+        Some((volume, &editor.path, editor.bytes()))
     }
 
     pub fn filter_of(&self, pane: Pane) -> &str {

@@ -40,6 +40,11 @@ impl InputReader {
         let _ = (&mut self.task).await;
     }
 
+    /// How many events are queued, read but not yet taken.
+    pub fn queued(&self) -> usize {
+        self.events.len()
+    }
+
     /// An event that is already queued, without waiting.
     pub fn try_next(&mut self) -> Option<std::io::Result<Event>> {
         self.events.try_recv().ok()

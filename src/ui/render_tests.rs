@@ -285,6 +285,7 @@ fn deletion_report_lists_each_failure_with_its_reason() {
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::Delete);
     update(&mut state, Action::Input('k'));
+    crate::fixtures::frame_drawn(&mut state);
     let commands = update(&mut state, Action::Confirm);
     assert_eq!(commands.len(), 1, "the delete command");
     let req = state.workspaces.deleting.as_ref().unwrap().req;

@@ -128,10 +128,36 @@ pub fn recompute_preview(state: &mut State) {
     };
 }
 
+/// Whether `action` in `dialog` commits something that cannot be undone: deleting
+/// workspaces, files or sessions, overwriting a file changed on disk, discarding edits
+/// (discard, or reload over them) (and
+/// the planner's step to the delete dialog).
+fn commits_destruction(dialog: &Dialog, action: &Action) -> bool {
+    match dialog {
+        Dialog::Delete(_) | Dialog::DestroySession(_) | Dialog::RemovePath(_) => {
+            matches!(action, Action::Confirm | Action::Input('y'))
+        }
+        Dialog::Planner(_) => matches!(action, Action::Confirm),
+        Dialog::SaveConflict { .. } => matches!(action, Action::Input('o' | 'r')),
+        Dialog::UnsavedChanges => matches!(action, Action::Input('d')),
+        Dialog::NewWorkspace(_)
+        | Dialog::Report(_)
+        | Dialog::StartFirst(_)
+        | Dialog::NewSession(_)
+        | Dialog::FilePrompt(_) => false,
+    }
+}
+
 pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let Some(dialog) = state.dialog.take() else {
         return Vec::new();
     };
+    // One rule for every destructive dialog: its commit key counts only if it arrived after
+    // the dialog, as it stands, was on screen. A key typed ahead is dropped; the dialog stays.
+    if commits_destruction(&dialog, &action) && !state.dialog_armed() {
+        state.dialog = Some(dialog);
+        return Vec::new();
+    }
     let (dialog, commands) = match dialog {
         Dialog::Delete(d) => delete_action(state, d, action),
         Dialog::Planner(p) => planner_action(state, p, action),
@@ -176,7 +202,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         },
         Dialog::SaveConflict { message } => match action {
             Action::Input('o') => (None, super::editor::save(state, false)),
-            Action::Input('r') => (None, super::editor::reload(state)),
+            Action::Input('r') => {
+                // Reloading drops the edits to look at the file anew: not a way to quit.
+                state.quit_requested = false;
+                (None, super::editor::reload(state))
+            }
             Action::Cancel => (None, Vec::new()),
             _ => (Some(Dialog::SaveConflict { message }), Vec::new()),
         },

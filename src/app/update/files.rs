@@ -116,6 +116,12 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     };
     let page = files.page.max(1) as isize;
     let mut commands = Vec::new();
+    // The browser is being left for the editor: keys typed meanwhile were meant for the
+    // editor, never for the entry still selected here. Only closing acts.
+    if files.loading.is_some() && action != Action::CloseFiles {
+        notice(state, NoticeLevel::Info, "Opening the file…");
+        return commands;
+    }
     match action {
         Action::CloseFiles => {
             state.files = None;

@@ -2,6 +2,7 @@
 //! commands the loop must carry out. No IO, no awaiting, no drawing.
 
 use crate::app::action::{Action, Command};
+use crate::app::dialog::Dialog;
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
 use crate::app::state::{DetailState, Mode, Notice, NoticeLevel, Pane, State};
 use crate::docker::DockerCmd;
@@ -18,11 +19,79 @@ mod marks;
 mod sessions;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Command> {
+    if let Action::FrameDrawn { input_seq } = action {
+        frame_drawn(state, input_seq);
+        return Vec::new();
+    }
+    // A dialog that opens, closes or changes must be drawn again before it can be confirmed:
+    // the operator confirms what they saw, never what a key typed ahead produced.
+    let dialog_before = state.dialog.clone();
+    let commands = route(state, action);
+    if state.dialog != dialog_before {
+        state.dialog_drawn = None;
+    }
+    settle_quit(state);
+    commands
+}
+
+/// A frame is on screen: the dialog it shows (if any) is armed from here on.
+fn frame_drawn(state: &mut State, input_seq: u64) {
+    if state.dialog.is_none() {
+        state.dialog_drawn = None;
+    } else if state.dialog_drawn.is_none() {
+        state.dialog_drawn = Some(input_seq);
+    }
+}
+
+/// Quit asked with unsaved edits: quit once none are left and no save is in flight; give up
+/// once the operator is back in the editor with the edits still unsaved (cancelled, or the
+/// save failed).
+fn settle_quit(state: &mut State) {
+    if !state.quit_requested {
+        return;
+    }
+    let (dirty, saving) = state
+        .editor
+        .as_ref()
+        .map_or((false, false), |e| (e.dirty, e.saving.is_some()));
+    if saving {
+        return;
+    }
+    if !dirty {
+        state.quit = true;
+    } else if state.dialog.is_none() {
+        state.quit_requested = false;
+    }
+}
+
+/// `q` / ctrl-c: quits at once unless an edit would be lost; then asks save / discard /
+/// cancel, whatever has the keys (ctrl-c inside that dialog asks again, never quits).
+fn quit(state: &mut State) {
+    if state.unsaved_buffer().is_none() {
+        state.quit = true;
+        return;
+    }
+    state.quit_requested = true;
+    if !matches!(
+        state.dialog,
+        Some(Dialog::UnsavedChanges | Dialog::SaveConflict { .. })
+    ) {
+        state.dialog = Some(Dialog::UnsavedChanges);
+        state.mode = Mode::Dialog;
+    }
+}
+
+fn route(state: &mut State, action: Action) -> Vec<Command> {
     let mut commands = Vec::new();
     // Reports are applied whatever has the keys.
     let report = matches!(
         action,
-        Action::Docker(_) | Action::Fs(_) | Action::Quit | Action::Redraw | Action::ShellEnded(_)
+        Action::Docker(_)
+            | Action::Fs(_)
+            | Action::Quit
+            | Action::Redraw
+            | Action::ShellEnded(_)
+            | Action::FrameDrawn { .. }
     );
     // A notice stays until the operator's next key: read, then gone.
     if !report {
@@ -43,7 +112,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
         }
     }
     match action {
-        Action::Quit => state.quit = true,
+        Action::Quit => quit(state),
         Action::ToggleHelp => {
             state.mode = match state.mode {
                 Mode::Help => Mode::Normal,
@@ -171,7 +240,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
                 Pane::Workspaces => state.workspaces.list.scroll(step),
             }
         }
-        Action::Redraw => {}
+        Action::Redraw | Action::FrameDrawn { .. } => {}
         Action::Docker(event) => commands.extend(engine::on_event(state, event)),
     }
     commands.extend(request_detail_if_needed(state));
@@ -274,3 +343,5 @@ fn request_detail_if_needed(state: &mut State) -> Option<Command> {
 mod tests;
 #[cfg(test)]
 mod tests_cleanup;
+#[cfg(test)]
+mod tests_keys;

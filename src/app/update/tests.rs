@@ -283,6 +283,7 @@ fn destroy_says_what_stays_and_what_goes() {
     };
     assert_eq!(d.keeps.as_deref(), Some("alpha"));
     assert_eq!(d.removes, None);
+    fixtures::frame_drawn(&mut state);
     let cmds = update(&mut state, Action::Input('y'));
     assert!(matches!(
         cmds.as_slice(),
@@ -376,7 +377,7 @@ fn workspaces_disabled_offers_only_ephemeral_sessions() {
     assert_eq!(d.storage, StorageChoice::Ephemeral);
 }
 
-fn browser_with(entries: &[(&str, crate::workspace_fs::EntryKind)]) -> State {
+pub(super) fn browser_with(entries: &[(&str, crate::workspace_fs::EntryKind)]) -> State {
     use crate::app::files::{Connection, FilesView};
     let mut state = fixtures::loaded_state();
     let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);

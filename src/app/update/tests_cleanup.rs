@@ -114,7 +114,9 @@ fn planner_deletions_carry_their_rule_and_marked_ones_are_by_hand() {
     for c in "1d".chars() {
         update(&mut state, Action::Input(c));
     }
+    fixtures::frame_drawn(&mut state);
     update(&mut state, Action::Confirm); // the delete dialog takes over
+    fixtures::frame_drawn(&mut state);
     let commands = update(&mut state, Action::Confirm);
     let picks: Vec<&Pick> = commands
         .iter()
