@@ -227,6 +227,9 @@ pub struct State {
     pub now: Timestamp,
     pub next_request: RequestId,
     pub quit: bool,
+    /// Where the download prompt points by default; the loop computes it from the
+    /// environment at start ([`crate::app::files::downloads_dir`]), update only reads it.
+    pub downloads_dir: std::path::PathBuf,
 }
 
 impl State {
@@ -268,6 +271,7 @@ impl State {
             now: Timestamp::UNIX_EPOCH,
             next_request: 1,
             quit: false,
+            downloads_dir: std::path::PathBuf::from("."),
         }
     }
 

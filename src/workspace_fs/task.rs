@@ -239,7 +239,7 @@ async fn close(fs: Arc<WorkspaceFs>) {
 }
 
 fn name_of(path: &FsPath) -> String {
-    String::from_utf8_lossy(path.as_bytes()).into_owned()
+    crate::format::escape_name(path.as_bytes())
 }
 
 async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {

@@ -272,3 +272,5 @@ fn request_detail_if_needed(state: &mut State) -> Option<Command> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_files;
