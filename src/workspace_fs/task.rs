@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bollard::Docker;
 use tokio::sync::mpsc;
 
+use super::reopen::OpenWorkspace;
 use super::{Entry, FileData, FsError, FsPath, Version, WorkspaceFs};
 use crate::docker::RequestId;
 
@@ -137,9 +138,17 @@ impl FsHandle {
 }
 
 pub fn spawn() -> (FsHandle, mpsc::Receiver<FsEvent>) {
+    spawn_with_labels(std::collections::HashMap::new())
+}
+
+/// Like [`spawn`], with `labels` added to every helper it starts (tests pass theirs, so that
+/// their clean-up finds the helpers).
+pub fn spawn_with_labels(
+    labels: std::collections::HashMap<String, String>,
+) -> (FsHandle, mpsc::Receiver<FsEvent>) {
     let (tx, cmds) = mpsc::channel(64);
     let (events_tx, events) = mpsc::channel(256);
-    tokio::spawn(run(cmds, events_tx));
+    tokio::spawn(run(cmds, events_tx, labels));
     (FsHandle { tx }, events)
 }
 
@@ -161,8 +170,12 @@ async fn list_all(fs: &WorkspaceFs, dir: &FsPath) -> Result<Vec<Entry>, FsError>
     }
 }
 
-async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
-    let mut open: Option<Arc<WorkspaceFs>> = None;
+async fn run(
+    mut cmds: mpsc::Receiver<FsCmd>,
+    events: mpsc::Sender<FsEvent>,
+    labels: std::collections::HashMap<String, String>,
+) {
+    let mut open: Option<Arc<OpenWorkspace>> = None;
     let mut transfers: std::collections::HashMap<RequestId, tokio::task::AbortHandle> =
         std::collections::HashMap::new();
     while let Some(cmd) = cmds.recv().await {
@@ -180,7 +193,7 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
                     close(old).await;
                 }
                 let result = match Docker::connect_with_defaults() {
-                    Ok(docker) => WorkspaceFs::open(&docker, &volume, Default::default())
+                    Ok(docker) => OpenWorkspace::open(docker, &volume, labels.clone())
                         .await
                         .map(Arc::new)
                         .map_err(|e| e.to_string()),
@@ -230,11 +243,11 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
     }
 }
 
-async fn close(fs: Arc<WorkspaceFs>) {
+async fn close(ws: Arc<OpenWorkspace>) {
     // Requests still running hold clones; the last one to finish drops it, which removes
     // the helper in the background.
-    if let Ok(fs) = Arc::try_unwrap(fs) {
-        let _ = fs.close().await;
+    if let Ok(ws) = Arc::try_unwrap(ws) {
+        ws.close().await;
     }
 }
 
@@ -242,25 +255,33 @@ fn name_of(path: &FsPath) -> String {
     crate::format::escape_name(path.as_bytes())
 }
 
-async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
+/// Serves one request. Every call goes through [`OpenWorkspace::run`], so a helper found gone
+/// is replaced and the call made once more (a save with the same expected version).
+async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
     let event = match cmd {
         FsCmd::List { req, dir } => {
-            let result = list_all(&fs, &dir).await.map_err(|e| e.to_string());
+            let result = ws
+                .run(|fs| {
+                    let dir = dir.clone();
+                    async move { list_all(&fs, &dir).await }
+                })
+                .await
+                .map_err(|e| e.to_string());
             FsEvent::Listed { req, dir, result }
         }
         FsCmd::Preview { req, path, limit } => {
-            let result = fs.read(&path, 0, limit).await.map_err(|e| e.to_string());
+            let result = read(&ws, &path, limit).await.map_err(|e| e.to_string());
             FsEvent::Previewed { req, path, result }
         }
         FsCmd::Load { req, path, limit } => {
-            let result = match fs.stat(&path).await {
+            let result = match stat(&ws, &path).await {
                 Ok(e) if e.size > limit => Err(format!(
                     "{} is {} — larger than the editor's {} limit; the preview shows its start",
                     name_of(&path),
                     crate::format::bytes(e.size),
                     crate::format::bytes(limit)
                 )),
-                Ok(_) => fs.read(&path, 0, u64::MAX).await.map_err(|e| e.to_string()),
+                Ok(_) => read(&ws, &path, u64::MAX).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             FsEvent::Loaded { req, path, result }
@@ -271,14 +292,23 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             data,
             expected,
         } => {
-            let result = fs.write_atomic(&path, &data, expected).await;
+            let data: Arc<[u8]> = data.into();
+            let result = ws
+                .run(|fs| {
+                    let (path, data) = (path.clone(), Arc::clone(&data));
+                    async move { fs.write_atomic(&path, &data, expected).await }
+                })
+                .await;
             FsEvent::Saved { req, path, result }
         }
         FsCmd::CreateFile { req, path } => {
-            let result = match fs.stat(&path).await {
+            let result = match stat(&ws, &path).await {
                 Ok(_) => Err(format!("{} already exists", name_of(&path))),
-                Err(FsError::NotFound(_)) => fs
-                    .write_atomic(&path, b"", None)
+                Err(FsError::NotFound(_)) => ws
+                    .run(|fs| {
+                        let path = path.clone();
+                        async move { fs.write_atomic(&path, b"", None).await }
+                    })
                     .await
                     .map(|_| format!("Created {}", name_of(&path)))
                     .map_err(|e| e.to_string()),
@@ -287,16 +317,22 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             FsEvent::Changed { req, result }
         }
         FsCmd::Mkdir { req, path } => {
-            let result = fs
-                .mkdir(&path)
+            let result = ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { fs.mkdir(&path).await }
+                })
                 .await
                 .map(|()| format!("Created directory {}", name_of(&path)))
                 .map_err(|e| e.to_string());
             FsEvent::Changed { req, result }
         }
         FsCmd::Rename { req, from, to } => {
-            let result = fs
-                .rename(&from, &to, false)
+            let result = ws
+                .run(|fs| {
+                    let (from, to) = (from.clone(), to.clone());
+                    async move { fs.rename(&from, &to, false).await }
+                })
                 .await
                 .map(|()| format!("Renamed {} to {}", name_of(&from), name_of(&to)))
                 .map_err(|e| e.to_string());
@@ -307,14 +343,18 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             path,
             recursive,
         } => {
-            let result = fs
-                .remove(&path, recursive)
+            let result = ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { fs.remove(&path, recursive).await }
+                })
                 .await
                 .map(|()| format!("Deleted {}", name_of(&path)))
                 .map_err(|e| e.to_string());
             FsEvent::Changed { req, result }
         }
         FsCmd::Download { req, path, dest } => {
+            let fs = ws.current().await;
             let result = super::transfer::download(&fs, &path, &dest, |bytes| {
                 let _ = events.try_send(FsEvent::Progress { req, bytes });
             })
@@ -322,6 +362,7 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             FsEvent::TransferDone { req, result }
         }
         FsCmd::Upload { req, src, dir } => {
+            let fs = ws.current().await;
             let result = super::transfer::upload(&fs, &src, &dir, |bytes| {
                 let _ = events.try_send(FsEvent::Progress { req, bytes });
             })
@@ -331,4 +372,20 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
         FsCmd::Open { .. } | FsCmd::Close | FsCmd::Cancel { .. } => return,
     };
     let _ = events.send(event).await;
+}
+
+async fn stat(ws: &OpenWorkspace, path: &FsPath) -> Result<Entry, FsError> {
+    ws.run(|fs| {
+        let path = path.clone();
+        async move { fs.stat(&path).await }
+    })
+    .await
+}
+
+async fn read(ws: &OpenWorkspace, path: &FsPath, limit: u64) -> Result<FileData, FsError> {
+    ws.run(|fs| {
+        let path = path.clone();
+        async move { fs.read(&path, 0, limit).await }
+    })
+    .await
 }
