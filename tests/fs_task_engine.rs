@@ -174,3 +174,32 @@ async fn a_save_after_the_helper_was_killed_still_detects_a_change_made_meanwhil
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_after_the_helper_was_killed_reopens_it() {
+    with_env("fstask_reopen_dl", async |env| {
+        let volume = env.workspace(&env.id("reopend")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let (files, mut events, _, _) = open_load_and_kill_helper(env, &volume, "notes.txt").await;
+        let host = std::env::temp_dir().join(format!("sandkasten-tui-{}-dl", env.prefix));
+        let _ = fs::remove_dir_all(&host);
+        fs::create_dir(&host).unwrap();
+        files
+            .send(FsCmd::Download {
+                req: 3,
+                path: p("notes.txt"),
+                dest: host.join("notes.txt"),
+            })
+            .unwrap();
+        let FsEvent::TransferDone { req: 3, result } = next(&mut events).await else {
+            panic!("no transfer answer");
+        };
+        let copied = fs::read(host.join("notes.txt"));
+        let _ = fs::remove_dir_all(&host);
+        result.expect("downloaded through a new helper");
+        assert_eq!(copied.unwrap(), b"v1\n");
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}

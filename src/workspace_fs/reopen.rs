@@ -38,12 +38,6 @@ impl OpenWorkspace {
         })
     }
 
-    /// The helper in use now (for transfers, which are not repeated: a transfer that loses
-    /// its helper fails, and the next request starts a new one).
-    pub async fn current(&self) -> Arc<WorkspaceFs> {
-        Arc::clone(&self.current.lock().await.1)
-    }
-
     /// Runs `op` on the helper; if the helper is gone, starts a new one and runs `op` once
     /// more on it. Any other outcome is returned as it is.
     pub async fn run<T, F, Fut>(&self, op: F) -> Result<T, FsError>

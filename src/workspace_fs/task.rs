@@ -354,24 +354,39 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
             FsEvent::Changed { req, result }
         }
         FsCmd::Download { req, path, dest } => {
-            let fs = ws.current().await;
-            let result = super::transfer::download(&fs, &path, &dest, |bytes| {
-                let _ = events.try_send(FsEvent::Progress { req, bytes });
-            })
-            .await;
+            let result = match live(&ws).await {
+                Ok(fs) => {
+                    super::transfer::download(&fs, &path, &dest, |bytes| {
+                        let _ = events.try_send(FsEvent::Progress { req, bytes });
+                    })
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
             FsEvent::TransferDone { req, result }
         }
         FsCmd::Upload { req, src, dir } => {
-            let fs = ws.current().await;
-            let result = super::transfer::upload(&fs, &src, &dir, |bytes| {
-                let _ = events.try_send(FsEvent::Progress { req, bytes });
-            })
-            .await;
+            let result = match live(&ws).await {
+                Ok(fs) => {
+                    super::transfer::upload(&fs, &src, &dir, |bytes| {
+                        let _ = events.try_send(FsEvent::Progress { req, bytes });
+                    })
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
             FsEvent::TransferDone { req, result }
         }
         FsCmd::Open { .. } | FsCmd::Close | FsCmd::Cancel { .. } => return,
     };
     let _ = events.send(event).await;
+}
+
+/// A helper that answers, started anew if the one in use is gone: transfers make many calls
+/// and are not repeated as a whole, so they start on a helper known to be there.
+async fn live(ws: &OpenWorkspace) -> Result<Arc<WorkspaceFs>, FsError> {
+    ws.run(|fs| async move { fs.stat(&FsPath::root()).await.map(|_| fs) })
+        .await
 }
 
 async fn stat(ws: &OpenWorkspace, path: &FsPath) -> Result<Entry, FsError> {
