@@ -2,6 +2,8 @@
 //! preview, and the file being edited (a `ratatui-textarea` buffer plus what is needed to
 //! write it back exactly: line endings, final newline, the version it was read at).
 
+use std::path::{Path, PathBuf};
+
 use ratatui_textarea::TextArea;
 
 use crate::docker::RequestId;
@@ -177,18 +179,46 @@ impl FilesView {
     }
 }
 
-/// A name as it can be shown: invalid UTF-8 replaced, control characters (newlines!) escaped.
+/// A name as it can be shown: invalid UTF-8 replaced, control characters (newlines!) and
+/// invisible format characters (bidi overrides) escaped.
 pub fn display_name(name: &[u8]) -> String {
-    String::from_utf8_lossy(name)
-        .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    crate::format::escape_name(name)
+}
+
+/// The default directory for downloads: `$XDG_DOWNLOAD_DIR` when set (absolute), else
+/// `~/Downloads` when it is a directory, else the current directory; never `$HOME` itself,
+/// where a name chosen inside the sandbox (`.bashrc`) would be taken for the operator's own.
+/// `is_dir` is the one look at the file system, done by the caller (update does no IO).
+pub fn downloads_dir(
+    xdg: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+    is_dir: impl Fn(&Path) -> bool,
+) -> PathBuf {
+    if let Some(dir) = xdg.map(PathBuf::from).filter(|d| d.is_absolute()) {
+        return dir;
+    }
+    if let Some(dir) = home
+        .map(|h| PathBuf::from(h).join("Downloads"))
+        .filter(|d| d.is_absolute() && is_dir(d))
+    {
+        return dir;
+    }
+    PathBuf::from(".")
+}
+
+/// What the download prompt starts with: the downloads directory and the entry's name made
+/// safe for the host ([`crate::format::host_file_name`]); only the directory (ending in `/`,
+/// the name then chosen by the task) when the name cannot be shown as it is.
+pub fn download_prompt(dir: &Path, name: &[u8]) -> String {
+    let plain = std::str::from_utf8(name)
+        .is_ok_and(|n| !n.is_empty() && !n.chars().any(crate::format::needs_escape));
+    let dir = dir.display().to_string();
+    let dir = dir.trim_end_matches('/');
+    if plain {
+        format!("{dir}/{}", crate::format::host_file_name(name))
+    } else {
+        format!("{dir}/")
+    }
 }
 
 /// How the file's lines were separated, to write them back the same way.
@@ -196,6 +226,43 @@ pub fn display_name(name: &[u8]) -> String {
 pub enum LineEnding {
     Lf,
     CrLf,
+    /// Carriage returns alone (classic Mac OS, some exports): lines are split and written
+    /// back at `\r`, not shown as one long line.
+    Cr,
+}
+
+impl LineEnding {
+    pub fn separator(self) -> &'static str {
+        match self {
+            Self::Lf => "\n",
+            Self::CrLf => "\r\n",
+            Self::Cr => "\r",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Lf => "LF",
+            Self::CrLf => "CRLF",
+            Self::Cr => "CR",
+        }
+    }
+
+    /// The ending of `text` by its separators: `\r` alone only when there is no `\n` at all
+    /// (a stray `\r` inside LF or CRLF lines stays part of its line, written back as it was).
+    pub fn of(text: &str) -> Result<Self, String> {
+        let crlf = text.matches("\r\n").count();
+        let lf = text.matches('\n').count();
+        if lf == 0 && text.contains('\r') {
+            Ok(Self::Cr)
+        } else if crlf > 0 && crlf == lf {
+            Ok(Self::CrLf)
+        } else if crlf == 0 {
+            Ok(Self::Lf)
+        } else {
+            Err("mixed line endings (CRLF and LF): preview only, so nothing is rewritten".into())
+        }
+    }
 }
 
 /// Text split for the editor, or why it cannot be edited.
@@ -204,40 +271,17 @@ pub fn split_text(data: &[u8]) -> Result<(Vec<String>, LineEnding, bool), String
         return Err("binary file (it contains NUL bytes): preview only".into());
     }
     let text = std::str::from_utf8(data).map_err(|_| "not UTF-8 text: preview only".to_owned())?;
-    let crlf = text.matches("\r\n").count();
-    let lf = text.matches('\n').count();
-    let ending = if crlf > 0 && crlf == lf {
-        LineEnding::CrLf
-    } else if crlf == 0 {
-        LineEnding::Lf
-    } else {
-        return Err(
-            "mixed line endings (CRLF and LF): preview only, so nothing is rewritten".into(),
-        );
-    };
-    let final_newline = text.ends_with('\n');
-    let body = text
-        .strip_suffix(if ending == LineEnding::CrLf {
-            "\r\n"
-        } else {
-            "\n"
-        })
-        .unwrap_or(text);
-    let sep = if ending == LineEnding::CrLf {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let ending = LineEnding::of(text)?;
+    let sep = ending.separator();
+    let final_newline = text.ends_with(sep);
+    let body = text.strip_suffix(sep).unwrap_or(text);
     let lines = body.split(sep).map(str::to_owned).collect();
     Ok((lines, ending, final_newline))
 }
 
 /// The bytes to write back: the same line ending, the final newline only if there was one.
 pub fn join_text(lines: &[String], ending: LineEnding, final_newline: bool) -> Vec<u8> {
-    let sep = match ending {
-        LineEnding::Lf => "\n",
-        LineEnding::CrLf => "\r\n",
-    };
+    let sep = ending.separator();
     let mut text = lines.join(sep);
     if final_newline {
         text.push_str(sep);
@@ -273,10 +317,33 @@ mod tests {
 
     #[test]
     fn text_round_trips_byte_for_byte() {
-        for text in ["a\nb\n", "a\nb", "a\r\nb\r\n", "a\r\nb", "", "\n", "only"] {
+        for text in [
+            "a\nb\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "a\r\nb",
+            "",
+            "\n",
+            "only",
+            "a\rb\r",
+            "a\rb",
+            "a\rb\n",
+        ] {
             let (lines, ending, nl) = split_text(text.as_bytes()).unwrap();
             assert_eq!(join_text(&lines, ending, nl), text.as_bytes(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_file_with_only_cr_line_ends_is_split_at_cr_and_saved_with_cr() {
+        let (lines, ending, nl) = split_text(b"one\rtwo\rthree\r").unwrap();
+        assert_eq!(lines, ["one", "two", "three"]);
+        assert_eq!(ending, LineEnding::Cr);
+        assert!(nl);
+        assert_eq!(ending.label(), "CR");
+        let mut edited = lines.clone();
+        edited.push("four".into());
+        assert_eq!(join_text(&edited, ending, nl), b"one\rtwo\rthree\rfour\r");
     }
 
     #[test]
@@ -287,10 +354,47 @@ mod tests {
     }
 
     #[test]
+    fn downloads_default_to_a_downloads_directory_never_home() {
+        let yes = |_: &Path| true;
+        let no = |_: &Path| false;
+        let xdg = Some("/data/dl".into());
+        let home = Some("/home/op".into());
+        assert_eq!(downloads_dir(xdg, home.clone(), yes), Path::new("/data/dl"));
+        assert_eq!(
+            downloads_dir(None, home.clone(), yes),
+            Path::new("/home/op/Downloads")
+        );
+        assert_eq!(
+            downloads_dir(Some("rel".into()), home.clone(), no),
+            Path::new(".")
+        );
+        assert_eq!(downloads_dir(None, home, no), Path::new("."));
+        assert_eq!(downloads_dir(None, None, yes), Path::new("."));
+    }
+
+    #[test]
+    fn the_download_prompt_never_offers_a_dot_name_or_an_unsafe_one() {
+        let dir = Path::new("/home/op/Downloads");
+        assert_eq!(
+            download_prompt(dir, b"notes.txt"),
+            "/home/op/Downloads/notes.txt"
+        );
+        assert_eq!(
+            download_prompt(dir, b".bash_profile"),
+            "/home/op/Downloads/_.bash_profile"
+        );
+        assert_eq!(download_prompt(Path::new("/dl/"), b"a"), "/dl/a");
+        for unsafe_name in [&b"a\nb"[..], "txt\u{202e}exe".as_bytes(), b"bad\xff"] {
+            assert_eq!(download_prompt(dir, unsafe_name), "/home/op/Downloads/");
+        }
+    }
+
+    #[test]
     fn odd_names_are_shown_safely() {
         assert_eq!(display_name(b"a b"), "a b");
         assert_eq!(display_name(b"line\nbreak"), "line\\nbreak");
         assert_eq!(display_name("ünï".as_bytes()), "ünï");
         assert_eq!(display_name(&[b'x', 0xff]), "x\u{fffd}");
+        assert_eq!(display_name("a\u{202e}b".as_bytes()), "a\\u{202e}b");
     }
 }

@@ -151,6 +151,11 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             text,
         });
     }
+    state.downloads_dir = files::downloads_dir(
+        std::env::var_os("XDG_DOWNLOAD_DIR"),
+        std::env::var_os("HOME"),
+        std::path::Path::is_dir,
+    );
     let (docker, mut docker_events) = docker::spawn();
     let (files, mut fs_events) = crate::workspace_fs::task::spawn();
     let workers = Workers { docker, files };

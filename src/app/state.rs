@@ -274,6 +274,9 @@ pub struct State {
     /// (saved or discarded), give up when they go back to editing.
     pub quit_requested: bool,
     pub quit: bool,
+    /// Where the download prompt points by default; the loop computes it from the
+    /// environment at start ([`crate::app::files::downloads_dir`]), update only reads it.
+    pub downloads_dir: std::path::PathBuf,
 }
 
 impl State {
@@ -318,6 +321,7 @@ impl State {
             dialog_drawn: None,
             quit_requested: false,
             quit: false,
+            downloads_dir: std::path::PathBuf::from("."),
         }
     }
 

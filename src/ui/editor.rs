@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
 
-use crate::app::files::{LineEnding, display_name};
+use crate::app::files::display_name;
 use crate::app::state::State;
 use crate::ui::theme;
 
@@ -29,10 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
         title.push(Span::styled("read-only ", theme::warn()));
     }
     let ratatui_textarea::DataCursor(row, col) = editor.textarea.cursor();
-    let ending = match editor.ending {
-        LineEnding::Lf => "LF",
-        LineEnding::CrLf => "CRLF",
-    };
+    let ending = editor.ending.label();
     let status = match &editor.search {
         Some(text) => Line::from(vec![
             Span::styled(" search: ", theme::key()),

@@ -46,6 +46,17 @@ fn mode_string(entry: &Entry) -> String {
     out
 }
 
+/// What a non-regular, non-directory, non-link entry is, from its mode's file type bits.
+fn special_kind(mode: u32) -> &'static str {
+    match mode & 0o170_000 {
+        0o010_000 => "FIFO",
+        0o020_000 => "character device",
+        0o060_000 => "block device",
+        0o140_000 => "socket",
+        _ => "special file",
+    }
+}
+
 fn modified(entry: &Entry) -> String {
     let ts = jiff::Timestamp::from_nanosecond(i128::from(entry.mtime_ns)).ok();
     format::datetime(ts)
@@ -209,7 +220,18 @@ fn draw_preview(frame: &mut Frame, area: Rect, files: &FilesView) {
     frame.render_widget(block, area);
     let rows = usize::from(inner.height);
     let entry = files.selected_entry();
-    let lines: Vec<Line> = match (&files.preview, entry) {
+    // Only a preview of the selected entry is shown: never the previous file's under a new name.
+    let preview = match (&files.preview, files.selected_path()) {
+        (
+            Preview::Loading { path, .. }
+            | Preview::Text { path, .. }
+            | Preview::Binary { path, .. }
+            | Preview::Failed { path, .. },
+            Some(selected),
+        ) if *path == selected => &files.preview,
+        _ => &Preview::Nothing,
+    };
+    let lines: Vec<Line> = match (preview, entry) {
         (_, Some(e)) if e.kind == EntryKind::Dir => vec![Line::from(Span::styled(
             "directory: enter opens it",
             theme::dim(),
@@ -224,6 +246,10 @@ fn draw_preview(frame: &mut Frame, area: Rect, files: &FilesView) {
             ),
             theme::dim(),
         ))],
+        (_, Some(e)) if e.kind == EntryKind::Other => vec![Line::from(Span::styled(
+            format!("{}: not a regular file, no preview", special_kind(e.mode)),
+            theme::dim(),
+        ))],
         (Preview::Loading { .. }, _) => vec![Line::from(Span::styled("reading…", theme::dim()))],
         (
             Preview::Text {
@@ -231,11 +257,23 @@ fn draw_preview(frame: &mut Frame, area: Rect, files: &FilesView) {
             },
             _,
         ) => {
-            let mut v: Vec<Line> = text
-                .lines()
-                .take(rows)
-                .map(|l| Line::from(l.to_owned()))
-                .collect();
+            // Carriage returns alone separate the lines of some files (classic Mac OS):
+            // split there and say so, rather than drawing one run-on line.
+            let cr_only = !text.contains('\n') && text.contains('\r');
+            let mut v: Vec<Line> = Vec::new();
+            if cr_only {
+                v.push(Line::from(Span::styled("CR line ends", theme::dim())));
+            }
+            let split: Box<dyn Iterator<Item = &str>> = if cr_only {
+                Box::new(text.strip_suffix('\r').unwrap_or(text).split('\r'))
+            } else {
+                Box::new(text.lines())
+            };
+            v.extend(
+                split
+                    .take(rows.saturating_sub(v.len()))
+                    .map(|l| Line::from(l.to_owned())),
+            );
             if *truncated && v.len() < rows {
                 v.push(Line::from(Span::styled("… (first 64 KiB)", theme::dim())));
             }

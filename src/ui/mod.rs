@@ -125,3 +125,7 @@ fn draw_too_small(frame: &mut Frame, area: Rect) {
 #[cfg(test)]
 #[path = "render_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "render_tests_files.rs"]
+mod tests_files;

@@ -36,6 +36,7 @@ mod helper;
 mod image;
 mod path;
 mod protocol;
+mod reopen;
 pub mod task;
 mod transfer;
 

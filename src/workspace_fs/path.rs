@@ -93,13 +93,14 @@ impl FsPath {
     }
 }
 
-/// As the operator reads it: `/workspace/...`, invalid UTF-8 replaced.
+/// As the operator reads it: `/workspace/...`, invalid UTF-8 replaced, control and format
+/// characters escaped (this ends up in messages on screen).
 impl fmt::Display for FsPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_root() {
             f.write_str("/workspace")
         } else {
-            write!(f, "/workspace/{}", String::from_utf8_lossy(&self.0))
+            write!(f, "/workspace/{}", crate::format::escape_name(&self.0))
         }
     }
 }
@@ -124,7 +125,7 @@ fn check_name(whole: &[u8], name: &[u8]) -> Result<(), FsError> {
 }
 
 fn refused(raw: &[u8], why: &str) -> FsError {
-    FsError::Refused(format!("{}: {why}", String::from_utf8_lossy(raw)))
+    FsError::Refused(format!("{}: {why}", crate::format::escape_name(raw)))
 }
 
 #[cfg(test)]

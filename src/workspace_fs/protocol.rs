@@ -291,7 +291,8 @@ pub fn split_reply(buf: &[u8]) -> Result<Option<RawReply<'_>>, FsError> {
 pub fn decode_error(status: u8, payload: &[u8]) -> FsError {
     let mut r = Cursor::new(payload);
     let message = match r.blob() {
-        Ok(m) => String::from_utf8_lossy(m).into_owned(),
+        // The agent's message names paths of the sandbox: shown escaped, like every name.
+        Ok(m) => crate::format::escape_name(m),
         Err(e) => return e,
     };
     match status {

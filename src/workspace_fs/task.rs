@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bollard::Docker;
 use tokio::sync::mpsc;
 
+use super::reopen::OpenWorkspace;
 use super::{Entry, FileData, FsError, FsPath, Version, WorkspaceFs};
 use crate::docker::RequestId;
 
@@ -139,9 +140,17 @@ impl FsHandle {
 }
 
 pub fn spawn() -> (FsHandle, mpsc::Receiver<FsEvent>) {
+    spawn_with_labels(std::collections::HashMap::new())
+}
+
+/// Like [`spawn`], with `labels` added to every helper it starts (tests pass theirs, so that
+/// their clean-up finds the helpers).
+pub fn spawn_with_labels(
+    labels: std::collections::HashMap<String, String>,
+) -> (FsHandle, mpsc::Receiver<FsEvent>) {
     let (tx, cmds) = mpsc::channel(64);
     let (events_tx, events) = mpsc::channel(256);
-    tokio::spawn(run(cmds, events_tx));
+    tokio::spawn(run(cmds, events_tx, labels));
     (FsHandle { tx }, events)
 }
 
@@ -153,8 +162,12 @@ async fn list_all(fs: &WorkspaceFs, dir: &FsPath) -> Result<Vec<Entry>, FsError>
     Ok(fs.list(dir, LIST_MAX).await?.entries)
 }
 
-async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
-    let mut open: Option<Arc<WorkspaceFs>> = None;
+async fn run(
+    mut cmds: mpsc::Receiver<FsCmd>,
+    events: mpsc::Sender<FsEvent>,
+    labels: std::collections::HashMap<String, String>,
+) {
+    let mut open: Option<Arc<OpenWorkspace>> = None;
     let mut transfers: std::collections::HashMap<RequestId, tokio::task::AbortHandle> =
         std::collections::HashMap::new();
     while let Some(cmd) = cmds.recv().await {
@@ -176,19 +189,17 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
                     close(old).await;
                 }
                 let result = match Docker::connect_with_defaults() {
-                    Ok(docker) => WorkspaceFs::open_with(
-                        &docker,
-                        &volume,
-                        Default::default(),
-                        if read_only {
+                    Ok(docker) => {
+                        let access = if read_only {
                             super::Access::ReadOnly
                         } else {
                             super::Access::ReadWrite
-                        },
-                    )
-                    .await
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string()),
+                        };
+                        OpenWorkspace::open(docker, &volume, labels.clone(), access)
+                            .await
+                            .map(Arc::new)
+                            .map_err(|e| e.to_string())
+                    }
                     Err(e) => Err(e.to_string()),
                 };
                 let report = result.map(|fs| {
@@ -235,37 +246,45 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
     }
 }
 
-async fn close(fs: Arc<WorkspaceFs>) {
+async fn close(ws: Arc<OpenWorkspace>) {
     // Requests still running hold clones; the last one to finish drops it, which removes
     // the helper in the background.
-    if let Ok(fs) = Arc::try_unwrap(fs) {
-        let _ = fs.close().await;
+    if let Ok(ws) = Arc::try_unwrap(ws) {
+        ws.close().await;
     }
 }
 
 fn name_of(path: &FsPath) -> String {
-    String::from_utf8_lossy(path.as_bytes()).into_owned()
+    crate::format::escape_name(path.as_bytes())
 }
 
-async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
+/// Serves one request. Every call goes through [`OpenWorkspace::run`], so a helper found gone
+/// is replaced and the call made once more (a save with the same expected version).
+async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
     let event = match cmd {
         FsCmd::List { req, dir } => {
-            let result = list_all(&fs, &dir).await.map_err(|e| e.to_string());
+            let result = ws
+                .run(|fs| {
+                    let dir = dir.clone();
+                    async move { list_all(&fs, &dir).await }
+                })
+                .await
+                .map_err(|e| e.to_string());
             FsEvent::Listed { req, dir, result }
         }
         FsCmd::Preview { req, path, limit } => {
-            let result = fs.read(&path, 0, limit).await.map_err(|e| e.to_string());
+            let result = read(&ws, &path, limit).await.map_err(|e| e.to_string());
             FsEvent::Previewed { req, path, result }
         }
         FsCmd::Load { req, path, limit } => {
-            let result = match fs.stat(&path).await {
+            let result = match stat(&ws, &path).await {
                 Ok(e) if e.size > limit => Err(format!(
                     "{} is {} — larger than the editor's {} limit; the preview shows its start",
                     name_of(&path),
                     crate::format::bytes(e.size),
                     crate::format::bytes(limit)
                 )),
-                Ok(_) => fs.read(&path, 0, u64::MAX).await.map_err(|e| e.to_string()),
+                Ok(_) => read(&ws, &path, u64::MAX).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             FsEvent::Loaded { req, path, result }
@@ -276,14 +295,23 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             data,
             expected,
         } => {
-            let result = fs.write_atomic(&path, &data, expected).await;
+            let data: Arc<[u8]> = data.into();
+            let result = ws
+                .run(|fs| {
+                    let (path, data) = (path.clone(), Arc::clone(&data));
+                    async move { fs.write_atomic(&path, &data, expected).await }
+                })
+                .await;
             FsEvent::Saved { req, path, result }
         }
         FsCmd::CreateFile { req, path } => {
-            let result = match fs.stat(&path).await {
+            let result = match stat(&ws, &path).await {
                 Ok(_) => Err(format!("{} already exists", name_of(&path))),
-                Err(FsError::NotFound(_)) => fs
-                    .write_atomic(&path, b"", None)
+                Err(FsError::NotFound(_)) => ws
+                    .run(|fs| {
+                        let path = path.clone();
+                        async move { fs.write_atomic(&path, b"", None).await }
+                    })
                     .await
                     .map(|_| format!("Created {}", name_of(&path)))
                     .map_err(|e| e.to_string()),
@@ -292,16 +320,22 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             FsEvent::Changed { req, result }
         }
         FsCmd::Mkdir { req, path } => {
-            let result = fs
-                .mkdir(&path)
+            let result = ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { fs.mkdir(&path).await }
+                })
                 .await
                 .map(|()| format!("Created directory {}", name_of(&path)))
                 .map_err(|e| e.to_string());
             FsEvent::Changed { req, result }
         }
         FsCmd::Rename { req, from, to } => {
-            let result = fs
-                .rename(&from, &to, false)
+            let result = ws
+                .run(|fs| {
+                    let (from, to) = (from.clone(), to.clone());
+                    async move { fs.rename(&from, &to, false).await }
+                })
                 .await
                 .map(|()| format!("Renamed {} to {}", name_of(&from), name_of(&to)))
                 .map_err(|e| e.to_string());
@@ -312,28 +346,64 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             path,
             recursive,
         } => {
-            let result = fs
-                .remove(&path, recursive)
+            let result = ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { fs.remove(&path, recursive).await }
+                })
                 .await
                 .map(|()| format!("Deleted {}", name_of(&path)))
                 .map_err(|e| e.to_string());
             FsEvent::Changed { req, result }
         }
         FsCmd::Download { req, path, dest } => {
-            let result = super::transfer::download(&fs, &path, &dest, |bytes| {
-                let _ = events.try_send(FsEvent::Progress { req, bytes });
-            })
-            .await;
+            let result = match live(&ws).await {
+                Ok(fs) => {
+                    super::transfer::download(&fs, &path, &dest, |bytes| {
+                        let _ = events.try_send(FsEvent::Progress { req, bytes });
+                    })
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
             FsEvent::TransferDone { req, result }
         }
         FsCmd::Upload { req, src, dir } => {
-            let result = super::transfer::upload(&fs, &src, &dir, |bytes| {
-                let _ = events.try_send(FsEvent::Progress { req, bytes });
-            })
-            .await;
+            let result = match live(&ws).await {
+                Ok(fs) => {
+                    super::transfer::upload(&fs, &src, &dir, |bytes| {
+                        let _ = events.try_send(FsEvent::Progress { req, bytes });
+                    })
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
             FsEvent::TransferDone { req, result }
         }
         FsCmd::Open { .. } | FsCmd::Close | FsCmd::Cancel { .. } => return,
     };
     let _ = events.send(event).await;
+}
+
+/// A helper that answers, started anew if the one in use is gone: transfers make many calls
+/// and are not repeated as a whole, so they start on a helper known to be there.
+async fn live(ws: &OpenWorkspace) -> Result<Arc<WorkspaceFs>, FsError> {
+    ws.run(|fs| async move { fs.stat(&FsPath::root()).await.map(|_| fs) })
+        .await
+}
+
+async fn stat(ws: &OpenWorkspace, path: &FsPath) -> Result<Entry, FsError> {
+    ws.run(|fs| {
+        let path = path.clone();
+        async move { fs.stat(&path).await }
+    })
+    .await
+}
+
+async fn read(ws: &OpenWorkspace, path: &FsPath, limit: u64) -> Result<FileData, FsError> {
+    ws.run(|fs| {
+        let path = path.clone();
+        async move { fs.read(&path, 0, limit).await }
+    })
+    .await
 }

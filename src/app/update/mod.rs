@@ -344,4 +344,6 @@ mod tests;
 #[cfg(test)]
 mod tests_cleanup;
 #[cfg(test)]
+mod tests_files;
+#[cfg(test)]
 mod tests_keys;

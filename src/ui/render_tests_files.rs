@@ -1,0 +1,111 @@
+//! Render snapshots of the browser's odd cases: names with bidi and other format characters,
+//! a FIFO selected after a file, a file whose lines end in CR alone.
+
+use insta::assert_snapshot;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::app::files::{Connection, FilesView, Preview};
+use crate::app::keymap::Keymap;
+use crate::app::state::Mode;
+use crate::config::keymap::Bindings;
+use crate::fixtures;
+use crate::workspace_fs::{Entry, EntryKind, FsPath};
+
+fn screen(state: &State, width: u16, height: u16) -> String {
+    let keymap = Keymap::new(Bindings::defaults());
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| _ = render(frame, state, &keymap))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn entry(name: &str, kind: EntryKind, mode: u32) -> Entry {
+    Entry {
+        name: name.as_bytes().to_vec(),
+        kind,
+        size: 12,
+        mode,
+        uid: 1000,
+        gid: 1000,
+        mtime_ns: 1_795_000_000_000_000_000,
+        ctime_ns: 0,
+        ino: 0,
+        dev: 0,
+        symlink_target: None,
+    }
+}
+
+fn browser(entries: Vec<Entry>, selected: usize, preview: Preview) -> State {
+    let mut state = fixtures::loaded_state();
+    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    files.connection = Connection::Ready;
+    files.entries = entries;
+    files.selected = selected;
+    files.preview = preview;
+    state.files = Some(files);
+    state.mode = Mode::Files;
+    state
+}
+
+#[test]
+fn names_with_bidi_and_format_characters_are_shown_escaped() {
+    let state = browser(
+        vec![
+            entry("invoice\u{202e}fdp.exe", EntryKind::File, 0o100_644),
+            entry("zero\u{200b}width", EntryKind::File, 0o100_644),
+            entry(
+                "\u{feff}bom\u{2066}isolate\u{2069}",
+                EntryKind::File,
+                0o100_644,
+            ),
+        ],
+        0,
+        Preview::Nothing,
+    );
+    let shown = screen(&state, 140, 12);
+    for c in ['\u{202e}', '\u{200b}', '\u{feff}', '\u{2066}', '\u{2069}'] {
+        assert!(!shown.contains(c), "{c:?} reached the screen");
+    }
+    assert!(shown.contains("invoice\\u{202e}fdp.exe"), "{shown}");
+    assert_snapshot!(shown);
+}
+
+#[test]
+fn a_fifo_shows_its_own_preview_not_the_previous_files() {
+    // The preview state still holds a.txt's content (as if the selection just moved).
+    let state = browser(
+        vec![
+            entry("a.txt", EntryKind::File, 0o100_644),
+            entry("pipe", EntryKind::Other, 0o010_644),
+        ],
+        1,
+        Preview::Text {
+            path: FsPath::parse("a.txt").unwrap(),
+            text: "content of a.txt\n".into(),
+            truncated: false,
+        },
+    );
+    let shown = screen(&state, 140, 12);
+    assert!(!shown.contains("content of a.txt"), "{shown}");
+    assert!(shown.contains("FIFO: not a regular file"), "{shown}");
+    assert_snapshot!(shown);
+}
+
+#[test]
+fn a_file_with_cr_line_ends_is_previewed_line_by_line() {
+    let state = browser(
+        vec![entry("mac.txt", EntryKind::File, 0o100_644)],
+        0,
+        Preview::Text {
+            path: FsPath::parse("mac.txt").unwrap(),
+            text: "first\rsecond\rthird\r".into(),
+            truncated: false,
+        },
+    );
+    let shown = screen(&state, 140, 12);
+    assert!(shown.contains("CR line ends"), "{shown}");
+    assert_snapshot!(shown);
+}

@@ -1,0 +1,93 @@
+//! The files task's open workspace, shared by its jobs: the helper in use and what it takes to
+//! start another for the same volume. A request that finds the helper gone (killed, its
+//! stream broken, the engine restarted) starts a new one, once however many requests found it
+//! gone together, and is sent again once, unchanged: a save keeps its expected version, so a
+//! change made meanwhile is still a conflict, never overwritten. Owns no UI state.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use bollard::Docker;
+use tokio::sync::Mutex;
+
+use super::{Access, FsError, WorkspaceFs};
+
+pub struct OpenWorkspace {
+    docker: Docker,
+    volume: String,
+    labels: HashMap<String, String>,
+    /// Kept for every new helper: a read-only workspace stays mounted read-only.
+    access: Access,
+    /// The helper in use and its generation, counted up at every reopening, so that requests
+    /// that failed on the same helper reopen it only once.
+    current: Mutex<(u64, Arc<WorkspaceFs>)>,
+}
+
+impl OpenWorkspace {
+    /// Starts the first helper for `volume`.
+    pub async fn open(
+        docker: Docker,
+        volume: &str,
+        labels: HashMap<String, String>,
+        access: Access,
+    ) -> Result<Self, FsError> {
+        let fs = WorkspaceFs::open_with(&docker, volume, labels.clone(), access).await?;
+        Ok(Self {
+            docker,
+            volume: volume.to_owned(),
+            labels,
+            access,
+            current: Mutex::new((0, Arc::new(fs))),
+        })
+    }
+
+    /// Runs `op` on the helper; if the helper is gone, starts a new one and runs `op` once
+    /// more on it. Any other outcome is returned as it is.
+    pub async fn run<T, F, Fut>(&self, op: F) -> Result<T, FsError>
+    where
+        F: Fn(Arc<WorkspaceFs>) -> Fut,
+        Fut: Future<Output = Result<T, FsError>>,
+    {
+        let (generation, fs) = {
+            let current = self.current.lock().await;
+            (current.0, Arc::clone(&current.1))
+        };
+        match op(fs).await {
+            Err(FsError::HelperGone(why)) => {
+                tracing::info!(volume = %self.volume, %why, "file helper gone; starting a new one");
+                let fs = self.reopen(generation).await.map_err(|e| {
+                    FsError::HelperGone(format!("{why}; starting a new one failed: {e}"))
+                })?;
+                op(fs).await
+            }
+            other => other,
+        }
+    }
+
+    /// A new helper in place of generation `failed`, unless another request already made one.
+    async fn reopen(&self, failed: u64) -> Result<Arc<WorkspaceFs>, FsError> {
+        let mut current = self.current.lock().await;
+        if current.0 == failed {
+            let fs = WorkspaceFs::open_with(
+                &self.docker,
+                &self.volume,
+                self.labels.clone(),
+                self.access,
+            )
+            .await?;
+            // The old helper goes when its last request lets go (WorkspaceFs's Drop).
+            *current = (failed + 1, Arc::new(fs));
+        }
+        Ok(Arc::clone(&current.1))
+    }
+
+    /// Closes the helper when no request holds it any more; otherwise the last one to finish
+    /// drops it, which removes the helper in the background.
+    pub async fn close(self) {
+        let (_, fs) = self.current.into_inner();
+        if let Ok(fs) = Arc::try_unwrap(fs) {
+            let _ = fs.close().await;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The files task on the real engine: what the browser and the editor rely on beyond single
+//! calls. A helper killed under an open editor is replaced on the next save, which keeps its
+//! expected version (saved when nothing changed, a conflict when something did); checked with
+//! a container of its own. Helpers carry this test's labels, so its cleanup removes them.
+
+// Tests fail loudly: unwrap and expect are how they report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::fs;
+use std::process::Command;
+use std::time::Duration;
+
+use sandkasten_tui::workspace_fs::task::{self, FsCmd, FsEvent, FsHandle};
+use sandkasten_tui::workspace_fs::{FileData, FsError, FsPath, VOLUME_LABEL};
+use support::{RUN_LABEL, TestEnv, test_image, with_env};
+use tokio::sync::mpsc::Receiver;
+
+fn p(raw: &str) -> FsPath {
+    FsPath::parse(raw).unwrap()
+}
+
+async fn next(events: &mut Receiver<FsEvent>) -> FsEvent {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), events.recv())
+            .await
+            .expect("an answer from the files task within 60 s")
+            .expect("the files task runs");
+        if !matches!(event, FsEvent::Progress { .. }) {
+            return event;
+        }
+    }
+}
+
+/// The running helpers of `volume` (ids), as the engine lists them.
+fn helpers(volume: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-q", "--no-trunc", "--filter"])
+        .arg(format!("label={VOLUME_LABEL}={volume}"))
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn cat_independently(env: &TestEnv, volume: &str, rel: &str) -> Vec<u8> {
+    let out = Command::new("docker")
+        .args(["run", "--rm", "--network", "none", "--label"])
+        .arg(format!("{RUN_LABEL}={}", env.run))
+        .arg("-v")
+        .arg(format!("{volume}:/w"))
+        .arg(test_image())
+        .args(["cat", &format!("/w/{rel}")])
+        .output()
+        .expect("docker run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Opens `volume` in a files task, loads `rel` as the editor does, then kills the helper and
+/// waits until the engine has removed it.
+async fn open_load_and_kill_helper(
+    env: &TestEnv,
+    volume: &str,
+    rel: &str,
+) -> (FsHandle, Receiver<FsEvent>, FileData, String) {
+    let (files, mut events) = task::spawn_with_labels(env.test_labels());
+    files
+        .send(FsCmd::Open {
+            req: 1,
+            volume: volume.to_owned(),
+            read_only: false,
+        })
+        .unwrap();
+    let FsEvent::Opened { result: Ok(_), .. } = next(&mut events).await else {
+        panic!("the workspace did not open");
+    };
+    files
+        .send(FsCmd::Load {
+            req: 2,
+            path: p(rel),
+            limit: 1 << 20,
+        })
+        .unwrap();
+    let FsEvent::Loaded {
+        result: Ok(data), ..
+    } = next(&mut events).await
+    else {
+        panic!("the file did not load");
+    };
+    let [helper] = helpers(volume).try_into().expect("one helper");
+    let killed = Command::new("docker")
+        .args(["kill", &helper])
+        .output()
+        .unwrap();
+    assert!(killed.status.success());
+    for _ in 0..100 {
+        if !helpers(volume).contains(&helper) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!helpers(volume).contains(&helper), "the helper still runs");
+    (files, events, data, helper)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_after_the_helper_was_killed_reopens_it_and_saves() {
+    with_env("fstask_reopen", async |env| {
+        let volume = env.workspace(&env.id("reopen")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let (files, mut events, data, old_helper) =
+            open_load_and_kill_helper(env, &volume, "notes.txt").await;
+        files
+            .send(FsCmd::Save {
+                req: 3,
+                path: p("notes.txt"),
+                data: b"v1\nedited while the helper was gone\n".to_vec(),
+                expected: Some(data.version),
+            })
+            .unwrap();
+        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+            panic!("no save answer");
+        };
+        result.expect("saved through a new helper");
+        assert_eq!(
+            cat_independently(env, &volume, "notes.txt"),
+            b"v1\nedited while the helper was gone\n"
+        );
+        let now = helpers(&volume);
+        assert_eq!(now.len(), 1, "one new helper: {now:?}");
+        assert_ne!(now[0], old_helper);
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_after_the_helper_was_killed_still_detects_a_change_made_meanwhile() {
+    with_env("fstask_reopen_conflict", async |env| {
+        let volume = env.workspace(&env.id("reopenc")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let (files, mut events, data, _) =
+            open_load_and_kill_helper(env, &volume, "notes.txt").await;
+        fs::write(dir.join("notes.txt"), b"someone else's v2\n").unwrap();
+        files
+            .send(FsCmd::Save {
+                req: 3,
+                path: p("notes.txt"),
+                data: b"my v2\n".to_vec(),
+                expected: Some(data.version),
+            })
+            .unwrap();
+        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+            panic!("no save answer");
+        };
+        assert!(
+            matches!(result, Err(FsError::Conflict { .. })),
+            "expected a conflict, got {result:?}"
+        );
+        assert_eq!(
+            cat_independently(env, &volume, "notes.txt"),
+            b"someone else's v2\n"
+        );
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_after_the_helper_was_killed_reopens_it() {
+    with_env("fstask_reopen_dl", async |env| {
+        let volume = env.workspace(&env.id("reopend")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let (files, mut events, _, _) = open_load_and_kill_helper(env, &volume, "notes.txt").await;
+        let host = std::env::temp_dir().join(format!("sandkasten-tui-{}-dl", env.prefix));
+        let _ = fs::remove_dir_all(&host);
+        fs::create_dir(&host).unwrap();
+        files
+            .send(FsCmd::Download {
+                req: 3,
+                path: p("notes.txt"),
+                dest: host.join("notes.txt"),
+            })
+            .unwrap();
+        let FsEvent::TransferDone { req: 3, result } = next(&mut events).await else {
+            panic!("no transfer answer");
+        };
+        let copied = fs::read(host.join("notes.txt"));
+        let _ = fs::remove_dir_all(&host);
+        result.expect("downloaded through a new helper");
+        assert_eq!(copied.unwrap(), b"v1\n");
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}
