@@ -280,17 +280,16 @@ pub async fn create_session(
             volume,
         }),
         Err(e) => {
-            let reason = match &e {
+            let error = match &e {
                 bollard::errors::Error::DockerResponseServerError {
                     status_code: 404, ..
-                } => {
-                    format!(
-                        "image {} is not on this engine (nothing is pulled): {}",
-                        spec.image,
-                        describe(&e)
-                    )
-                }
-                _ => describe(&e),
+                } => DockerError::Api(format!(
+                    "image {} is not on this engine (nothing is pulled): {}",
+                    spec.image,
+                    describe(&e)
+                )),
+                // A stall stays one, so the Docker task treats the connection as lost.
+                _ => DockerError::from(e),
             };
             // Undo: the container if it exists, then the storage made for it.
             let _ = docker
@@ -307,7 +306,7 @@ pub async fn create_session(
                     )
                     .await;
             }
-            Err(DockerError::Api(reason))
+            Err(error)
         }
     }
 }
@@ -342,7 +341,13 @@ pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<
         let opts = bollard::query_parameters::StopContainerOptionsBuilder::new()
             .t(10)
             .build();
-        docker.stop_container(container, Some(opts)).await?;
+        // The engine answers a stop only after the grace period: a longer allowance than
+        // the ordinary call deadline, or a slow but healthy stop would count as a stall.
+        docker
+            .clone()
+            .with_timeout(super::deadline::STOP)
+            .stop_container(container, Some(opts))
+            .await?;
     }
     Ok(())
 }

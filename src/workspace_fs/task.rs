@@ -2,10 +2,11 @@
 //! browser's and editor's requests, answering each by request id. Like the Docker task, it
 //! never touches UI state.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use bollard::Docker;
 use tokio::sync::mpsc;
 
 use super::{Entry, FileData, FsError, FsPath, Version, WorkspaceFs};
@@ -179,8 +180,10 @@ async fn run(mut cmds: mpsc::Receiver<FsCmd>, events: mpsc::Sender<FsEvent>) {
                 if let Some(old) = open.take() {
                     close(old).await;
                 }
-                let result = match Docker::connect_with_defaults() {
-                    Ok(docker) => WorkspaceFs::open(&docker, &volume, Default::default())
+                // `docker::connect` carries the engine-call deadline; `open` bounds its own
+                // steps, so a stalled engine answers this request with an error, not never.
+                let result = match crate::docker::connect() {
+                    Ok(engine) => WorkspaceFs::open(&engine.docker, &volume, Default::default())
                         .await
                         .map(Arc::new)
                         .map_err(|e| e.to_string()),
@@ -238,6 +241,27 @@ async fn close(fs: Arc<WorkspaceFs>) {
     }
 }
 
+/// One browser or editor request (a listing of a huge directory, a 32 MiB read, a walk)
+/// ends well within this; past it the helper or the engine is not answering.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs one request to the agent with [`REQUEST_TIMEOUT`]. A request that gets no answer
+/// leaves the helper unusable for the operator's purposes, hence `HelperGone` (open again).
+/// Transfers are not bounded here: they are long by nature and `x` cancels them.
+async fn bounded<T>(
+    what: &str,
+    request: impl Future<Output = Result<T, FsError>>,
+) -> Result<T, FsError> {
+    tokio::time::timeout(REQUEST_TIMEOUT, request)
+        .await
+        .unwrap_or_else(|_| {
+            Err(FsError::HelperGone(format!(
+                "no answer to {what} within {} (the engine or the helper is not answering)",
+                humantime::format_duration(REQUEST_TIMEOUT)
+            )))
+        })
+}
+
 fn name_of(path: &FsPath) -> String {
     String::from_utf8_lossy(path.as_bytes()).into_owned()
 }
@@ -245,22 +269,28 @@ fn name_of(path: &FsPath) -> String {
 async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
     let event = match cmd {
         FsCmd::List { req, dir } => {
-            let result = list_all(&fs, &dir).await.map_err(|e| e.to_string());
+            let result = bounded("the listing", list_all(&fs, &dir))
+                .await
+                .map_err(|e| e.to_string());
             FsEvent::Listed { req, dir, result }
         }
         FsCmd::Preview { req, path, limit } => {
-            let result = fs.read(&path, 0, limit).await.map_err(|e| e.to_string());
+            let result = bounded("the preview", fs.read(&path, 0, limit))
+                .await
+                .map_err(|e| e.to_string());
             FsEvent::Previewed { req, path, result }
         }
         FsCmd::Load { req, path, limit } => {
-            let result = match fs.stat(&path).await {
+            let result = match bounded("the file's size", fs.stat(&path)).await {
                 Ok(e) if e.size > limit => Err(format!(
                     "{} is {} — larger than the editor's {} limit; the preview shows its start",
                     name_of(&path),
                     crate::format::bytes(e.size),
                     crate::format::bytes(limit)
                 )),
-                Ok(_) => fs.read(&path, 0, u64::MAX).await.map_err(|e| e.to_string()),
+                Ok(_) => bounded("the file", fs.read(&path, 0, u64::MAX))
+                    .await
+                    .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             FsEvent::Loaded { req, path, result }
@@ -271,32 +301,31 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             data,
             expected,
         } => {
-            let result = fs.write_atomic(&path, &data, expected).await;
+            let result = bounded("the save", fs.write_atomic(&path, &data, expected)).await;
             FsEvent::Saved { req, path, result }
         }
         FsCmd::CreateFile { req, path } => {
-            let result = match fs.stat(&path).await {
+            let result = match bounded("the new file's check", fs.stat(&path)).await {
                 Ok(_) => Err(format!("{} already exists", name_of(&path))),
-                Err(FsError::NotFound(_)) => fs
-                    .write_atomic(&path, b"", None)
-                    .await
-                    .map(|_| format!("Created {}", name_of(&path)))
-                    .map_err(|e| e.to_string()),
+                Err(FsError::NotFound(_)) => {
+                    bounded("the new file", fs.write_atomic(&path, b"", None))
+                        .await
+                        .map(|_| format!("Created {}", name_of(&path)))
+                        .map_err(|e| e.to_string())
+                }
                 Err(e) => Err(e.to_string()),
             };
             FsEvent::Changed { req, result }
         }
         FsCmd::Mkdir { req, path } => {
-            let result = fs
-                .mkdir(&path)
+            let result = bounded("the new directory", fs.mkdir(&path))
                 .await
                 .map(|()| format!("Created directory {}", name_of(&path)))
                 .map_err(|e| e.to_string());
             FsEvent::Changed { req, result }
         }
         FsCmd::Rename { req, from, to } => {
-            let result = fs
-                .rename(&from, &to, false)
+            let result = bounded("the rename", fs.rename(&from, &to, false))
                 .await
                 .map(|()| format!("Renamed {} to {}", name_of(&from), name_of(&to)))
                 .map_err(|e| e.to_string());
@@ -307,8 +336,7 @@ async fn serve(fs: Arc<WorkspaceFs>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) 
             path,
             recursive,
         } => {
-            let result = fs
-                .remove(&path, recursive)
+            let result = bounded("the deletion", fs.remove(&path, recursive))
                 .await
                 .map(|()| format!("Deleted {}", name_of(&path)))
                 .map_err(|e| e.to_string());
