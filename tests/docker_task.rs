@@ -6,9 +6,13 @@
 
 mod support;
 
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
-use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, Inventory};
+use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, Inventory, deadline};
 use support::with_env;
 use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
@@ -107,4 +111,212 @@ async fn changes_arrive_from_the_events_stream_without_a_request() {
         .await;
     })
     .await;
+}
+
+/// A fake engine on a unix socket in the temp dir: it accepts every connection, and answers
+/// only what `answers` allows (the rest is read and never answered: a stalled engine).
+struct FakeEngine {
+    path: PathBuf,
+}
+
+#[derive(Clone, Copy)]
+enum Answers {
+    /// Accepts and never answers anything.
+    Nothing,
+    /// Answers the version probe and opens the events stream, then stalls on every other call.
+    OnlyVersionAndEvents,
+}
+
+impl FakeEngine {
+    fn start(answers: Answers) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "sandkasten-tui-stalled-{}-{}.sock",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                std::thread::spawn(move || serve_fake(conn, answers));
+            }
+        });
+        Self { path }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+}
+
+impl Drop for FakeEngine {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// One connection: reads requests (GETs, no bodies) and answers the allowed ones; a request
+/// it does not answer blocks the connection for good, as a stalled daemon does.
+fn serve_fake(mut conn: UnixStream, answers: Answers) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            match conn.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        buf.drain(..end);
+        let path = head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let answered = matches!(answers, Answers::OnlyVersionAndEvents);
+        if answered && path.contains("/version") {
+            let body = r#"{"Version":"20.10.0-fake","ApiVersion":"1.41"}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            if conn.write_all(reply.as_bytes()).is_err() {
+                return;
+            }
+        } else if answered && path.contains("/events") {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+            let _ = conn.write_all(head.as_bytes());
+            // The stream is open and silent, as it is on an idle engine.
+            std::thread::park();
+            return;
+        } else {
+            std::thread::park();
+            return;
+        }
+    }
+}
+
+async fn next_unreachable(events: &mut Receiver<DockerEvent>, within: Duration) -> (String, u32) {
+    timeout(within, async {
+        loop {
+            match events.recv().await {
+                Some(DockerEvent::Unreachable {
+                    reason, attempt, ..
+                }) => return (reason, attempt),
+                Some(_) => {}
+                None => panic!("docker task stopped"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no Unreachable within {within:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_engine_is_reported_within_the_probe_deadline_and_retried() {
+    let fake = FakeEngine::start(Answers::Nothing);
+    let started = Instant::now();
+    let (handle, mut events) = docker::spawn_at(Some(fake.endpoint()));
+    let (reason, attempt) = next_unreachable(&mut events, deadline::PROBE * 2).await;
+    assert!(
+        reason.contains("engine not answering (stalled)"),
+        "{reason}"
+    );
+    assert!(reason.contains(&fake.endpoint()), "{reason}");
+    assert_eq!(attempt, 1);
+    assert!(started.elapsed() < deadline::PROBE + Duration::from_secs(2));
+    // Recovered from like a lost engine: it retries by itself, and says so again.
+    let (reason, attempt) = next_unreachable(&mut events, deadline::PROBE * 3).await;
+    assert!(reason.contains("stalled"), "{reason}");
+    assert_eq!(attempt, 2);
+    drop(handle);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stall_after_connecting_is_noticed_when_a_call_times_out() {
+    let fake = FakeEngine::start(Answers::OnlyVersionAndEvents);
+    let (handle, mut events) = docker::spawn_at(Some(fake.endpoint()));
+    timeout(deadline::PROBE, async {
+        loop {
+            if let Some(DockerEvent::Connected(info)) = events.recv().await {
+                assert_eq!(info.version, "20.10.0-fake");
+                return;
+            }
+        }
+    })
+    .await
+    .expect("connected to the fake engine");
+    // The first listing never gets an answer: within its deadline the task gives up the
+    // connection and reports the stall, instead of staying "connected" forever.
+    handle
+        .send(DockerCmd::InspectSession {
+            req: 3,
+            container_id: "c1".into(),
+        })
+        .unwrap();
+    let reason = timeout(deadline::JOB + Duration::from_secs(5), async {
+        loop {
+            match events.recv().await {
+                Some(DockerEvent::SessionDetail { req: 3, result, .. }) => {
+                    let err = result.expect_err("no answer from a stalled engine");
+                    assert!(err.contains("stalled"), "{err}");
+                }
+                Some(DockerEvent::Unreachable { reason, .. }) => return reason,
+                Some(DockerEvent::Inventory(_)) => panic!("a stalled engine listed something"),
+                Some(_) => {}
+                None => panic!("docker task stopped"),
+            }
+        }
+    })
+    .await
+    .expect("the stall is reported within the call deadline");
+    assert!(
+        reason.contains("engine not answering (stalled)"),
+        "{reason}"
+    );
+    // Whichever call stalls first ends the connection; requests still in flight are ended
+    // by the UI on `Unreachable`, and one answered before says why it failed.
+}
+
+#[test]
+fn the_cli_exits_with_a_clear_error_on_a_stalled_engine() {
+    let fake = FakeEngine::start(Answers::Nothing);
+    let started = Instant::now();
+    let out = std::process::Command::new(support::binary())
+        .arg("sessions")
+        .env("DOCKER_HOST", fake.endpoint())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("engine not answering (stalled)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&fake.endpoint()), "{stderr}");
+    assert!(started.elapsed() < deadline::PROBE + Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_files_on_a_stalled_engine_fails_with_a_deadline_error() {
+    use sandkasten_tui::workspace_fs::WorkspaceFs;
+    let fake = FakeEngine::start(Answers::Nothing);
+    let engine = docker::connect_at(&fake.endpoint()).unwrap();
+    let started = Instant::now();
+    let opened = timeout(
+        deadline::PROBE * 3,
+        WorkspaceFs::open(&engine.docker, "sandkasten-ws-x", Default::default()),
+    )
+    .await
+    .expect("open must not hang on a stalled engine");
+    let err = opened.err().expect("a stalled engine opens nothing");
+    assert!(
+        err.to_string().contains("engine not answering (stalled)"),
+        "{err}"
+    );
+    assert!(started.elapsed() < deadline::PROBE + Duration::from_secs(2));
 }

@@ -165,7 +165,8 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     tokio::spawn(async {
         // After the first screen: on 2 cores this must not delay it.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let Ok(client) = bollard::Docker::connect_with_defaults() else {
+        // `docker::connect` carries the engine-call deadline: a stalled engine ends this.
+        let Ok(client) = docker::connect().map(|engine| engine.docker) else {
             return;
         };
         if let Err(e) = crate::workspace_fs::reap_stale_helpers(&client).await {

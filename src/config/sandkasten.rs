@@ -90,8 +90,16 @@ pub enum ConfigError {
         column: usize,
         reason: String,
     },
-    #[error("{path}: {reason}")]
-    Invalid { path: PathBuf, reason: String },
+    /// Not a regular file (a directory, FIFO, device, ...), or larger than any config.
+    #[error("cannot use {path} as the configuration: {reason}")]
+    NotAConfigFile { path: PathBuf, reason: String },
+    /// A setting outside what makes a safe session, with where its value came from.
+    #[error("{origin}: {key} {reason}")]
+    Invalid {
+        origin: super::validate::Origin,
+        key: &'static str,
+        reason: String,
+    },
     #[error("environment variable {name}={value:?}: {reason}")]
     Env {
         name: String,
@@ -130,13 +138,27 @@ pub struct LoadedConfig {
 pub const DEFAULT_CONFIG_PATH: &str = "sandkasten.yaml";
 
 impl SandkastenConfig {
-    /// Parses YAML text; errors carry the file, line and column.
+    /// The configuration from the file's text and the environment's overrides, validated
+    /// once, merged: an override is held to the same rules as the file.
+    pub fn from_sources(
+        text: &str,
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = Self::parse(text, path)?;
+        config.apply_env(&env)?;
+        super::validate::validate(&config, Some((path, text)), &env)?;
+        Ok(config)
+    }
+
+    /// Parses YAML text (not validated: see [`from_sources`](Self::from_sources)); errors
+    /// carry the file, line and column.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         // An empty file means "all defaults", as it does for sandkasten.
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        let config: Self = serde_yaml_ng::from_str(text).map_err(|e| {
+        serde_yaml_ng::from_str(text).map_err(|e| {
             let (line, column) = e
                 .location()
                 .map(|l| (l.line(), l.column()))
@@ -147,29 +169,7 @@ impl SandkastenConfig {
                 column,
                 reason: strip_location(&e.to_string()),
             }
-        })?;
-        config.validate(path)?;
-        Ok(config)
-    }
-
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |reason: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            reason,
-        };
-        if !(self.defaults.cpu_limit.is_finite() && self.defaults.cpu_limit > 0.0) {
-            return Err(invalid(format!(
-                "defaults.cpu_limit must be a positive number of CPUs, got {}",
-                self.defaults.cpu_limit
-            )));
-        }
-        if self.defaults.mem_limit_mb == 0 {
-            return Err(invalid("defaults.mem_limit_mb must be at least 1".into()));
-        }
-        if self.default_image.trim().is_empty() {
-            return Err(invalid("default_image must not be empty".into()));
-        }
-        Ok(())
+        })
     }
 
     /// Applies sandkasten's `SANDKASTEN_*` overrides. Unlike the daemon, a value that does not
@@ -258,19 +258,37 @@ pub fn load(
         Some(p) => (p.to_owned(), true),
         None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
     };
-    let (mut config, source) = match std::fs::read_to_string(&path) {
-        Ok(text) => (
-            SandkastenConfig::parse(&text, &path)?,
-            ConfigSource::File(path),
-        ),
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => (
-            SandkastenConfig::default(),
-            ConfigSource::Defaults { looked_for: path },
-        ),
-        Err(source) => return Err(ConfigError::Read { path, source }),
+    use super::file::{MAX_CONFIG_BYTES, ReadFailure, read_config_text};
+    let not_a_config = |path: PathBuf, reason: String| ConfigError::NotAConfigFile { path, reason };
+    let text = match read_config_text(&path) {
+        Ok(text) => text,
+        Err(ReadFailure::Io(e)) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            let mut config = SandkastenConfig::default();
+            config.apply_env(&env)?;
+            super::validate::validate(&config, None, &env)?;
+            let source = ConfigSource::Defaults { looked_for: path };
+            return Ok(LoadedConfig { config, source });
+        }
+        Err(ReadFailure::Io(source)) => return Err(ConfigError::Read { path, source }),
+        Err(ReadFailure::NotRegular(kind)) => {
+            return Err(not_a_config(
+                path,
+                format!("it is {kind}, not a regular file"),
+            ));
+        }
+        Err(ReadFailure::TooLarge) => {
+            return Err(not_a_config(
+                path,
+                format!("larger than {} KiB", MAX_CONFIG_BYTES / 1024),
+            ));
+        }
+        Err(ReadFailure::NotUtf8) => return Err(not_a_config(path, "not UTF-8 text".into())),
     };
-    config.apply_env(env)?;
-    Ok(LoadedConfig { config, source })
+    let config = SandkastenConfig::from_sources(&text, &path, env)?;
+    Ok(LoadedConfig {
+        config,
+        source: ConfigSource::File(path),
+    })
 }
 
 #[cfg(test)]

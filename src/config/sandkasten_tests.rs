@@ -77,12 +77,177 @@ fn broken_yaml_is_refused_with_its_location() {
     assert!(err.to_string().starts_with("sandkasten.yaml:"), "{err}");
 }
 
+/// The file and the environment merged and validated, as `load` does it.
+fn merged(text: &str, env: &[(&str, &str)]) -> Result<SandkastenConfig, ConfigError> {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    SandkastenConfig::from_sources(text, Path::new("sandkasten.yaml"), move |name| {
+        env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+}
+
 #[test]
-fn nonsense_limits_are_refused() {
-    let err = parse("defaults:\n  cpu_limit: 0\n").unwrap_err();
-    assert!(err.to_string().contains("cpu_limit"), "{err}");
-    let err = parse("default_image: ''\n").unwrap_err();
-    assert!(err.to_string().contains("default_image"), "{err}");
+fn nonsense_limits_in_the_file_are_refused_with_file_and_line() {
+    let cases = [
+        (
+            "defaults:\n  cpu_limit: 0\n",
+            "sandkasten.yaml:2: defaults.cpu_limit",
+        ),
+        (
+            "defaults:\n  cpu_limit: .nan\n",
+            "sandkasten.yaml:2: defaults.cpu_limit",
+        ),
+        (
+            "defaults:\n  cpu_limit: .inf\n",
+            "sandkasten.yaml:2: defaults.cpu_limit",
+        ),
+        (
+            "defaults:\n  cpu_limit: -1\n",
+            "sandkasten.yaml:2: defaults.cpu_limit",
+        ),
+        (
+            "defaults:\n  cpu_limit: 0.000000001\n",
+            "sandkasten.yaml:2: defaults.cpu_limit",
+        ),
+        (
+            "default_image: img\ndefaults:\n  pids_limit: 10\n  mem_limit_mb: 0\n",
+            "sandkasten.yaml:4: defaults.mem_limit_mb",
+        ),
+        (
+            "defaults:\n  pids_limit: 0\n",
+            "sandkasten.yaml:2: defaults.pids_limit",
+        ),
+        (
+            "defaults:\n  pids_limit: -1\n",
+            "sandkasten.yaml:2: defaults.pids_limit",
+        ),
+        (
+            "defaults: {pids_limit: -1}\n",
+            "sandkasten.yaml:1: defaults.pids_limit",
+        ),
+        ("default_image: ''\n", "sandkasten.yaml:1: default_image"),
+    ];
+    for (text, start) in cases {
+        let err = merged(text, &[]).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Invalid { .. }),
+            "{text:?}: {err:?}"
+        );
+        assert!(err.to_string().starts_with(start), "{text:?}: {err}");
+    }
+}
+
+#[test]
+fn nonsense_limits_from_the_environment_are_refused_naming_the_variable() {
+    let cases = [
+        ("SANDKASTEN_MEM_LIMIT_MB", "0"),
+        ("SANDKASTEN_CPU_LIMIT", "NaN"),
+        ("SANDKASTEN_CPU_LIMIT", "inf"),
+        ("SANDKASTEN_CPU_LIMIT", "0"),
+        ("SANDKASTEN_CPU_LIMIT", "-2"),
+        ("SANDKASTEN_PIDS_LIMIT", "0"),
+        ("SANDKASTEN_PIDS_LIMIT", "-1"),
+        ("SANDKASTEN_MAX_EXEC_TIMEOUT_MS", "0"),
+        ("SANDKASTEN_DEFAULT_IMAGE", "  "),
+    ];
+    // A valid file: only the override is wrong, and the error must say so.
+    let file = "default_image: img\ndefaults:\n  cpu_limit: 1\n  mem_limit_mb: 512\n";
+    for (name, value) in cases {
+        let err = merged(file, &[(name, value)]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("environment variable {name}={value:?}: ")),
+            "{name}={value}: {text}"
+        );
+    }
+    // Through `load` with the implicit path too (the missing-file defaults path validates
+    // the overrides as well).
+    let err = load(None, |n| {
+        (n == "SANDKASTEN_MEM_LIMIT_MB").then(|| "0".to_owned())
+    });
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains("SANDKASTEN_MEM_LIMIT_MB"), "{err}");
+}
+
+#[test]
+fn sane_overrides_pass_the_merged_validation() {
+    let cfg = merged(
+        "defaults:\n  cpu_limit: 0\n",
+        &[
+            ("SANDKASTEN_CPU_LIMIT", "0.5"),
+            ("SANDKASTEN_NETWORK_MODE", "host"),
+        ],
+    )
+    .unwrap();
+    // The file's bad value was overridden: the merged configuration is what counts.
+    assert_eq!(cfg.defaults.cpu_limit, 0.5);
+    // Accepted as sandkasten accepts it; sessions map it to the default bridge.
+    assert_eq!(cfg.defaults.network_mode, "host");
+}
+
+/// A fresh directory under the temp dir for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sandkasten-tui-config-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Loads `path` on another thread: a regression that blocks fails the test instead of hanging it.
+fn load_quickly(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let path = path.to_owned();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(load(Some(&path), |_| None));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(3))
+        .expect("loading the configuration must not block")
+}
+
+#[test]
+fn config_from_dev_zero_a_fifo_or_a_directory_is_refused_at_once() {
+    let err = load_quickly(Path::new("/dev/zero"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("a character device, not a regular file"),
+        "{err}"
+    );
+
+    let dir = scratch("special");
+    let fifo = dir.join("fifo.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let err = load_quickly(&fifo).unwrap_err().to_string();
+    assert!(err.contains("a FIFO, not a regular file"), "{err}");
+
+    let err = load_quickly(&dir).unwrap_err().to_string();
+    assert!(err.contains("a directory, not a regular file"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_larger_than_the_limit_is_refused_and_at_the_limit_accepted() {
+    let dir = scratch("large");
+    let big = dir.join("big.yaml");
+    // Comments only: valid YAML of any size, so only the size can refuse it.
+    let line = "# padding padding padding padding padding padding padding padding\n";
+    let at_limit = line.repeat(super::super::file::MAX_CONFIG_BYTES as usize / line.len());
+    std::fs::write(&big, &at_limit).unwrap();
+    assert!(load_quickly(&big).is_ok());
+    std::fs::write(&big, format!("{at_limit}{line}")).unwrap();
+    let err = load_quickly(&big).unwrap_err();
+    assert!(matches!(err, ConfigError::NotAConfigFile { .. }), "{err:?}");
+    assert!(err.to_string().contains("larger than 1024 KiB"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -119,6 +284,6 @@ fn load_falls_back_to_defaults_only_for_the_implicit_path() {
 #[test]
 fn the_shipped_sample_parses() {
     let text = include_str!("../../sandkasten.yaml");
-    let cfg = parse(text).unwrap();
+    let cfg = merged(text, &[]).unwrap();
     assert!(cfg.workspace.enabled);
 }

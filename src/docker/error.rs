@@ -8,11 +8,36 @@ pub enum DockerError {
     Connect { endpoint: String, reason: String },
     #[error("{0}")]
     Api(String),
+    /// The engine accepted the call but did not answer within its deadline.
+    #[error(
+        "{}: no answer to {what} within {}",
+        super::deadline::STALLED,
+        humantime::format_duration(*after)
+    )]
+    Stalled {
+        what: String,
+        after: std::time::Duration,
+    },
+}
+
+impl DockerError {
+    /// Whether the engine stopped answering (as opposed to answering with a refusal): the
+    /// connection is then treated as lost.
+    pub fn is_stalled(&self) -> bool {
+        matches!(self, DockerError::Stalled { .. })
+    }
 }
 
 impl From<bollard::errors::Error> for DockerError {
     fn from(e: bollard::errors::Error) -> Self {
-        DockerError::Api(describe(&e))
+        match e {
+            // bollard's client timeout (see `deadline::CALL`): the engine did not answer.
+            bollard::errors::Error::RequestTimeoutError => DockerError::Stalled {
+                what: "a request".to_owned(),
+                after: super::deadline::CALL,
+            },
+            e => DockerError::Api(describe(&e)),
+        }
     }
 }
 
@@ -30,7 +55,11 @@ pub fn describe(e: &bollard::errors::Error) -> String {
                 format!("{message} ({status_code})")
             }
         }
-        E::RequestTimeoutError => "the engine did not answer in time".to_owned(),
+        E::RequestTimeoutError => format!(
+            "{}: no answer within {}",
+            super::deadline::STALLED,
+            humantime::format_duration(super::deadline::CALL)
+        ),
         other => {
             // Connection failures nest the useful part ("Connection refused", "No such file")
             // inside hyper errors; walk the chain and keep the innermost message.

@@ -166,11 +166,45 @@ pub fn new_session_id() -> String {
     format!("{:012x}", h & 0xffff_ffff_ffff)
 }
 
-/// sandkasten's `network_mode` names Docker's: `full` means a normal bridged network.
-fn docker_network_mode(mode: &str) -> String {
+/// sandkasten's `network_mode`, exactly as the daemon maps it: `none` is no network, and any
+/// other value (`full`, but also a typo, `host` or `container:<id>`) is the engine's default
+/// bridge. Passing a value through would let a config line give a session the host's network
+/// or another container's.
+fn docker_network_mode(mode: &str) -> &'static str {
     match mode {
-        "full" | "" => "bridge".to_owned(),
-        other => other.to_owned(),
+        "none" => "none",
+        _ => "bridge",
+    }
+}
+
+/// The session container's `HostConfig`: the workspace at `/workspace`, sandkasten's tmpfs
+/// mounts, its hardening, the configured network and limits, and `init`.
+fn session_host_config(volume: &str, d: &crate::config::Defaults) -> bollard::models::HostConfig {
+    use bollard::models::{HostConfig, Mount, MountType};
+    let tmpfs_opts = "rw,nosuid,nodev".to_owned();
+    HostConfig {
+        mounts: Some(vec![Mount {
+            target: Some(WORKSPACE_MOUNT.into()),
+            source: Some(volume.to_owned()),
+            typ: Some(MountType::VOLUME),
+            read_only: Some(false),
+            ..Default::default()
+        }]),
+        tmpfs: Some(HashMap::from([
+            ("/tmp".to_owned(), tmpfs_opts.clone()),
+            ("/run".to_owned(), tmpfs_opts.clone()),
+            ("/home/sandbox/.cache".to_owned(), tmpfs_opts),
+        ])),
+        readonly_rootfs: Some(d.readonly_rootfs),
+        cap_drop: Some(vec!["ALL".into()]),
+        security_opt: Some(vec!["no-new-privileges".into()]),
+        network_mode: Some(docker_network_mode(&d.network_mode).to_owned()),
+        // The configuration is validated (finite, positive, in range) before it gets here.
+        nano_cpus: Some((d.cpu_limit * 1e9) as i64),
+        memory: Some((d.mem_limit_mb * 1024 * 1024) as i64),
+        pids_limit: Some(d.pids_limit),
+        init: Some(true),
+        ..Default::default()
     }
 }
 
@@ -183,7 +217,7 @@ pub async fn create_session(
     docker: &Docker,
     spec: &SessionSpec,
 ) -> Result<CreatedSession, DockerError> {
-    use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+    use bollard::models::ContainerCreateBody;
     use bollard::query_parameters::CreateContainerOptionsBuilder;
 
     let id = new_session_id();
@@ -222,31 +256,7 @@ pub async fn create_session(
     if let Some(ws) = &workspace_id {
         labels.insert(LABEL_WORKSPACE_ID.to_owned(), ws.clone());
     }
-    let d = &spec.defaults;
-    let tmpfs_opts = "rw,nosuid,nodev".to_owned();
-    let host_config = HostConfig {
-        mounts: Some(vec![Mount {
-            target: Some(WORKSPACE_MOUNT.into()),
-            source: Some(volume.clone()),
-            typ: Some(MountType::VOLUME),
-            read_only: Some(false),
-            ..Default::default()
-        }]),
-        tmpfs: Some(HashMap::from([
-            ("/tmp".to_owned(), tmpfs_opts.clone()),
-            ("/run".to_owned(), tmpfs_opts.clone()),
-            ("/home/sandbox/.cache".to_owned(), tmpfs_opts),
-        ])),
-        readonly_rootfs: Some(d.readonly_rootfs),
-        cap_drop: Some(vec!["ALL".into()]),
-        security_opt: Some(vec!["no-new-privileges".into()]),
-        network_mode: Some(docker_network_mode(&d.network_mode)),
-        nano_cpus: Some((d.cpu_limit * 1e9) as i64),
-        memory: Some((d.mem_limit_mb * 1024 * 1024) as i64),
-        pids_limit: Some(d.pids_limit),
-        init: Some(true),
-        ..Default::default()
-    };
+    let host_config = session_host_config(&volume, &spec.defaults);
     let name = format!("sandkasten-{id}");
     let body = ContainerCreateBody {
         image: Some(spec.image.clone()),
@@ -280,17 +290,16 @@ pub async fn create_session(
             volume,
         }),
         Err(e) => {
-            let reason = match &e {
+            let error = match &e {
                 bollard::errors::Error::DockerResponseServerError {
                     status_code: 404, ..
-                } => {
-                    format!(
-                        "image {} is not on this engine (nothing is pulled): {}",
-                        spec.image,
-                        describe(&e)
-                    )
-                }
-                _ => describe(&e),
+                } => DockerError::Api(format!(
+                    "image {} is not on this engine (nothing is pulled): {}",
+                    spec.image,
+                    describe(&e)
+                )),
+                // A stall stays one, so the Docker task treats the connection as lost.
+                _ => DockerError::from(e),
             };
             // Undo: the container if it exists, then the storage made for it.
             let _ = docker
@@ -307,7 +316,7 @@ pub async fn create_session(
                     )
                     .await;
             }
-            Err(DockerError::Api(reason))
+            Err(error)
         }
     }
 }
@@ -342,7 +351,53 @@ pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<
         let opts = bollard::query_parameters::StopContainerOptionsBuilder::new()
             .t(10)
             .build();
-        docker.stop_container(container, Some(opts)).await?;
+        // The engine answers a stop only after the grace period: a longer allowance than
+        // the ordinary call deadline, or a slow but healthy stop would count as a stall.
+        docker
+            .clone()
+            .with_timeout(super::deadline::STOP)
+            .stop_container(container, Some(opts))
+            .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Defaults;
+
+    fn network_for(mode: &str) -> Option<String> {
+        let defaults = Defaults {
+            network_mode: mode.into(),
+            ..Defaults::default()
+        };
+        session_host_config("sandkasten-ws-x", &defaults).network_mode
+    }
+
+    #[test]
+    fn session_network_is_none_or_the_default_bridge_never_host_or_another_container() {
+        assert_eq!(network_for("none").as_deref(), Some("none"));
+        for mode in [
+            "full",
+            "host",
+            "container:x",
+            "bridge",
+            "",
+            "None",
+            "default",
+        ] {
+            assert_eq!(network_for(mode).as_deref(), Some("bridge"), "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn session_limits_come_from_the_validated_defaults() {
+        let hc = session_host_config("sandkasten-ws-x", &Defaults::default());
+        assert_eq!(hc.nano_cpus, Some(1_000_000_000));
+        assert_eq!(hc.memory, Some(512 * 1024 * 1024));
+        assert_eq!(hc.pids_limit, Some(256));
+        assert_eq!(hc.init, Some(true));
+        assert_eq!(hc.cap_drop.as_deref(), Some(&["ALL".to_owned()][..]));
+    }
 }

@@ -2,6 +2,7 @@
 //! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. Nothing here draws.
 
 mod connect;
+pub mod deadline;
 pub mod delete;
 mod detail;
 mod error;
@@ -15,12 +16,12 @@ pub mod model;
 pub mod sizes;
 mod task;
 
-pub use connect::{Engine, EngineInfo, connect, endpoint_description};
+pub use connect::{Engine, EngineInfo, connect, connect_at, endpoint_description};
 pub use detail::{SessionDetail, inspect_session};
 pub use error::DockerError;
 pub use inventory::fetch_inventory;
 pub use model::{Inventory, Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
-pub use task::{DockerHandle, spawn};
+pub use task::{DockerHandle, spawn, spawn_at};
 
 use std::path::PathBuf;
 

@@ -4,6 +4,7 @@
 //! touches UI state: it only sends `DockerEvent`s.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,10 +13,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 
-use super::connect::{Engine, connect, endpoint_description};
+use super::connect::{Engine, connect_at, endpoint_description};
+use super::deadline;
 use super::delete::delete_volumes;
 use super::detail::inspect_session;
-use super::error::describe;
+use super::error::{DockerError, describe};
 use super::events::{ended_container, is_relevant, subscribe};
 use super::inventory::fetch_inventory;
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
@@ -44,11 +46,17 @@ impl DockerHandle {
     }
 }
 
-/// Starts the task on the current tokio runtime. It ends when the handle is dropped.
+/// Starts the task on the current tokio runtime, for `DOCKER_HOST` (else the local socket).
+/// It ends when the handle is dropped.
 pub fn spawn() -> (DockerHandle, mpsc::Receiver<DockerEvent>) {
+    spawn_at(None)
+}
+
+/// Like [`spawn`], for an explicit endpoint (`unix://…`, `tcp://…`) when one is given.
+pub fn spawn_at(endpoint: Option<String>) -> (DockerHandle, mpsc::Receiver<DockerEvent>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let (ev_tx, ev_rx) = mpsc::channel(256);
-    tokio::spawn(run(cmd_rx, ev_tx));
+    tokio::spawn(run(endpoint, cmd_rx, ev_tx));
     (DockerHandle { tx: cmd_tx }, ev_rx)
 }
 
@@ -64,11 +72,15 @@ enum Outcome {
     Lost(String),
 }
 
-async fn run(mut cmds: mpsc::Receiver<DockerCmd>, events: mpsc::Sender<DockerEvent>) {
+async fn run(
+    fixed_endpoint: Option<String>,
+    mut cmds: mpsc::Receiver<DockerCmd>,
+    events: mpsc::Sender<DockerEvent>,
+) {
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        let endpoint = endpoint_description();
+        let endpoint = fixed_endpoint.clone().unwrap_or_else(endpoint_description);
         if events
             .send(DockerEvent::Connecting {
                 endpoint: endpoint.clone(),
@@ -79,7 +91,7 @@ async fn run(mut cmds: mpsc::Receiver<DockerCmd>, events: mpsc::Sender<DockerEve
         {
             return;
         }
-        let reason = match connect() {
+        let reason = match connect_at(&endpoint) {
             Ok(engine) => match serve(&engine, &mut cmds, &events, &mut attempt).await {
                 Outcome::Closed => return,
                 Outcome::Lost(reason) => reason,
@@ -119,7 +131,7 @@ async fn wait_while_down(
                 None => return false,
                 Some(DockerCmd::Refresh) => return true,
                 Some(cmd) => {
-                    if let Some(reply) = refusal(cmd, reason)
+                    if let Some(reply) = refusal(cmd, format!("engine unreachable: {reason}"))
                         && events.send(reply).await.is_err()
                     {
                         return false;
@@ -130,9 +142,8 @@ async fn wait_while_down(
     }
 }
 
-/// The answer to a command that cannot run while the engine is unreachable.
-fn refusal(cmd: DockerCmd, reason: &str) -> Option<DockerEvent> {
-    let why = format!("engine unreachable: {reason}");
+/// The answer to a command that cannot run (the engine is unreachable, or stalled), `why`.
+fn refusal(cmd: DockerCmd, why: String) -> Option<DockerEvent> {
     match cmd {
         DockerCmd::Refresh => None,
         DockerCmd::InspectSession { req, container_id } => Some(DockerEvent::SessionDetail {
@@ -300,6 +311,12 @@ async fn delete_job(
 }
 
 enum JobDone {
+    /// The engine did not answer a one-shot job in time: `then` is that job's (failed)
+    /// answer for the UI, and the connection is given up as lost.
+    Stalled {
+        reason: String,
+        then: Box<JobDone>,
+    },
     Version(Result<EngineInfo, String>),
     Inventory(Result<Inventory, String>),
     Created {
@@ -317,6 +334,57 @@ enum JobDone {
         container_id: String,
         result: Result<Box<SessionDetail>, String>,
     },
+}
+
+/// Spawns a one-shot engine job bounded by `limit`, headers and body together. When the
+/// engine does not answer in time (this deadline, or bollard's client timeout inside), the
+/// job ends as [`JobDone::Stalled`]: its request is answered and the connection is given up
+/// and reconnected like a lost one.
+fn spawn_call<T, F, D>(
+    jobs: &mut JoinSet<JobDone>,
+    limit: Duration,
+    what: &'static str,
+    call: F,
+    done: D,
+) where
+    T: Send + 'static,
+    F: Future<Output = Result<T, DockerError>> + Send + 'static,
+    D: FnOnce(Result<T, String>) -> JobDone + Send + 'static,
+{
+    jobs.spawn(async move {
+        let result = deadline::within(limit, what, call).await;
+        let stall = match &result {
+            Err(e) if e.is_stalled() => Some(e.to_string()),
+            _ => None,
+        };
+        let answer = done(result.map_err(|e| e.to_string()));
+        match stall {
+            Some(reason) => JobDone::Stalled {
+                reason,
+                then: Box::new(answer),
+            },
+            None => answer,
+        }
+    });
+}
+
+/// The UI's answer carried by a finished job that answers one request, if it does.
+fn answer_of(done: JobDone) -> Option<DockerEvent> {
+    match done {
+        JobDone::Detail {
+            req,
+            container_id,
+            result,
+        } => Some(DockerEvent::SessionDetail {
+            req,
+            container_id,
+            result,
+        }),
+        JobDone::Created { req, result } => Some(DockerEvent::WorkspaceCreated { req, result }),
+        JobDone::Report(event) => Some(event),
+        JobDone::Stalled { then, .. } => answer_of(*then),
+        JobDone::Version(_) | JobDone::Inventory(_) | JobDone::Measured | JobDone::Streamed => None,
+    }
 }
 
 /// Serves one connection until it breaks or the UI goes away. The version probe, the events
@@ -383,16 +451,16 @@ async fn serve(
                 }
                 Some(DockerCmd::CreateSession { req, spec, attach }) => {
                     let docker = engine.docker.clone();
-                    jobs.spawn(async move {
-                        let result = create_session(&docker, &spec).await.map_err(|e| e.to_string());
-                        JobDone::Report(DockerEvent::SessionCreated { req, result, attach })
-                    });
+                    spawn_call(&mut jobs, deadline::JOB, "creating the session",
+                        async move { create_session(&docker, &spec).await },
+                        move |result| JobDone::Report(DockerEvent::SessionCreated { req, result, attach }));
                 }
                 Some(DockerCmd::DestroySession { req, container_id }) => {
                     let docker = engine.docker.clone();
-                    jobs.spawn(async move {
-                        let result = destroy_session(&docker, &container_id)
-                            .await
+                    spawn_call(&mut jobs, deadline::JOB, "destroying the session",
+                        async move { destroy_session(&docker, &container_id).await },
+                        move |result| {
+                        let result = result
                             .map(|d| {
                                 let mut text = format!("Destroyed session {}", d.session_id);
                                 if let Some(v) = d.removed_volume {
@@ -402,18 +470,18 @@ async fn serve(
                                     text.push_str(&format!("; workspace {w} stays"));
                                 }
                                 text
-                            })
-                            .map_err(|e| e.to_string());
+                            });
                         JobDone::Report(DockerEvent::SessionChanged { req, result })
                     });
                 }
                 Some(DockerCmd::SetRunning { req, container_id, run }) => {
                     let docker = engine.docker.clone();
-                    jobs.spawn(async move {
-                        let result = set_running(&docker, &container_id, run)
-                            .await
-                            .map(|()| if run { "Started".to_owned() } else { "Stopped".to_owned() })
-                            .map_err(|e| e.to_string());
+                    let what = if run { "starting the session" } else { "stopping the session" };
+                    spawn_call(&mut jobs, deadline::STOP, what,
+                        async move { set_running(&docker, &container_id, run).await },
+                        move |result| {
+                        let result = result
+                            .map(|()| if run { "Started".to_owned() } else { "Stopped".to_owned() });
                         JobDone::Report(DockerEvent::SessionChanged { req, result })
                     });
                 }
@@ -433,24 +501,27 @@ async fn serve(
                 }
                 Some(DockerCmd::CreateWorkspace { req, id }) => {
                     let docker = engine.docker.clone();
-                    jobs.spawn(async move {
-                        let result = create_workspace(&docker, &id).await.map_err(|e| e.to_string());
-                        JobDone::Created { req, result }
-                    });
+                    spawn_call(&mut jobs, deadline::JOB, "creating the workspace",
+                        async move { create_workspace(&docker, &id).await },
+                        move |result| JobDone::Created { req, result });
                 }
                 Some(DockerCmd::InspectSession { req, container_id }) => {
                     let docker = engine.docker.clone();
-                    jobs.spawn(async move {
-                        let result = inspect_session(&docker, &container_id)
-                            .await
-                            .map(Box::new)
-                            .map_err(|e| e.to_string());
-                        JobDone::Detail { req, container_id, result }
-                    });
+                    let id = container_id.clone();
+                    spawn_call(&mut jobs, deadline::JOB, "inspecting the session",
+                        async move { inspect_session(&docker, &id).await },
+                        move |result| JobDone::Detail { req, container_id, result: result.map(Box::new) });
                 }
             },
             Some(done) = jobs.join_next(), if !jobs.is_empty() => {
                 let report = match done {
+                    Ok(JobDone::Stalled { reason, then }) => {
+                        tracing::warn!(%reason, "engine stalled");
+                        if let Some(answer) = answer_of(*then) {
+                            let _ = events.send(answer).await;
+                        }
+                        return Outcome::Lost(reason);
+                    }
                     Ok(JobDone::Version(Ok(info))) => {
                         tracing::debug!(version = %info.version, api = %info.api_version, "connected");
                         connected = true;
@@ -476,10 +547,12 @@ async fn serve(
                             Err(e) => DockerEvent::RefreshFailed(e),
                         }
                     }
-                    Ok(JobDone::Detail { req, container_id, result }) => {
-                        DockerEvent::SessionDetail { req, container_id, result }
+                    Ok(done @ (JobDone::Detail { .. } | JobDone::Created { .. })) => {
+                        match answer_of(done) {
+                            Some(answer) => answer,
+                            None => continue,
+                        }
                     }
-                    Ok(JobDone::Created { req, result }) => DockerEvent::WorkspaceCreated { req, result },
                     Ok(JobDone::Measured) => {
                         measuring = start_measuring(&mut jobs, &mut measure_queue, &mut strategy, events);
                         continue;
@@ -502,9 +575,9 @@ async fn serve(
                 refresh_due = None;
                 refresh_running = true;
                 let docker = engine.docker.clone();
-                jobs.spawn(async move {
-                    JobDone::Inventory(fetch_inventory(&docker).await.map_err(|e| e.to_string()))
-                });
+                spawn_call(&mut jobs, deadline::JOB, "listing sessions and workspaces",
+                    async move { fetch_inventory(&docker).await },
+                    JobDone::Inventory);
             },
         }
     }

@@ -56,6 +56,8 @@ use std::time::Duration;
 
 use bollard::Docker;
 
+use crate::docker::deadline;
+
 pub use crate::docker::sizes::DirStats;
 pub use error::FsError;
 pub use helper::{Access, HELPER_LABEL, VOLUME_LABEL, reap_stale_helpers};
@@ -69,6 +71,9 @@ use protocol::{MAX_DATA, Request};
 
 /// The agent greets within milliseconds; this only bounds a helper that never comes up.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Importing the agent image (~1.3 MB, once) and creating, attaching and starting the helper
+/// take well under a second; past this the engine is not answering.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An open workspace: one helper container and the stream to its agent. Requests may run
 /// concurrently (`&self`). Close it with [`close`](Self::close); dropping it removes the
@@ -102,15 +107,27 @@ impl WorkspaceFs {
         extra_labels: HashMap<String, String>,
         access: Access,
     ) -> Result<Self, FsError> {
-        match docker.inspect_volume(volume).await {
-            Ok(_) => {}
-            Err(bollard::errors::Error::DockerResponseServerError {
+        // The first call is the cheapest: an engine that does not answer it is stalled, and
+        // the operator hears so within seconds instead of "Starting the file helper…" forever.
+        let stalled =
+            |what: &str, limit| FsError::Engine(deadline::stalled(what, limit).to_string());
+        match tokio::time::timeout(deadline::PROBE, docker.inspect_volume(volume)).await {
+            Err(_) => return Err(stalled(&format!("inspecting {volume}"), deadline::PROBE)),
+            Ok(Ok(_)) => {}
+            Ok(Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
-            }) => return Err(FsError::NotFound(format!("no volume {volume}"))),
-            Err(e) => return Err(e.into()),
+            })) => return Err(FsError::NotFound(format!("no volume {volume}"))),
+            Ok(Err(e)) => return Err(e.into()),
         }
-        let image = ensure_agent_image(docker).await?;
-        let (helper, io) = helper::start(docker, &image, volume, extra_labels, access).await?;
+        let start = async {
+            let image = ensure_agent_image(docker).await?;
+            helper::start(docker, &image, volume, extra_labels, access).await
+        };
+        // A helper half made when the deadline hits carries the helper label: the next
+        // start's reaping removes it.
+        let (helper, io) = tokio::time::timeout(START_TIMEOUT, start)
+            .await
+            .map_err(|_| stalled("starting the file helper", START_TIMEOUT))??;
         match Client::connect(io.output, io.input, HELLO_TIMEOUT).await {
             Ok(client) => Ok(Self {
                 client,

@@ -7,11 +7,17 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bollard::Docker;
 use tokio::sync::Mutex;
 
 use super::{Access, FsError, WorkspaceFs};
+
+/// One browser or editor request (a listing of a huge directory, a 32 MiB read, a walk)
+/// ends well within this; past it the helper or the engine is not answering, which is
+/// treated as a helper gone: a new one is started and the request sent once more.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct OpenWorkspace {
     docker: Docker,
@@ -53,13 +59,13 @@ impl OpenWorkspace {
             let current = self.current.lock().await;
             (current.0, Arc::clone(&current.1))
         };
-        match op(fs).await {
+        match bounded(op(fs)).await {
             Err(FsError::HelperGone(why)) => {
                 tracing::info!(volume = %self.volume, %why, "file helper gone; starting a new one");
                 let fs = self.reopen(generation).await.map_err(|e| {
                     FsError::HelperGone(format!("{why}; starting a new one failed: {e}"))
                 })?;
-                op(fs).await
+                bounded(op(fs)).await
             }
             other => other,
         }
@@ -90,4 +96,17 @@ impl OpenWorkspace {
             let _ = fs.close().await;
         }
     }
+}
+
+/// Runs one request with [`REQUEST_TIMEOUT`]. Transfers only pass their liveness check
+/// through here: they are long by nature and `x` cancels them.
+async fn bounded<T>(request: impl Future<Output = Result<T, FsError>>) -> Result<T, FsError> {
+    tokio::time::timeout(REQUEST_TIMEOUT, request)
+        .await
+        .unwrap_or_else(|_| {
+            Err(FsError::HelperGone(format!(
+                "no answer within {} (the engine or the helper is not answering)",
+                humantime::format_duration(REQUEST_TIMEOUT)
+            )))
+        })
 }

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bollard::Docker;
 use tokio::sync::mpsc;
 
 use super::reopen::OpenWorkspace;
@@ -188,14 +187,16 @@ async fn run(
                 if let Some(old) = open.take() {
                     close(old).await;
                 }
-                let result = match Docker::connect_with_defaults() {
-                    Ok(docker) => {
+                // `docker::connect` carries the engine-call deadline; `open` bounds its own
+                // steps, so a stalled engine answers this request with an error, not never.
+                let result = match crate::docker::connect() {
+                    Ok(engine) => {
                         let access = if read_only {
                             super::Access::ReadOnly
                         } else {
                             super::Access::ReadWrite
                         };
-                        OpenWorkspace::open(docker, &volume, labels.clone(), access)
+                        OpenWorkspace::open(engine.docker, &volume, labels.clone(), access)
                             .await
                             .map(Arc::new)
                             .map_err(|e| e.to_string())
