@@ -188,7 +188,9 @@ async fn sigterm_with_unsaved_edits_writes_a_recovery_file_the_next_start_names(
 
         let mut tui = browse_notes(&ws, "recovery", &state_env);
         tui.send("\r");
-        tui.wait_for_text("first line", WAIT);
+        // The editor's status line, not the text: the preview shows the text first, and keys
+        // typed while the editor loads are dropped on purpose.
+        tui.wait_for_text("Ln 1, Col 1", WAIT);
         tui.send("unsaved ");
         tui.wait_for_text("[+]", WAIT);
         let pid = tui.pid().unwrap().to_string();
