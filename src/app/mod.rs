@@ -154,7 +154,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
             state.now = Timestamp::now();
             guard
-                .terminal()
+                .terminal()?
                 .draw(|frame| hits = ui::render(frame, &state, &keymap))?;
             last_frame = tokio::time::Instant::now();
             if let (Some(logs), Some(rows)) = (state.logs.as_mut(), hits.logs_page) {
@@ -182,6 +182,11 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             let (detach, detach_name) = keymap.detach_key();
             let outcome =
                 handoff::run_shell(&mut guard, &mut input, &target, detach, &detach_name).await;
+            // A hangup or SIGTERM during the attach ends the program as the signal arms below
+            // do (the terminal is gone or the operator's system asked).
+            if outcome.ends_program() {
+                break;
+            }
             apply(Action::ShellEnded(outcome), &mut state, &mut pending);
             dirty = true;
             continue;
