@@ -251,10 +251,14 @@ async fn terminal_modes_a_shell_sets_are_reset_on_return_and_at_exit() {
         tui.wait_for_text(&session, WAIT);
         select_session(&mut tui, &session);
         attach(&mut tui, &session);
-        // Everything a misbehaving program can leave behind, alternate screen included.
-        tui.send(concat!(
-            "printf '\\033(0\\033[5;10r\\033[?6h\\033[?5h\\033[?25l",
-            "\\033[?1h\\033=\\033[?2004h\\033[?1003h\\033[?1049h'; echo set-$((1+1))\r"
+        // Everything a misbehaving program can leave behind, on the main screen and on the
+        // alternate screen it stays in.
+        let modes = concat!(
+            "\\033(0\\033[5;10r\\033[?6h\\033[?5h\\033[?25l",
+            "\\033[?1h\\033=\\033[?2004h\\033[?1003h"
+        );
+        tui.send(&format!(
+            "printf '{modes}\\033[?1049h{modes}'; echo set-$((1+1))\r"
         ));
         tui.wait_for_text("set-2", WAIT);
         tui.send("\x1d");

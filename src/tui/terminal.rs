@@ -16,10 +16,9 @@ pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
 /// Every mode a program in a session's shell can leave behind, back to its default: a soft
 /// reset (DECSTR) for terminals that have it, and each mode explicitly for those that do not
-/// or where DECSTR leaves it alone (alternate screen, mouse, bracketed paste, reverse video).
-pub const SANE_MODES: &str = concat!(
-    "\x1b[?1049l",      // a full-screen program's alternate screen
-    "\x1b[!p",          // DECSTR
+/// or where DECSTR leaves it alone (mouse, bracketed paste, reverse video).
+pub const MODE_RESETS: &str = concat!(
+    "\x1b[!p",                                                                    // DECSTR
     "\x1b[r",           // scroll region: the whole screen
     "\x1b[?6l",         // origin mode off
     "\x1b[?5l",         // reverse video off
@@ -34,10 +33,17 @@ pub const SANE_MODES: &str = concat!(
     "\x1b[?25h",        // cursor visible
 );
 
-/// Writes `SANE_MODES`; errors are ignored (a terminal that is gone needs no reset).
+/// Leaves an alternate screen a full-screen program in the shell entered.
+const LEAVE_ALTERNATE: &str = "\x1b[?1049l";
+
+/// Resets every mode on whichever screen the shell left active, leaves the alternate screen,
+/// and resets again: some terminals keep margins and origin mode per screen. Errors are
+/// ignored (a terminal that is gone needs no reset).
 pub fn reset_modes() {
     let mut out = stdout();
-    let _ = out.write_all(SANE_MODES.as_bytes());
+    let _ = out.write_all(MODE_RESETS.as_bytes());
+    let _ = out.write_all(LEAVE_ALTERNATE.as_bytes());
+    let _ = out.write_all(MODE_RESETS.as_bytes());
     let _ = out.flush();
 }
 
