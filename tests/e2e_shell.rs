@@ -231,6 +231,29 @@ async fn sigterm_during_a_shell_attach_exits_and_restores_the_terminal() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn session_shell_command_ends_on_sigterm_with_143_and_leaves_nothing() {
+    with_env("e2e_shell_cli_term", async |env| {
+        let session = env.id("cliterm");
+        let container = env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        cli.send("sleep 1234 &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        let pid = cli.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 143);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after SIGTERM: {left:?}");
+    })
+    .await;
+}
+
 /// Modes a program in the shell can leave on, each with what turns it off.
 const MODES: [(&str, &str, &str); 7] = [
     ("line-drawing charset", "\x1b(0", "\x1b(B"),

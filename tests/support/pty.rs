@@ -204,13 +204,19 @@ impl Tui {
 
     /// Waits for the process to exit and returns whether it succeeded.
     pub fn wait_exit(&mut self, timeout: Duration) -> bool {
+        let status = self.wait_exit_code(timeout);
+        if status != 0 {
+            eprintln!("the program ended with exit code {status}");
+        }
+        status == 0
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub fn wait_exit_code(&mut self, timeout: Duration) -> u32 {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                if !status.success() {
-                    eprintln!("the program ended with {status:?}");
-                }
-                return status.success();
+                return status.exit_code();
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
