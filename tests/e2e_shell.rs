@@ -1,5 +1,7 @@
 //! End-to-end: a session's shell through the real binary in a pseudo-terminal — attach, type,
-//! resize, detach, and the TUI is back; an image with no shell gives a message, not a hang.
+//! resize, detach, and the TUI is back; an image with no shell gives a message, not a hang;
+//! nothing the shell started outlives the attach; a hangup or SIGTERM ends the program; modes
+//! the shell's programs set do not survive the return or the exit.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,8 +11,10 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use futures::StreamExt;
 use support::pty::Tui;
-use support::{noshell_image, with_env};
+use support::{TestEnv, noshell_image, with_env};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -26,7 +30,10 @@ fn spawn(name: &str) -> Tui {
 fn select_session(tui: &mut Tui, filter: &str) {
     tui.send("1/");
     tui.send(filter);
-    tui.wait_for_text("(1 of", WAIT);
+    // "(1 of N)" beside other tests' sessions, "(1)" when this is the only one.
+    tui.wait_for("the filter applied", WAIT, |s| {
+        s.contains("(1 of") || s.contains(&format!("(1) /{filter}"))
+    });
     tui.send("\rg");
 }
 
@@ -94,6 +101,216 @@ async fn an_image_without_a_shell_gives_a_message_not_a_hang() {
         tui.send("q");
         assert!(tui.wait_exit(WAIT));
         assert!(tui.terminal_restored());
+    })
+    .await;
+}
+
+/// Attaches to the selected session's shell and waits for its banner and a prompt that runs
+/// commands.
+fn attach(tui: &mut Tui, session: &str) {
+    tui.send("\r");
+    tui.wait_for_text(
+        &format!("Attached to session {session} (sh). ctrl-] detaches."),
+        WAIT,
+    );
+    tui.send("echo ready-$((6*7))\r");
+    tui.wait_for_text("ready-42", WAIT);
+}
+
+/// What runs in the container besides its init, its main process and the `ps` asking:
+/// `pid stat args` lines (zombies left out: they no longer run).
+async fn leftover_processes(env: &TestEnv, container: &str) -> Vec<String> {
+    let exec = env
+        .docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(vec!["ps", "-o", "pid,stat,args"]),
+                attach_stdout: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut text = String::new();
+    if let StartExecResults::Attached { mut output, .. } =
+        env.docker.start_exec(&exec.id, None).await.unwrap()
+    {
+        while let Some(Ok(chunk)) = output.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+    }
+    text.lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            !matches!(
+                fields.as_slice(),
+                ["1", ..] | [_, "Z", ..] | [_, _, "ps", ..]
+            ) && !line.contains("sleep 2147483647")
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn detach_leaves_no_shell_or_job_running_in_the_session() {
+    with_env("e2e_shell_reap", async |env| {
+        let session = env.id("reap");
+        let container = env.session(&session, None, true).await;
+        let mut tui = spawn("reap");
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        for round in 0..3 {
+            attach(&mut tui, &session);
+            // A background job and a stopped one: a detach must end them too.
+            tui.send("sleep 1234 &\r");
+            tui.send("sleep 4321\r");
+            std::thread::sleep(Duration::from_millis(200));
+            tui.send("\x1a"); // ctrl-z: stopped, in the background
+            tui.wait_for_text("Stopped", WAIT);
+            tui.send("\x1d");
+            tui.wait_for_text(&format!("Detached from {session}"), WAIT);
+            let left = leftover_processes(env, &container).await;
+            assert!(left.is_empty(), "after detach {round}: {left:?}");
+        }
+        // The shell exiting by itself leaves nothing either (its job included).
+        attach(&mut tui, &session);
+        tui.send("sleep 1234 &\r");
+        tui.send("exit\r");
+        tui.wait_for_text(&format!("Shell in {session} ended"), WAIT);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after exit: {left:?}");
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_the_terminal_during_a_shell_attach_ends_the_program() {
+    with_env("e2e_shell_hangup", async |env| {
+        let session = env.id("hup");
+        let container = env.session(&session, None, true).await;
+        let mut tui = spawn("hangup");
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        attach(&mut tui, &session);
+        // The poke makes the shell echo once more, so the test's reader lets go of the pty.
+        tui.hang_up("\r");
+        assert!(tui.wait_exit(Duration::from_secs(8)), "exit status");
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after the hangup: {left:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_shell_attach_exits_and_restores_the_terminal() {
+    with_env("e2e_shell_term", async |env| {
+        let session = env.id("term");
+        let container = env.session(&session, None, true).await;
+        let mut tui = spawn("sigterm");
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        attach(&mut tui, &session);
+        // A program in the shell hid the cursor and asked for mouse reports.
+        tui.send("printf '\\033[?25l\\033[?1000h'\r");
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = tui.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert!(tui.wait_exit(Duration::from_secs(8)), "exit status");
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after SIGTERM: {left:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_shell_command_ends_on_sigterm_with_143_and_leaves_nothing() {
+    with_env("e2e_shell_cli_term", async |env| {
+        let session = env.id("cliterm");
+        let container = env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        cli.send("sleep 1234 &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        let pid = cli.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 143);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after SIGTERM: {left:?}");
+    })
+    .await;
+}
+
+/// Modes a program in the shell can leave on, each with what turns it off.
+const MODES: [(&str, &str, &str); 7] = [
+    ("line-drawing charset", "\x1b(0", "\x1b(B"),
+    ("reverse video", "\x1b[?5h", "\x1b[?5l"),
+    ("origin mode", "\x1b[?6h", "\x1b[?6l"),
+    ("scroll region", "\x1b[5;10r", "\x1b[r"),
+    ("hidden cursor", "\x1b[?25l", "\x1b[?25h"),
+    ("application keypad", "\x1b=", "\x1b>"),
+    ("bracketed paste", "\x1b[?2004h", "\x1b[?2004l"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn terminal_modes_a_shell_sets_are_reset_on_return_and_at_exit() {
+    with_env("e2e_shell_modes", async |env| {
+        let session = env.id("modes");
+        env.session(&session, None, true).await;
+        let mut tui = spawn("modes");
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        attach(&mut tui, &session);
+        // Everything a misbehaving program can leave behind, on the main screen and on the
+        // alternate screen it stays in.
+        let modes = concat!(
+            "\\033(0\\033[5;10r\\033[?6h\\033[?5h\\033[?25l",
+            "\\033[?1h\\033=\\033[?2004h\\033[?1003h"
+        );
+        tui.send(&format!(
+            "printf '{modes}\\033[?1049h{modes}'; echo set-$((1+1))\r"
+        ));
+        tui.wait_for_text("set-2", WAIT);
+        tui.send("\x1d");
+        tui.wait_for_text(&format!("Detached from {session}"), WAIT);
+        // Drawn over the whole screen: neither origin mode nor a scroll region squeezed it.
+        let (top, bottom) = (tui.row(0), tui.row(38));
+        assert!(
+            top.contains("1 Sessions"),
+            "top row: {top:?}\n{}",
+            tui.screen()
+        );
+        assert!(
+            tui.screen().contains(&format!("Detached from {session}")) && bottom.starts_with('●'),
+            "status row: {bottom:?}\n{}",
+            tui.screen()
+        );
+        for (what, set, reset) in MODES {
+            assert!(
+                !tui.left_on(set, reset) || what == "hidden cursor",
+                "back in the TUI: {what}"
+            );
+        }
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+        assert!(tui.input_modes_normal(), "keypad, cursor keys, paste");
+        for (what, set, reset) in MODES {
+            assert!(!tui.left_on(set, reset), "after the exit: {what}");
+        }
     })
     .await;
 }

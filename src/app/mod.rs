@@ -206,10 +206,10 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             // Bursts of events draw at most once per frame interval.
             tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
             state.now = Timestamp::now();
-            if let Err(e) = guard
+            let drawn = guard
                 .terminal()
-                .draw(|frame| hits = ui::render(frame, &state, &keymap))
-            {
+                .and_then(|t| t.draw(|frame| hits = ui::render(frame, &state, &keymap)));
+            if let Err(e) = drawn {
                 break Err(e.into());
             }
             last_frame = tokio::time::Instant::now();
@@ -241,6 +241,12 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             let (detach, detach_name) = keymap.detach_key();
             let outcome =
                 handoff::run_shell(&mut guard, &mut input, &target, detach, &detach_name).await;
+            // A hangup or SIGTERM during the attach ends the program as the signal arms below
+            // do (the terminal is gone or the operator's system asked): unsaved edits are
+            // kept for recovery after the loop, like on every other way out.
+            if outcome.ends_program() {
+                break Ok(());
+            }
             apply(Action::ShellEnded(outcome), &mut state, &mut pending);
             dirty = true;
             continue;

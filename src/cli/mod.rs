@@ -26,6 +26,10 @@ pub mod exit {
     pub const REFUSED: u8 = 3;
     /// Some deletions failed; the others went through (each is reported).
     pub const PARTIAL: u8 = 4;
+    /// `session shell`: the terminal hung up (or SIGHUP) during the attach (128 + SIGHUP).
+    pub const HANGUP: u8 = 129;
+    /// `session shell`: SIGTERM during the attach (128 + SIGTERM).
+    pub const TERMINATED: u8 = 143;
 }
 
 /// A failed command: what to print and which exit code to use.

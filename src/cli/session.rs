@@ -197,6 +197,9 @@ pub async fn run(
                 }
                 ShellOutcome::Detached { .. } => Ok(exit::OK),
                 ShellOutcome::Failed { reason, .. } => Err(Failure::new(exit::ENGINE, reason)),
+                // As a shell reports death by a signal: 128 + its number.
+                ShellOutcome::Hangup { .. } => Ok(exit::HANGUP),
+                ShellOutcome::Terminated { .. } => Ok(exit::TERMINATED),
             }
         }
         SessionAction::Logs { id, follow, tail } => {

@@ -1,5 +1,6 @@
 //! Shells in session containers through the exec API (no docker CLI): which shell the image has,
-//! a TTY exec of it, and resizing. Never touches the terminal; the handoff bridges it.
+//! a TTY exec of it, resizing, and ending everything it started. Never touches the terminal;
+//! the handoff bridges it.
 
 use std::pin::Pin;
 
@@ -52,11 +53,83 @@ pub async fn probe_shell(docker: &Docker, container: &str) -> Result<&'static st
     )))
 }
 
+/// What the shell's wrapper prints before it becomes the shell: its pid inside the container,
+/// as an OSC string (a terminal that ever saw it would ignore it; the handoff strips it).
+const PID_MARKER: &[u8] = b"\x1b]sandkasten-tui-pid;";
+/// The wrapper: announce `$$`, then become the shell (same pid, the exec's session leader).
+/// Needs no writable filesystem and works with busybox `sh`.
+const ANNOUNCE_PID: &str = r#"printf '\033]sandkasten-tui-pid;%s\007' "$$"; exec "$0""#;
+/// The longest output the marker can take before it is given up on: anything else is the
+/// shell's own output and passes through untouched.
+const MARKER_MAX: usize = PID_MARKER.len() + 12;
+/// How long the wrapper's announcement may take to arrive.
+const MARKER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the first bytes of the shell's output say about its pid.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PidMarker {
+    /// Not enough bytes yet to tell.
+    Incomplete,
+    /// The pid, and where the shell's own output starts.
+    Found { pid: u32, rest: usize },
+    /// No marker: every byte is the shell's output.
+    Absent,
+}
+
+/// Reads the wrapper's pid announcement at the start of `buf`.
+pub fn scan_pid_marker(buf: &[u8]) -> PidMarker {
+    let head = buf.len().min(PID_MARKER.len());
+    if buf[..head] != PID_MARKER[..head] {
+        return PidMarker::Absent;
+    }
+    if buf.len() <= PID_MARKER.len() {
+        return PidMarker::Incomplete;
+    }
+    let body = &buf[PID_MARKER.len()..];
+    match body.iter().position(|b| *b == 0x07) {
+        Some(end) => std::str::from_utf8(&body[..end])
+            .ok()
+            .and_then(|digits| digits.parse().ok())
+            .map_or(PidMarker::Absent, |pid| PidMarker::Found {
+                pid,
+                rest: PID_MARKER.len() + end + 1,
+            }),
+        None if buf.len() < MARKER_MAX => PidMarker::Incomplete,
+        None => PidMarker::Absent,
+    }
+}
+
+type ExecOutput = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+
 /// A running TTY exec: bytes to write, bytes to show.
 pub struct ShellExec {
     pub id: String,
-    pub output: Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>,
+    /// The shell's pid inside the container (its session id), when the wrapper announced it:
+    /// what `end_shell_session` needs.
+    pub pid: Option<u32>,
+    /// Output that arrived with the announcement, to be shown before `output`.
+    pub first_output: Vec<u8>,
+    pub output: ExecOutput,
     pub input: Pin<Box<dyn AsyncWrite + Send>>,
+}
+
+/// Takes the pid announcement off the start of the output; gives up (and keeps every byte)
+/// when it does not come.
+async fn read_pid_marker(output: &mut ExecOutput) -> (Option<u32>, Vec<u8>) {
+    let mut buf = Vec::new();
+    let deadline = tokio::time::Instant::now() + MARKER_WAIT;
+    loop {
+        match scan_pid_marker(&buf) {
+            PidMarker::Found { pid, rest } => return (Some(pid), buf.split_off(rest)),
+            PidMarker::Absent => return (None, buf),
+            PidMarker::Incomplete => {}
+        }
+        match tokio::time::timeout_at(deadline, output.next()).await {
+            Ok(Some(Ok(chunk))) => buf.extend_from_slice(&chunk.into_bytes()),
+            // The stream's end or error is seen again by the bridge, which reports it.
+            Ok(Some(Err(_)) | None) | Err(_) => return (None, buf),
+        }
+    }
 }
 
 /// Starts `shell` with a TTY in the container, `TERM` passed on, sized right after start (a
@@ -73,7 +146,7 @@ pub async fn start_shell(
         .create_exec(
             container,
             CreateExecOptions {
-                cmd: Some(vec![shell]),
+                cmd: Some(vec![shell, "-c", ANNOUNCE_PID, shell]),
                 env: Some(vec![env.as_str()]),
                 tty: Some(true),
                 attach_stdin: Some(true),
@@ -94,17 +167,65 @@ pub async fn start_shell(
             }),
         )
         .await?;
-    let StartExecResults::Attached { output, input } = started else {
+    let StartExecResults::Attached { mut output, input } = started else {
         return Err(DockerError::Api(
             "the engine started the shell detached".into(),
         ));
     };
     resize(docker, &exec.id, cols, rows).await?;
+    let (pid, first_output) = read_pid_marker(&mut output).await;
     Ok(ShellExec {
         id: exec.id,
+        pid,
+        first_output,
         output,
         input,
     })
+}
+
+/// Ends every process of the shell's session (the exec is its session leader, so its pid is
+/// the session id): SIGHUP and SIGCONT, as a terminal hangup would send, then SIGKILL for what
+/// is still there a second later. The engine has no API to kill an exec, and closing the
+/// attach stream leaves the shell running; `/proc` is read by the image's own shell, so
+/// nothing beyond the shell the handoff already needs is assumed. Zombies are not counted:
+/// they no longer run, and their parent reaps them.
+const END_SESSION: &str = r#"s=$1
+members() {
+  for d in /proc/[0-9]*; do
+    read -r l 2>/dev/null < "$d/stat" || continue
+    set -- ${l##*") "}
+    [ "$4" = "$s" ] && [ "$1" != Z ] && printf '%s ' "${d#/proc/}"
+  done
+}
+p=$(members)
+[ -z "$p" ] && exit 0
+kill -HUP $p 2>/dev/null
+kill -CONT $p 2>/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  sleep 0.1
+  p=$(members)
+  [ -z "$p" ] && exit 0
+done
+kill -KILL $p 2>/dev/null
+exit 0"#;
+
+/// Ends the shell started by `start_shell` and everything it left in its session (jobs,
+/// `nohup` included; a process that made itself a new session is beyond reach, as it is for a
+/// terminal hangup).
+pub async fn end_shell_session(
+    docker: &Docker,
+    container: &str,
+    shell: &str,
+    pid: u32,
+) -> Result<(), DockerError> {
+    let pid = pid.to_string();
+    exit_code(
+        docker,
+        container,
+        vec![shell, "-c", END_SESSION, shell, pid.as_str()],
+    )
+    .await
+    .map(drop)
 }
 
 pub async fn resize(
@@ -132,4 +253,45 @@ pub async fn exec_exit_code(docker: &Docker, exec_id: &str) -> Option<i64> {
         .await
         .ok()
         .and_then(|i| i.exit_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PidMarker, scan_pid_marker};
+
+    #[test]
+    fn pid_marker_is_taken_off_the_shell_output() {
+        let out = b"\x1b]sandkasten-tui-pid;42\x07$ ";
+        assert_eq!(
+            scan_pid_marker(out),
+            PidMarker::Found {
+                pid: 42,
+                rest: out.len() - 2
+            }
+        );
+    }
+
+    #[test]
+    fn pid_marker_waits_for_more_bytes_while_it_can_still_match() {
+        assert_eq!(scan_pid_marker(b""), PidMarker::Incomplete);
+        assert_eq!(scan_pid_marker(b"\x1b]sandk"), PidMarker::Incomplete);
+        assert_eq!(
+            scan_pid_marker(b"\x1b]sandkasten-tui-pid;12"),
+            PidMarker::Incomplete
+        );
+    }
+
+    #[test]
+    fn output_without_the_marker_passes_through_whole() {
+        assert_eq!(scan_pid_marker(b"$ "), PidMarker::Absent);
+        assert_eq!(scan_pid_marker(b"\x1b[0m"), PidMarker::Absent);
+        assert_eq!(
+            scan_pid_marker(b"\x1b]sandkasten-tui-pid;x\x07"),
+            PidMarker::Absent
+        );
+        assert_eq!(
+            scan_pid_marker(b"\x1b]sandkasten-tui-pid;1234567890123456"),
+            PidMarker::Absent
+        );
+    }
 }

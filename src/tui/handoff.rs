@@ -2,7 +2,10 @@
 //! (and joined) first, the alternate screen and mouse reporting are left while raw mode stays
 //! (the container's pty echoes and edits lines), the exec is sized right after it starts and
 //! again on every window change, and on every way out — the shell exits, the detach key, an
-//! error, the engine going away — the TUI screen is restored and fully redrawn.
+//! error, the engine going away — the terminal's modes are reset (whatever the shell's programs
+//! left on), the TUI screen is restored and fully redrawn, and everything the shell started in
+//! the session is ended. A terminal that hangs up, SIGHUP or SIGTERM end the attach and the
+//! program.
 
 use std::io::Write;
 
@@ -13,18 +16,45 @@ use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternate
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::docker::exec::{exec_exit_code, probe_shell, resize, start_shell};
+use crate::docker::exec::{end_shell_session, exec_exit_code, probe_shell, resize, start_shell};
 use crate::docker::lifecycle::set_running;
 use crate::tui::raw_stdin::{PumpEnd, StdinPump};
-use crate::tui::{InputReader, TerminalGuard};
+use crate::tui::{InputReader, TerminalGuard, reset_modes};
 
 /// How a shell session ended, for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShellOutcome {
-    Exited { session: String, code: Option<i64> },
-    Detached { session: String },
-    Failed { session: String, reason: String },
+    Exited {
+        session: String,
+        code: Option<i64>,
+    },
+    Detached {
+        session: String,
+    },
+    Failed {
+        session: String,
+        reason: String,
+    },
+    /// The terminal went away (hangup, end of input, SIGHUP): the program ends.
+    Hangup {
+        session: String,
+    },
+    /// SIGTERM during the attach: the program ends.
+    Terminated {
+        session: String,
+    },
 }
+
+impl ShellOutcome {
+    /// Whether the program must end now instead of returning to the TUI.
+    pub fn ends_program(&self) -> bool {
+        matches!(self, Self::Hangup { .. } | Self::Terminated { .. })
+    }
+}
+
+/// How long ending the shell's processes may take before the handoff gives up on it (the
+/// engine may be the reason the attach ended).
+const END_SESSION_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What to attach to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,10 +105,9 @@ fn enter_tui(guard: &mut TerminalGuard) -> std::io::Result<()> {
         Clear(ClearType::All)
     )?;
     // A resize resets ratatui's back buffer: the next draw repaints every cell.
-    let size = guard.terminal().size()?;
-    guard
-        .terminal()
-        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+    let terminal = guard.terminal()?;
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Connects, starts the session if asked, and finds its shell: the steps that can fail before
@@ -88,7 +117,10 @@ async fn prepare(target: &ShellTarget) -> Result<(Docker, &'static str), ShellOu
         session: target.session.clone(),
         reason,
     };
-    let docker = Docker::connect_with_defaults().map_err(|e| fail(e.to_string()))?;
+    // The shared constructor: every request carries the engine-call deadline.
+    let docker = crate::docker::connect()
+        .map_err(|e| fail(e.to_string()))?
+        .docker;
     if target.start_first {
         bounded(set_running(&docker, &target.container, true))
             .await
@@ -118,6 +150,12 @@ pub async fn run_shell(
         reader.stop().await;
     }
     let outcome = bridge(&docker, target, shell, detach, detach_name, true).await;
+    reset_modes();
+    // Ending: the guard restores the terminal on the way out; a reader on a terminal that
+    // hung up would only spin.
+    if outcome.ends_program() {
+        return outcome;
+    }
     if let Err(e) = enter_tui(guard) {
         tracing::error!(%e, "restoring the TUI after the shell");
     }
@@ -140,6 +178,7 @@ pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str
     }
     let outcome = bridge(&docker, target, shell, detach, detach_name, false).await;
     let _ = crossterm::terminal::disable_raw_mode();
+    reset_modes();
     println!();
     outcome
 }
@@ -177,11 +216,17 @@ async fn bridge(
     };
     let crate::docker::exec::ShellExec {
         id,
+        pid,
+        first_output,
         mut output,
         input,
     } = exec;
+    let _ = out.write_all(&first_output);
+    let _ = out.flush();
     let mut keys = StdinPump::start(input, detach, tokio::runtime::Handle::current());
     let mut winch = signal(SignalKind::window_change()).ok();
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut hangup = signal(SignalKind::hangup()).ok();
     let mut input_open = true;
     let outcome = loop {
         tokio::select! {
@@ -189,8 +234,15 @@ async fn bridge(
             biased;
             end = &mut keys.ended, if input_open => match end {
                 Ok(PumpEnd::Detached) => break ShellOutcome::Detached { session: session.clone() },
-                // Input closed: the shell's output still says how it ends.
+                Ok(PumpEnd::Hangup) => break ShellOutcome::Hangup { session: session.clone() },
+                // The shell stopped taking input: its output still says how it ends.
                 Ok(PumpEnd::Closed) | Err(_) => input_open = false,
+            },
+            Some(()) = next_signal(&mut terminate) => {
+                break ShellOutcome::Terminated { session: session.clone() }
+            },
+            Some(()) = next_signal(&mut hangup) => {
+                break ShellOutcome::Hangup { session: session.clone() }
             },
             chunk = output.next() => match chunk {
                 Some(Ok(output)) => {
@@ -206,7 +258,7 @@ async fn bridge(
                     code: exec_exit_code(docker, &id).await,
                 },
             },
-            Some(()) = async { match winch.as_mut() { Some(s) => s.recv().await, None => None } } => {
+            Some(()) = next_signal(&mut winch) => {
                 if let Ok((cols, rows)) = crossterm::terminal::size() {
                     let _ = resize(docker, &id, cols, rows).await;
                 }
@@ -215,5 +267,28 @@ async fn bridge(
     };
     // Joining waits at most one poll interval; it runs off the async workers.
     let _ = tokio::task::spawn_blocking(move || keys.stop()).await;
+    // Closing the attach leaves the shell running (the engine cannot kill an exec): end it
+    // and whatever it started, on every way out, or each attach leaves a shell behind.
+    match pid {
+        Some(pid) => {
+            let ended = tokio::time::timeout(
+                END_SESSION_LIMIT,
+                end_shell_session(docker, &target.container, shell, pid),
+            )
+            .await;
+            if !matches!(ended, Ok(Ok(()))) {
+                tracing::warn!(?ended, pid, "ending the shell's processes");
+            }
+        }
+        None => tracing::warn!("the shell did not announce its pid; it cannot be ended"),
+    }
     outcome
+}
+
+/// The next delivery of a signal; `None` (never ready) when it could not be registered.
+async fn next_signal(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match signal.as_mut() {
+        Some(s) => s.recv().await,
+        None => None,
+    }
 }

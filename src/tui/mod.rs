@@ -7,4 +7,4 @@ mod raw_stdin;
 mod terminal;
 
 pub use input::InputReader;
-pub use terminal::{TerminalGuard, Tui, restore};
+pub use terminal::{MODE_RESETS, TerminalGuard, Tui, reset_modes, restore};

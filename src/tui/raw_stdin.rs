@@ -26,8 +26,11 @@ const POLL: Timespec = Timespec {
 pub enum PumpEnd {
     /// The operator pressed the detach key.
     Detached,
-    /// The shell no longer takes input, or the terminal closed.
+    /// The shell no longer takes input.
     Closed,
+    /// The terminal is gone (hangup, error, or end of input): nobody is left to type, so the
+    /// attach, and the program, end. Polling on would spin on `read() = 0`.
+    Hangup,
 }
 
 pub struct StdinPump {
@@ -56,13 +59,21 @@ impl StdinPump {
                     Ok(0) | Err(rustix::io::Errno::INTR) => continue,
                     Ok(_) if flag.load(Ordering::Acquire) => break None,
                     Ok(_) => {}
-                    Err(_) => break Some(PumpEnd::Closed),
+                    Err(_) => break Some(PumpEnd::Hangup),
+                }
+                let revents = fds[0].revents();
+                // Keys still queued are read first; a hangup with nothing left ends here.
+                if !revents.contains(PollFlags::IN)
+                    && revents.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL)
+                {
+                    break Some(PumpEnd::Hangup);
                 }
                 let n = match rustix::io::read(fd, &mut buf) {
-                    Ok(0) => break Some(PumpEnd::Closed),
+                    Ok(0) => break Some(PumpEnd::Hangup),
                     Ok(n) => n,
                     Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => continue,
-                    Err(_) => break Some(PumpEnd::Closed),
+                    // EIO is what a pty whose other end closed answers.
+                    Err(_) => break Some(PumpEnd::Hangup),
                 };
                 let (send, detached) = match buf[..n].iter().position(|b| *b == detach) {
                     Some(at) => (&buf[..at], true),

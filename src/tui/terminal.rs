@@ -1,7 +1,7 @@
 //! Terminal setup and guaranteed restore. `TerminalGuard` restores on drop; a panic hook that
 //! chains the previous one restores before the panic message is printed, so it stays readable.
 
-use std::io::{self, Stdout, stdout};
+use std::io::{self, Stdout, Write, stdout};
 use std::sync::Once;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -14,15 +14,44 @@ use ratatui::backend::CrosstermBackend;
 
 pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 
+/// Every mode a program in a session's shell can leave behind, back to its default: a soft
+/// reset (DECSTR) for terminals that have it, and each mode explicitly for those that do not
+/// or where DECSTR leaves it alone (mouse, bracketed paste, reverse video).
+pub const MODE_RESETS: &str = concat!(
+    "\x1b[!p",                                                                    // DECSTR
+    "\x1b[r",           // scroll region: the whole screen
+    "\x1b[?6l",         // origin mode off
+    "\x1b[?5l",         // reverse video off
+    "\x1b[?7h",         // autowrap on
+    "\x1b[4l",          // insert mode off
+    "\x1b[0m",          // colours and attributes
+    "\x1b(B\x1b)B\x0f", // G0 and G1 ASCII, G0 in use: no line-drawing characters
+    "\x1b[?1l\x1b>",    // cursor keys and keypad in normal mode
+    "\x1b[?2004l",      // bracketed paste off
+    "\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1005l\x1b[?1006l\x1b[?1015l", // mouse
+    "\x1b[?1004l",      // focus reports off
+    "\x1b[?25h",        // cursor visible
+);
+
+/// Leaves an alternate screen a full-screen program in the shell entered.
+const LEAVE_ALTERNATE: &str = "\x1b[?1049l";
+
+/// Resets every mode on whichever screen the shell left active, leaves the alternate screen,
+/// and resets again: some terminals keep margins and origin mode per screen. Errors are
+/// ignored (a terminal that is gone needs no reset).
+pub fn reset_modes() {
+    let mut out = stdout();
+    let _ = out.write_all(MODE_RESETS.as_bytes());
+    let _ = out.write_all(LEAVE_ALTERNATE.as_bytes());
+    let _ = out.write_all(MODE_RESETS.as_bytes());
+    let _ = out.flush();
+}
+
 /// Puts the terminal back as the shell expects it. Safe to call more than once.
 pub fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(
-        stdout(),
-        DisableMouseCapture,
-        LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
+    let _ = execute!(stdout(), DisableMouseCapture, LeaveAlternateScreen);
+    reset_modes();
 }
 
 fn install_panic_hook() {
@@ -43,7 +72,10 @@ fn install_panic_hook() {
 
 /// Owns the terminal while the TUI runs.
 pub struct TerminalGuard {
-    terminal: Tui,
+    /// Taken in `drop`: ratatui's own drop prints to stderr when it cannot show the cursor,
+    /// and printing to a terminal that hung up panics, which turns a clean exit into a crash.
+    /// `Some` for the guard's whole life before that.
+    terminal: Option<Tui>,
 }
 
 impl TerminalGuard {
@@ -61,16 +93,27 @@ impl TerminalGuard {
         )?;
         let terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
         std::mem::forget(guard_on_error);
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal: Some(terminal),
+        })
     }
 
-    pub fn terminal(&mut self) -> &mut Tui {
-        &mut self.terminal
+    pub fn terminal(&mut self) -> io::Result<&mut Tui> {
+        self.terminal
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the terminal was released"))
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // A terminal that still answers is dropped as usual; one that is gone is left to the
+        // process exit (it holds nothing but a handle on stdout).
+        if let Some(mut terminal) = self.terminal.take()
+            && terminal.show_cursor().is_err()
+        {
+            std::mem::forget(terminal);
+        }
         restore();
     }
 }

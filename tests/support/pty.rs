@@ -1,19 +1,25 @@
 //! Drives the real binary in a pseudo-terminal and reads its screen back as text.
 
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 pub struct Tui {
-    master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
+    /// `None` once the terminal hung up (`hang_up`).
+    master: Option<Box<dyn MasterPty + Send>>,
+    writer: Option<Box<dyn Write + Send>>,
     child: Box<dyn Child + Send + Sync>,
     parser: Arc<Mutex<vt100::Parser>>,
     /// Everything the program has written so far: a redraw shows up here.
     received: Arc<AtomicU64>,
+    /// Every byte the program wrote, for modes the vt100 parser does not track.
+    transcript: Arc<Mutex<Vec<u8>>>,
+    /// Asks the reader thread to let go of its copy of the master after its next read.
+    release: Arc<AtomicBool>,
+    reader_done: Arc<AtomicBool>,
 }
 
 impl Tui {
@@ -54,6 +60,12 @@ impl Tui {
         let sink = Arc::clone(&parser);
         let received = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&received);
+        let transcript = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&transcript);
+        let release = Arc::new(AtomicBool::new(false));
+        let released = Arc::clone(&release);
+        let reader_done = Arc::new(AtomicBool::new(false));
+        let done = Arc::clone(&reader_done);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -61,16 +73,69 @@ impl Tui {
                     break;
                 }
                 sink.lock().unwrap().process(&buf[..n]);
+                log.lock().unwrap().extend_from_slice(&buf[..n]);
                 counter.fetch_add(n as u64, Ordering::Relaxed);
+                if released.load(Ordering::Acquire) {
+                    break;
+                }
             }
+            drop(reader);
+            done.store(true, Ordering::Release);
         });
         Self {
-            master: pair.master,
-            writer,
+            master: Some(pair.master),
+            writer: Some(writer),
             child,
             parser,
             received,
+            transcript,
+            release,
+            reader_done,
         }
+    }
+
+    /// Closes the terminal as a window being closed does: every master descriptor goes, so
+    /// the program sees a hangup. `poke` is typed first to make the program write once more:
+    /// the reader thread lets go of its copy of the master only when a read returns.
+    pub fn hang_up(&mut self, poke: &str) {
+        self.release.store(true, Ordering::Release);
+        self.send(poke);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.reader_done.load(Ordering::Acquire) {
+            assert!(Instant::now() < deadline, "the reader never let go");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.writer = None;
+        self.master = None;
+    }
+
+    /// Whether the program left a mode on: `set` was written after the last `reset`.
+    pub fn left_on(&self, set: &str, reset: &str) -> bool {
+        let log = self.transcript.lock().unwrap();
+        let last = |needle: &[u8]| log.windows(needle.len()).rposition(|w| w == needle);
+        match (last(set.as_bytes()), last(reset.as_bytes())) {
+            (Some(set), Some(reset)) => set > reset,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// One row of the screen as text.
+    pub fn row(&self, row: u16) -> String {
+        let parser = self.parser.lock().unwrap();
+        let (_, cols) = parser.screen().size();
+        parser
+            .screen()
+            .rows(0, cols)
+            .nth(usize::from(row))
+            .unwrap_or_default()
+    }
+
+    /// The terminal's input modes as the vt100 parser sees them: all normal after a reset.
+    pub fn input_modes_normal(&self) -> bool {
+        let parser = self.parser.lock().unwrap();
+        let screen = parser.screen();
+        !screen.application_keypad() && !screen.application_cursor() && !screen.bracketed_paste()
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -118,12 +183,15 @@ impl Tui {
     }
 
     pub fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("write keys");
-        self.writer.flush().expect("flush keys");
+        let writer = self.writer.as_mut().expect("the terminal is open");
+        writer.write_all(keys.as_bytes()).expect("write keys");
+        writer.flush().expect("flush keys");
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
         self.master
+            .as_ref()
+            .expect("the terminal is open")
             .resize(PtySize {
                 rows,
                 cols,
@@ -136,10 +204,19 @@ impl Tui {
 
     /// Waits for the process to exit and returns whether it succeeded.
     pub fn wait_exit(&mut self, timeout: Duration) -> bool {
+        let status = self.wait_exit_code(timeout);
+        if status != 0 {
+            eprintln!("the program ended with exit code {status}");
+        }
+        status == 0
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub fn wait_exit_code(&mut self, timeout: Duration) -> u32 {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status.success();
+                return status.exit_code();
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();

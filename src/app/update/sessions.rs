@@ -274,5 +274,7 @@ pub fn on_shell_ended(state: &mut State, outcome: ShellOutcome) {
                 format!("Shell in {session}: {reason}"),
             );
         }
+        // The loop ends the program after these; nothing is left to show.
+        ShellOutcome::Hangup { .. } | ShellOutcome::Terminated { .. } => {}
     }
 }
