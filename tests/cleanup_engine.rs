@@ -613,3 +613,35 @@ async fn force_sessions_destroys_the_container_mounting_the_workspace_not_its_na
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_ignores_an_answer_typed_before_its_question() {
+    use support::pty::Tui;
+
+    with_env("prune_typed_ahead", async |env| {
+        let ws = env.id("early");
+        let volume = env.workspace(&ws).await;
+        let mut prune = Tui::spawn(
+            &["prune", "--unused", "--id-prefix", &env.prefix],
+            &[],
+            200,
+            50,
+        );
+        // Typed before the plan is on screen (habit from the last run): not an answer.
+        prune.send("1\r");
+        prune.wait_for_text("Type 1 to confirm", Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let screen = prune.screen();
+        assert!(
+            !screen.contains("not confirmed") && !screen.contains("deleted"),
+            "still asking: {screen}"
+        );
+        assert!(env.volume_exists(&volume).await, "nothing deleted yet");
+        // The answer typed after the question counts.
+        prune.send("1\r");
+        assert!(prune.wait_exit(Duration::from_secs(30)), "prune ends");
+        assert!(prune.screen().contains("deleted"), "{}", prune.screen());
+        assert!(!env.volume_exists(&volume).await);
+    })
+    .await;
+}
