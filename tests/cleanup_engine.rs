@@ -62,6 +62,16 @@ fn backdate_dirs(dir: &Path, days_ago: u64) {
     }
 }
 
+/// An idle rule the test can wait out: activity is never older than the volume itself, so an
+/// "idle" workspace is one created, filled and then left alone for longer than this.
+const IDLE: Duration = Duration::from_secs(5);
+const IDLE_ARG: &str = "5s";
+
+/// Leaves what exists now alone for longer than `IDLE`.
+async fn wait_idle() {
+    tokio::time::sleep(IDLE + Duration::from_secs(1)).await;
+}
+
 fn ids(list: &Value) -> Vec<String> {
     let mut v: Vec<String> = list
         .as_array()
@@ -123,18 +133,21 @@ async fn a_dry_run_plans_exactly_and_deletes_nothing() {
         for ws in [&idle, &fresh, &busy] {
             env.workspace(ws).await;
         }
-        for (ws, days) in [(&idle, 40), (&fresh, 0), (&busy, 40)] {
+        for ws in [&idle, &busy] {
             let dir = env.mountpoint(&format!("sandkasten-ws-{ws}")).await;
-            write_file(&dir, "notes/today.md", 500, days);
-            backdate_dirs(&dir, days);
+            write_file(&dir, "notes/today.md", 500, 40);
+            backdate_dirs(&dir, 40);
         }
         env.session(&env.id("s"), Some(&busy), false).await;
+        wait_idle().await;
+        let dir = env.mountpoint(&format!("sandkasten-ws-{fresh}")).await;
+        write_file(&dir, "notes/today.md", 500, 0);
 
         let prefix = format!("{}-", env.prefix);
         let report = json(&cli(&[
             "prune",
             "--idle-for",
-            "30d",
+            IDLE_ARG,
             "--id-prefix",
             &prefix,
             "--dry-run",
@@ -152,6 +165,31 @@ async fn a_dry_run_plans_exactly_and_deletes_nothing() {
                 "{ws} must survive a dry run"
             );
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workspace_filled_just_now_with_restored_times_is_not_idle() {
+    // `tar x`, `cp -a`, `rsync -a`: fresh work whose files all say they are a year old.
+    with_env("prune_restored", async |env| {
+        let ws = env.id("restored");
+        let volume = env.workspace(&ws).await;
+        let dir = env.mountpoint(&volume).await;
+        write_file(&dir, "proj/main.c", 100, 400);
+        backdate_dirs(&dir, 400);
+        let report = json(&cli(&[
+            "prune",
+            "--idle-for",
+            "180d",
+            "--id-prefix",
+            &env.prefix,
+            "--yes",
+            "--json",
+        ]));
+        assert_eq!(report["plan"]["delete"], serde_json::json!([]), "{report}");
+        assert_eq!(report["deleted"], serde_json::json!([]));
+        assert!(env.volume_exists(&volume).await, "fresh work stays");
     })
     .await;
 }
@@ -426,9 +464,10 @@ async fn a_planned_idle_workspace_written_since_the_plan_is_kept_and_reported() 
             write_file(&dir, "old.txt", 100, 400);
             backdate_dirs(&dir, 400);
         }
+        wait_idle().await;
         // The plan, as the planner or prune makes it, from figures measured now.
         let rule = Rule {
-            idle_for: Some(Duration::from_secs(180 * 86_400)),
+            idle_for: Some(IDLE),
             id_prefix: Some(env.prefix.clone()),
             ..Default::default()
         };
@@ -448,7 +487,7 @@ async fn a_planned_idle_workspace_written_since_the_plan_is_kept_and_reported() 
         planned.sort();
         let mut both = vec![written.clone(), quiet.clone()];
         both.sort();
-        assert_eq!(planned, both, "both look idle for 400 days");
+        assert_eq!(planned, both, "both left alone since they were filled");
 
         // Seconds later, someone else writes into one of them.
         let written_volume = format!("sandkasten-ws-{written}");
@@ -496,11 +535,12 @@ async fn prune_keeps_a_workspace_written_between_its_plan_and_the_typed_confirma
         let dir = env.mountpoint(&volume).await;
         write_file(&dir, "old.txt", 100, 400);
         backdate_dirs(&dir, 400);
+        wait_idle().await;
         let mut prune = Tui::spawn(
             &[
                 "prune",
                 "--idle-for",
-                "180d",
+                IDLE_ARG,
                 "--id-prefix",
                 &env.prefix,
                 "--json",
@@ -570,6 +610,38 @@ async fn force_sessions_destroys_the_container_mounting_the_workspace_not_its_na
             env.volume_exists(&ephemeral).await,
             "and so does its ephemeral storage"
         );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_ignores_an_answer_typed_before_its_question() {
+    use support::pty::Tui;
+
+    with_env("prune_typed_ahead", async |env| {
+        let ws = env.id("early");
+        let volume = env.workspace(&ws).await;
+        let mut prune = Tui::spawn(
+            &["prune", "--unused", "--id-prefix", &env.prefix],
+            &[],
+            200,
+            50,
+        );
+        // Typed before the plan is on screen (habit from the last run): not an answer.
+        prune.send("1\r");
+        prune.wait_for_text("Type 1 to confirm", Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let screen = prune.screen();
+        assert!(
+            !screen.contains("not confirmed") && !screen.contains("deleted"),
+            "still asking: {screen}"
+        );
+        assert!(env.volume_exists(&volume).await, "nothing deleted yet");
+        // The answer typed after the question counts.
+        prune.send("1\r");
+        assert!(prune.wait_exit(Duration::from_secs(30)), "prune ends");
+        assert!(prune.screen().contains("deleted"), "{}", prune.screen());
+        assert!(!env.volume_exists(&volume).await);
     })
     .await;
 }

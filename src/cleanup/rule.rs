@@ -79,14 +79,18 @@ impl Rule {
         self.idle_for.is_some() || self.larger_than.is_some()
     }
 
-    /// Last activity: the newest modification inside, or creation for an empty volume.
+    /// Last activity: the newest modification inside, but never before the volume was created.
+    /// Modification times are the writer's to set: `tar x`, `cp -a`, `rsync -a` and uploads
+    /// that keep times restore old ones, so a volume filled seconds ago can hold only files
+    /// "modified" years ago. Its creation was activity all the same: it is idle since then at
+    /// most. An empty volume is idle since its creation.
     pub fn last_modified(
         workspace: &Workspace,
         measurement: Option<&Measurement>,
     ) -> Option<Timestamp> {
         // Without a walk (engine df gives sizes only) activity is unknown, not "since creation".
         match measurement {
-            Some(m) if m.has_activity() => m.newest_mtime.or(workspace.created_at),
+            Some(m) if m.has_activity() => m.newest_mtime.max(workspace.created_at),
             _ => None,
         }
     }
@@ -121,8 +125,7 @@ impl Rule {
         if let Some(limit) = self.idle_for {
             match measurement {
                 Some(m) if m.has_activity() => {
-                    let last = m.newest_mtime.or(workspace.created_at);
-                    if !age_over(last, limit) {
+                    if !age_over(Self::last_modified(workspace, Some(m)), limit) {
                         return Verdict::No;
                     }
                 }
@@ -269,6 +272,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(rule.verdict(&ws, Some(&empty), now), Verdict::Yes);
+    }
+
+    #[test]
+    fn restored_modification_times_never_make_a_new_volume_idle() {
+        // Filled seconds ago with `tar x` (or `cp -a`): every file says it is 6 years old.
+        let now = fixtures::now();
+        let ws = fixtures::workspace("restored", &[], 0);
+        let rule = Rule {
+            idle_for: Some(180 * DAY),
+            ..Default::default()
+        };
+        let restored = measured(10, 6 * 365);
+        assert_eq!(rule.verdict(&ws, Some(&restored), now), Verdict::No);
+        assert_eq!(Rule::last_modified(&ws, Some(&restored)), ws.created_at);
+        // An old volume with old files stays idle.
+        let old = fixtures::workspace("old", &[], 24 * 7 * 365);
+        assert_eq!(rule.verdict(&old, Some(&restored), now), Verdict::Yes);
     }
 
     #[test]

@@ -141,15 +141,23 @@ fn print_plan(plan: &Plan) {
     );
 }
 
-/// Asks on the terminal for the count to be typed back.
+/// Asks on the terminal for the count to be typed back. Whatever was typed before the question
+/// (while the plan was being measured, or out of habit from the last run) is discarded first:
+/// only an answer typed after the plan and the question were on screen counts.
 fn confirmed_on_terminal(count: usize, bytes: u64) -> bool {
+    let stdin = std::io::stdin();
+    if rustix::termios::tcflush(&stdin, rustix::termios::QueueSelector::IFlush).is_err() {
+        // Typed-ahead input cannot be told apart from an answer: refuse rather than guess.
+        eprintln!("sandkasten-tui: cannot discard typed-ahead input on this terminal");
+        return false;
+    }
     eprint!(
         "Delete {count} workspace volume(s) ({}) for good? Type {count} to confirm: ",
         format::bytes(bytes)
     );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == count.to_string()
+    stdin.lock().read_line(&mut answer).is_ok() && answer.trim() == count.to_string()
 }
 
 pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
