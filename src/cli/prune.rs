@@ -214,6 +214,15 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
         return Err(refusal);
     }
     if !args.yes {
+        // JSON is for scripts: asking would show a count but not the plan, so the plan is
+        // printed and deletion needs --yes.
+        if args.json {
+            emit(&report);
+            return Err(Failure::new(
+                exit::REFUSED,
+                "nothing deleted: --json does not ask; check the plan above and pass --yes",
+            ));
+        }
         if !std::io::stdin().is_terminal() {
             emit(&report);
             return Err(Failure::new(
