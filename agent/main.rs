@@ -36,9 +36,10 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, SystemTime};
 
-pub const PROTOCOL_VERSION: u32 = 2;
+/// 3: a walk reply carries the newest ctime after the newest mtime.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The greeting; a client that reads anything else is talking to a stale or foreign agent.
-pub const HELLO: &[u8] = b"HELLO 2\n";
+pub const HELLO: &[u8] = b"HELLO 3\n";
 
 pub const OP_LIST: u8 = 1;
 pub const OP_STAT: u8 = 2;
@@ -683,8 +684,10 @@ impl Workspace {
         Ok(Vec::new())
     }
 
-    /// Bytes and count of regular files (each inode once), newest mtime of anything below;
-    /// the same rules as `src/docker/sizes.rs`, through descriptors.
+    /// Bytes and count of regular files (each inode once), newest mtime and newest ctime of
+    /// anything below; the same rules as `src/docker/sizes.rs`, through descriptors. Reply:
+    /// `u64 bytes | u64 files | u8 any | i64 newest_mtime_ns | i64 newest_ctime_ns` (zeros
+    /// when there is nothing below).
     fn walk(&self, path: &[u8], comps: &[&[u8]]) -> Outcome {
         let root = Rc::new(self.open_dir(path, comps)?);
         let mut walker = Walker::default();
@@ -699,12 +702,14 @@ impl Workspace {
         put_u64(&mut out, walker.bytes);
         put_u64(&mut out, walker.files);
         match walker.newest {
-            Some(ns) => {
+            Some((mtime, ctime)) => {
                 out.push(1);
-                put_i64(&mut out, ns);
+                put_i64(&mut out, mtime);
+                put_i64(&mut out, ctime);
             }
             None => {
                 out.push(0);
+                put_i64(&mut out, 0);
                 put_i64(&mut out, 0);
             }
         }
@@ -720,7 +725,8 @@ struct Walker {
     linked: HashSet<(u64, u64)>,
     bytes: u64,
     files: u64,
-    newest: Option<i64>,
+    /// Newest mtime and newest ctime (each on its own), in nanoseconds.
+    newest: Option<(i64, i64)>,
 }
 
 impl Walker {
@@ -731,10 +737,11 @@ impl Walker {
         for entry in entries.flatten() {
             // fstatat without following symlinks.
             let Ok(meta) = entry.metadata() else { continue };
-            let t = mtime_ns(&meta);
-            if self.newest.is_none_or(|n| t > n) {
-                self.newest = Some(t);
-            }
+            let (mtime, ctime) = (mtime_ns(&meta), ctime_ns(&meta));
+            self.newest = Some(match self.newest {
+                Some((m, c)) => (m.max(mtime), c.max(ctime)),
+                None => (mtime, ctime),
+            });
             if meta.is_dir() {
                 self.stack.push((dir.clone(), entry.file_name()));
             } else if meta.is_file() {

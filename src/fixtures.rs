@@ -142,11 +142,13 @@ pub fn fresh_state() -> State {
     state
 }
 
+/// A walk's figures: nothing inside modified or changed for `idle_hours`.
 pub fn measurement(bytes: u64, files: u64, idle_hours: i64) -> Measurement {
     Measurement {
         bytes,
         files: Some(files),
         newest_mtime: hours_ago(idle_hours),
+        newest_ctime: hours_ago(idle_hours),
         measured_at: now()
             .checked_sub(jiff::SignedDuration::from_mins(2))
             .unwrap_or(now()),

@@ -34,7 +34,7 @@ fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
-/// Writes a file of `len` bytes, modified `days_ago`.
+/// Writes a file of `len` bytes with an mtime `days_ago` (its ctime is now).
 fn write_file(dir: &Path, name: &str, len: usize, days_ago: u64) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -48,7 +48,8 @@ fn write_file(dir: &Path, name: &str, len: usize, days_ago: u64) {
         .unwrap();
 }
 
-/// Makes a directory tree look untouched for `days_ago` (directories count as activity).
+/// Gives a tree's directories old mtimes, as a restore does. Their ctimes stay "now" (nothing
+/// unprivileged sets them), so this never makes a workspace idle: only waiting does.
 fn backdate_dirs(dir: &Path, days_ago: u64) {
     let when = SystemTime::now() - Duration::from_secs(days_ago * 86_400);
     for entry in fs::read_dir(dir).unwrap().flatten() {
@@ -111,6 +112,10 @@ async fn sizes_files_and_last_modified_are_reported() {
             (86_000..87_000).contains(&age),
             "newest file is 1 day old, got {age} s"
         );
+        // The files were written just now, whatever their mtimes say: that is the activity.
+        let activity: jiff::Timestamp = row["last_activity"].as_str().unwrap().parse().unwrap();
+        let age = jiff::Timestamp::now().duration_since(activity).as_secs();
+        assert!((0..60).contains(&age), "written seconds ago, got {age} s");
 
         let rows = json(&cli(&["workspaces", "--json", "--no-size"]));
         let row = rows
@@ -190,6 +195,51 @@ async fn a_workspace_filled_just_now_with_restored_times_is_not_idle() {
         assert_eq!(report["plan"]["delete"], serde_json::json!([]), "{report}");
         assert_eq!(report["deleted"], serde_json::json!([]));
         assert!(env.volume_exists(&volume).await, "fresh work stays");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_restored_with_old_times_into_an_old_workspace_is_not_idle() {
+    // A workspace older than the rule; then a backup is restored over its project (`tar x`,
+    // `rsync -a`, `touch -d 2020-01-01`): fresh work whose files all say 2020. The restore
+    // stays below the volume's root directory: the engine reports the root's ctime as the
+    // volume's creation time, so a change in the root itself would hide the bug.
+    with_env("prune_restored_old", async |env| {
+        let ws = env.id("restored-old");
+        let volume = env.workspace(&ws).await;
+        let dir = env.mountpoint(&volume).await;
+        let files = ["proj/main.c", "proj/lib/util.c", "proj/notes.txt"];
+        for file in files {
+            fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+            fs::write(dir.join(file), b"first version").unwrap();
+        }
+        // Older than the rule below (with room for a slow prune on a loaded host).
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        for file in files {
+            fs::write(dir.join(file), b"restored version").unwrap();
+        }
+        fs::write(dir.join("proj/lib/new.c"), b"restored too").unwrap();
+        let touched = Command::new("touch")
+            .args(["-d", "2020-01-01"])
+            .args(files)
+            .args(["proj/lib/new.c", "proj/lib", "proj"])
+            .current_dir(&dir)
+            .status()
+            .expect("touch");
+        assert!(touched.success());
+        let report = json(&cli(&[
+            "prune",
+            "--idle-for",
+            "6s",
+            "--id-prefix",
+            &env.prefix,
+            "--yes",
+            "--json",
+        ]));
+        assert_eq!(report["plan"]["delete"], serde_json::json!([]), "{report}");
+        assert_eq!(report["deleted"], serde_json::json!([]));
+        assert!(env.volume_exists(&volume).await, "restored work stays");
     })
     .await;
 }

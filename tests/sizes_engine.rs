@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::fs;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -109,11 +109,23 @@ impl Written {
             .map(|t| Timestamp::try_from(t).unwrap())
     }
 
+    /// Newest lstat ctime of everything below the root, read after all writes.
+    fn newest_ctime(&self) -> Option<Timestamp> {
+        self.paths
+            .iter()
+            .map(|p| {
+                let meta = fs::symlink_metadata(p).unwrap();
+                Timestamp::new(meta.ctime(), meta.ctime_nsec() as i32).unwrap()
+            })
+            .max()
+    }
+
     fn expected(&self) -> DirStats {
         DirStats {
             bytes: self.bytes,
             files: self.files,
             newest_mtime: self.newest_mtime(),
+            newest_ctime: self.newest_ctime(),
         }
     }
 }

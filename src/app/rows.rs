@@ -98,7 +98,7 @@ impl ListRow for WorkspaceRow {
             // Biggest first: what an operator cleaning up wants to see.
             WorkspaceColumn::Size => other.bytes().cmp(&self.bytes()),
             // Longest idle first.
-            WorkspaceColumn::Modified => self.last_modified().cmp(&other.last_modified()),
+            WorkspaceColumn::Modified => self.last_activity().cmp(&other.last_activity()),
             WorkspaceColumn::Quota => a.quota_bytes.cmp(&b.quota_bytes),
             WorkspaceColumn::Users => a.used_by.len().cmp(&b.used_by.len()),
         }

@@ -30,8 +30,9 @@ impl WorkspaceRow {
         self.measurement.map(|m| m.bytes)
     }
 
-    /// Newest modification inside, else creation (an empty volume was last touched then).
-    pub fn last_modified(&self) -> Option<Timestamp> {
-        crate::cleanup::Rule::last_modified(&self.ws, self.measurement.as_ref())
+    /// What the idle rule judges (newest modification or change inside, never before the
+    /// volume's creation), so the IDLE column and the rule never disagree.
+    pub fn last_activity(&self) -> Option<Timestamp> {
+        crate::cleanup::Rule::last_activity(&self.ws, self.measurement.as_ref())
     }
 }

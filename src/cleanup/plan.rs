@@ -44,7 +44,10 @@ pub struct Candidate {
     pub kind: WorkspaceKind,
     pub bytes: Option<u64>,
     pub files: Option<u64>,
+    /// Newest modification inside, as `ls -l` shows it (writers can set it back).
     pub last_modified: Option<Timestamp>,
+    /// What the idle rule judges: see [`Rule::last_activity`].
+    pub last_activity: Option<Timestamp>,
     pub created_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip: Option<SkipReason>,
@@ -95,7 +98,8 @@ impl Plan {
                 kind: ws.kind,
                 bytes: m.map(|m| m.bytes),
                 files: m.and_then(|m| m.files),
-                last_modified: Rule::last_modified(ws, m),
+                last_modified: m.and_then(|m| m.newest_mtime),
+                last_activity: Rule::last_activity(ws, m),
                 created_at: ws.created_at,
                 skip,
             };
@@ -110,7 +114,7 @@ impl Plan {
             }
         }
         plan.delete
-            .sort_by(|a, b| (a.last_modified, &a.id).cmp(&(b.last_modified, &b.id)));
+            .sort_by(|a, b| (a.last_activity, &a.id).cmp(&(b.last_activity, &b.id)));
         plan
     }
 
@@ -141,6 +145,7 @@ mod tests {
             bytes,
             files: Some(1),
             newest_mtime: None,
+            newest_ctime: None,
             measured_at: now,
         };
         let measurements = HashMap::from([

@@ -52,8 +52,8 @@ fn now_figures(ws: &Workspace, m: Option<&Measurement>) -> String {
     if let Some(m) = m {
         if m.has_activity() {
             parts.push(format!(
-                "last modified {}",
-                crate::format::datetime(Rule::last_modified(ws, Some(m)))
+                "last activity {}",
+                crate::format::datetime(Rule::last_activity(ws, Some(m)))
             ));
         }
         parts.push(crate::format::bytes(m.bytes));
@@ -73,13 +73,16 @@ mod tests {
 
     const DAY: Duration = Duration::from_secs(86_400);
 
+    /// Nothing inside modified or changed for `hours_idle`.
     fn walked(bytes: u64, hours_idle: i64) -> Measurement {
+        let then = fixtures::now()
+            .checked_sub(jiff::SignedDuration::from_hours(hours_idle))
+            .ok();
         Measurement {
             bytes,
             files: Some(1),
-            newest_mtime: fixtures::now()
-                .checked_sub(jiff::SignedDuration::from_hours(hours_idle))
-                .ok(),
+            newest_mtime: then,
+            newest_ctime: then,
             measured_at: fixtures::now(),
         }
     }
@@ -98,7 +101,7 @@ mod tests {
         );
         let kept = recheck(&rule, Some(&ws), Some(&Ok(walked(10, 0))), now).unwrap_err();
         assert!(
-            kept.starts_with("changed since planned: kept (now last modified"),
+            kept.starts_with("changed since planned: kept (now last activity"),
             "{kept}"
         );
     }

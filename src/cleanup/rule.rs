@@ -12,7 +12,8 @@ use crate::docker::measure::Measurement;
 pub struct Rule {
     /// Created more than this long ago.
     pub older_than: Option<Duration>,
-    /// Nothing inside modified for this long (needs a measurement).
+    /// Nothing inside modified or changed for this long (needs a measurement): see
+    /// [`Rule::last_activity`].
     pub idle_for: Option<Duration>,
     /// No container references it.
     pub unused: bool,
@@ -79,18 +80,19 @@ impl Rule {
         self.idle_for.is_some() || self.larger_than.is_some()
     }
 
-    /// Last activity: the newest modification inside, but never before the volume was created.
-    /// Modification times are the writer's to set: `tar x`, `cp -a`, `rsync -a` and uploads
-    /// that keep times restore old ones, so a volume filled seconds ago can hold only files
-    /// "modified" years ago. Its creation was activity all the same: it is idle since then at
-    /// most. An empty volume is idle since its creation.
-    pub fn last_modified(
+    /// Last activity: the newest modification or status change inside, and never before the
+    /// volume was created. Modification times are the writer's to set: `tar x`, `cp -a`,
+    /// `rsync -a`, `touch -d` and uploads that keep times restore old ones, so fresh work in a
+    /// volume of any age can hold only files "modified" years ago. Writing them set their
+    /// ctime to now all the same, and no unprivileged call can set it back. The volume's
+    /// creation was activity too: an empty volume is idle since then.
+    pub fn last_activity(
         workspace: &Workspace,
         measurement: Option<&Measurement>,
     ) -> Option<Timestamp> {
         // Without a walk (engine df gives sizes only) activity is unknown, not "since creation".
         match measurement {
-            Some(m) if m.has_activity() => m.newest_mtime.max(workspace.created_at),
+            Some(m) if m.has_activity() => m.newest_activity().max(workspace.created_at),
             _ => None,
         }
     }
@@ -125,7 +127,7 @@ impl Rule {
         if let Some(limit) = self.idle_for {
             match measurement {
                 Some(m) if m.has_activity() => {
-                    if !age_over(Self::last_modified(workspace, Some(m)), limit) {
+                    if !age_over(Self::last_activity(workspace, Some(m)), limit) {
                         return Verdict::No;
                     }
                 }
@@ -183,13 +185,19 @@ mod tests {
 
     const DAY: Duration = Duration::from_secs(86_400);
 
+    fn days_ago(days: i64) -> Option<Timestamp> {
+        fixtures::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+            .ok()
+    }
+
+    /// Nothing inside written, restored or changed in any way for `days_idle`.
     fn measured(bytes: u64, days_idle: i64) -> Measurement {
         Measurement {
             bytes,
             files: Some(3),
-            newest_mtime: fixtures::now()
-                .checked_sub(jiff::SignedDuration::from_hours(24 * days_idle))
-                .ok(),
+            newest_mtime: days_ago(days_idle),
+            newest_ctime: days_ago(days_idle),
             measured_at: fixtures::now(),
         }
     }
@@ -265,6 +273,7 @@ mod tests {
             bytes: 0,
             files: Some(0),
             newest_mtime: None,
+            newest_ctime: None,
             measured_at: now,
         };
         let rule = Rule {
@@ -285,10 +294,38 @@ mod tests {
         };
         let restored = measured(10, 6 * 365);
         assert_eq!(rule.verdict(&ws, Some(&restored), now), Verdict::No);
-        assert_eq!(Rule::last_modified(&ws, Some(&restored)), ws.created_at);
+        assert_eq!(Rule::last_activity(&ws, Some(&restored)), ws.created_at);
         // An old volume with old files stays idle.
         let old = fixtures::workspace("old", &[], 24 * 7 * 365);
         assert_eq!(rule.verdict(&old, Some(&restored), now), Verdict::Yes);
+    }
+
+    #[test]
+    fn a_restore_with_old_modification_times_into_an_old_volume_is_not_idle() {
+        // A year-old workspace into which a backup was restored an hour ago (`tar x`,
+        // `rsync -a`, `touch -d 2020-01-01`): every mtime says 2020, but writing the files
+        // set their ctime to the time of the restore, and that cannot be set back.
+        let now = fixtures::now();
+        let ws = fixtures::workspace("old-restored", &[], 24 * 365);
+        let restored = Measurement {
+            newest_ctime: now.checked_sub(jiff::SignedDuration::from_hours(1)).ok(),
+            ..measured(10, 6 * 365)
+        };
+        let rule = Rule {
+            idle_for: Some(180 * DAY),
+            ..Default::default()
+        };
+        assert_eq!(rule.verdict(&ws, Some(&restored), now), Verdict::No);
+        assert_eq!(
+            Rule::last_activity(&ws, Some(&restored)),
+            restored.newest_ctime
+        );
+        // A modification time in the future (set by hand) counts as well: it is later.
+        let ahead = Measurement {
+            newest_mtime: now.checked_add(jiff::SignedDuration::from_hours(1)).ok(),
+            ..measured(10, 400)
+        };
+        assert_eq!(rule.verdict(&ws, Some(&ahead), now), Verdict::No);
     }
 
     #[test]
@@ -315,6 +352,7 @@ mod tests {
             bytes: 5000,
             files: None,
             newest_mtime: None,
+            newest_ctime: None,
             measured_at: now,
         };
         let rule = Rule {
@@ -322,6 +360,6 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(rule.verdict(&ws, Some(&df_only), now), Verdict::Unknown);
-        assert_eq!(Rule::last_modified(&ws, Some(&df_only)), None);
+        assert_eq!(Rule::last_activity(&ws, Some(&df_only)), None);
     }
 }

@@ -76,8 +76,12 @@ pub struct WorkspaceJson<'a> {
     pub size_bytes: Option<u64>,
     /// regular files; null until measured or when the strategy cannot count them
     pub files: Option<u64>,
-    /// newest modification inside; null until known
+    /// newest modification inside (what `ls -l` shows; writers can set it back); null until
+    /// known
     pub last_modified: Option<Timestamp>,
+    /// what `prune --idle-for` judges: the newest modification or status change inside, never
+    /// before `created_at`; null until known
+    pub last_activity: Option<Timestamp>,
 }
 
 impl<'a> WorkspaceJson<'a> {
@@ -98,6 +102,7 @@ impl<'a> WorkspaceJson<'a> {
             size_bytes: m.map(|m| m.bytes),
             files: m.and_then(|m| m.files),
             last_modified: m.and_then(|m| m.newest_mtime),
+            last_activity: crate::cleanup::Rule::last_activity(w, m),
         }
     }
 }

@@ -112,7 +112,7 @@ pub async fn workspaces(json: bool, measure: bool) -> Result<u8, Failure> {
                 m.and_then(|m| m.files)
                     .map(|f| f.to_string())
                     .unwrap_or_else(|| "-".into()),
-                format::datetime(m.and_then(|m| m.newest_mtime)),
+                format::datetime(crate::cleanup::Rule::last_activity(w, m)),
                 format::age(now, w.created_at),
                 w.quota_bytes
                     .map(format::bytes)
@@ -130,7 +130,7 @@ pub async fn workspaces(json: bool, measure: bool) -> Result<u8, Failure> {
                 "KIND",
                 "SIZE",
                 "FILES",
-                "LAST MODIFIED",
+                "LAST ACTIVITY",
                 "AGE",
                 "QUOTA",
                 "USED BY"

@@ -110,7 +110,7 @@ fn print_plan(plan: &Plan) {
                 WorkspaceKind::OrphanEphemeral => "orphan".to_owned(),
             },
             c.bytes.map(format::bytes).unwrap_or_else(|| "?".into()),
-            format::datetime(c.last_modified),
+            format::datetime(c.last_activity),
             format::age(now, c.created_at),
             c.skip.as_ref().map(ToString::to_string).unwrap_or_default(),
         ]
@@ -124,7 +124,7 @@ fn print_plan(plan: &Plan) {
     print!(
         "{}",
         table::render(
-            &["ID", "KIND", "SIZE", "LAST MODIFIED", "AGE", "SKIPPED"],
+            &["ID", "KIND", "SIZE", "LAST ACTIVITY", "AGE", "SKIPPED"],
             &rows
         )
     );

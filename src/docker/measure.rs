@@ -3,7 +3,8 @@
 //!
 //! Strategies, fastest first (costs measured in shared/DESIGN.md §3):
 //! - `Walk`: walk each volume's Mountpoint in-process (local engine, mountpoints readable:
-//!   root). Exact, per volume, and gives file counts and the newest modification time.
+//!   root). Exact, per volume, and gives file counts and the newest modification and status
+//!   change times.
 //! - `SystemDf`: the engine's `/system/df` (local socket, no root). Sizes only; one call walks
 //!   every volume on the host and the engine refuses two at once.
 
@@ -23,8 +24,11 @@ pub struct Measurement {
     pub bytes: u64,
     /// Regular files; `None` when the strategy cannot count them.
     pub files: Option<u64>,
-    /// Newest modification inside; `None` when empty or not known.
+    /// Newest modification inside (what `ls -l` shows); `None` when empty or not known.
     pub newest_mtime: Option<Timestamp>,
+    /// Newest status change inside; `None` when empty or not known. Writers can set mtimes
+    /// back (restores, `touch -d`), not ctimes: see [`Measurement::newest_activity`].
+    pub newest_ctime: Option<Timestamp>,
     pub measured_at: Timestamp,
 }
 
@@ -35,11 +39,19 @@ impl Measurement {
         self.files.is_some()
     }
 
+    /// The newest change of anything inside: the later of the newest mtime and the newest
+    /// ctime. A file restored with its old mtime (`tar x`, `cp -a`, `rsync -a`, `touch -d`)
+    /// still got a new ctime when it was written, so fresh work never looks old here.
+    pub fn newest_activity(&self) -> Option<Timestamp> {
+        self.newest_mtime.max(self.newest_ctime)
+    }
+
     fn from_walk(stats: DirStats) -> Self {
         Self {
             bytes: stats.bytes,
             files: Some(stats.files),
             newest_mtime: stats.newest_mtime,
+            newest_ctime: stats.newest_ctime,
             measured_at: Timestamp::now(),
         }
     }
@@ -174,6 +186,7 @@ async fn df_all(
                     bytes,
                     files: None,
                     newest_mtime: None,
+                    newest_ctime: None,
                     measured_at: now,
                 })
                 .ok_or_else(|| "the engine reported no size for it".to_owned()),

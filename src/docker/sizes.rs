@@ -23,6 +23,10 @@ pub struct DirStats {
     /// Newest modification time of anything inside (files, directories, symlinks themselves
     /// via lstat), not counting the root directory itself; None when empty.
     pub newest_mtime: Option<Timestamp>,
+    /// Newest status change time of the same entries. Unlike mtime no unprivileged call can
+    /// set it back: a restore that keeps old mtimes (`tar x`, `cp -a`, `touch -d`) still sets
+    /// it to the time of the restore, so it is what activity is judged by.
+    pub newest_ctime: Option<Timestamp>,
 }
 
 /// Walks `root` without ever following a symlink, so it never leaves the tree. Blocking: call
@@ -30,7 +34,7 @@ pub struct DirStats {
 ///
 /// Returns `Err` only when `root` itself cannot be listed. Below the root, whatever cannot be
 /// read is skipped and the walk goes on: a subdirectory that cannot be listed adds only its
-/// own mtime (nothing it holds), an entry that vanishes between listing and `lstat` adds
+/// own times (nothing it holds), an entry that vanishes between listing and `lstat` adds
 /// nothing.
 /// The result is then a lower bound; as root on the Docker host this does not happen except
 /// for entries removed while the walk runs.
@@ -49,7 +53,7 @@ pub fn walk(root: &Path) -> std::io::Result<DirStats> {
             continue;
         };
         // A subdirectory that vanished, was swapped for a symlink, or cannot be read adds
-        // only its own mtime (already noted by its parent's scan).
+        // only its own times (already noted by its parent's scan).
         let Ok(child) = open_dir(&*dir, name.as_c_str()) else {
             continue;
         };
@@ -87,8 +91,9 @@ struct Walker {
     linked: HashSet<(u64, u64)>,
     bytes: u64,
     files: u64,
-    /// (seconds, nanoseconds) since the epoch, as lstat gives them.
-    newest: Option<(i64, i64)>,
+    /// Newest mtime and ctime: (seconds, nanoseconds) since the epoch, as lstat gives them.
+    newest_mtime: Option<(i64, i64)>,
+    newest_ctime: Option<(i64, i64)>,
 }
 
 impl Walker {
@@ -107,7 +112,14 @@ impl Walker {
             let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
                 continue; // vanished since the listing
             };
-            self.note_mtime(st.st_mtime, st.st_mtime_nsec as i64);
+            note_newest(
+                &mut self.newest_mtime,
+                (st.st_mtime, st.st_mtime_nsec as i64),
+            );
+            note_newest(
+                &mut self.newest_ctime,
+                (st.st_ctime, st.st_ctime_nsec as i64),
+            );
             match FileType::from_raw_mode(st.st_mode) {
                 FileType::Directory => subdirs.push(name.to_owned()),
                 // st_dev/st_ino are u64 here but narrower on other targets.
@@ -126,21 +138,22 @@ impl Walker {
         Ok(subdirs)
     }
 
-    fn note_mtime(&mut self, secs: i64, nanos: i64) {
-        let t = (secs, nanos);
-        if self.newest.is_none_or(|n| t > n) {
-            self.newest = Some(t);
-        }
-    }
-
     fn finish(self) -> DirStats {
+        let timestamp = |t: Option<(i64, i64)>| {
+            t.and_then(|(secs, nanos)| Timestamp::new(secs, i32::try_from(nanos).unwrap_or(0)).ok())
+        };
         DirStats {
             bytes: self.bytes,
             files: self.files,
-            newest_mtime: self.newest.and_then(|(secs, nanos)| {
-                Timestamp::new(secs, i32::try_from(nanos).unwrap_or(0)).ok()
-            }),
+            newest_mtime: timestamp(self.newest_mtime),
+            newest_ctime: timestamp(self.newest_ctime),
         }
+    }
+}
+
+fn note_newest(newest: &mut Option<(i64, i64)>, t: (i64, i64)) {
+    if newest.is_none_or(|n| t > n) {
+        *newest = Some(t);
     }
 }
 

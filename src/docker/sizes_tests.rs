@@ -126,6 +126,30 @@ fn newest_mtime_is_the_newest_entry_and_not_the_root() {
 }
 
 #[test]
+fn newest_ctime_is_when_restored_files_were_written_not_their_old_mtime() {
+    // What `tar x` / `cp -a` / `touch -d 2020-01-01` leave: old mtimes on files written now.
+    let s = Scratch::new("ctime");
+    let before = Timestamp::now() - jiff::SignedDuration::from_secs(2);
+    s.file("proj/main.c", 10);
+    s.file("notes.txt", 10);
+    for rel in ["proj/main.c", "notes.txt", "proj"] {
+        set_mtime(&s.path(rel), at(1_577_836_800));
+    }
+    let got = walk(&s.0).unwrap();
+    assert_eq!(got.newest_mtime, Some(ts(at(1_577_836_800))));
+    let newest_ctime = ["proj/main.c", "notes.txt", "proj"]
+        .iter()
+        .map(|rel| {
+            use std::os::unix::fs::MetadataExt;
+            let m = fs::symlink_metadata(s.path(rel)).unwrap();
+            Timestamp::new(m.ctime(), m.ctime_nsec() as i32).unwrap()
+        })
+        .max();
+    assert_eq!(got.newest_ctime, newest_ctime, "lstat ctime of the newest");
+    assert!(got.newest_ctime.unwrap() > before, "the restore itself");
+}
+
+#[test]
 fn a_symlinks_own_mtime_counts() {
     let s = Scratch::new("mtime-link");
     s.file("old.txt", 1);

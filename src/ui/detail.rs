@@ -196,6 +196,21 @@ fn size_lines(row: &WorkspaceRow, state: &State) -> Vec<Line<'static>> {
                 None => "unknown with this strategy".to_owned(),
             };
             lines.push(field("Modified", modified));
+            // What the idle rule and the IDLE column judge, when it is not the newest
+            // modification: restored mtimes (`tar x`, `touch -d`) do not make work look old.
+            if m.has_activity()
+                && let Some(t) = row.last_activity()
+                && Some(t) != m.newest_mtime
+            {
+                lines.push(field(
+                    "Activity",
+                    format!(
+                        "{} UTC ({} ago)",
+                        format::datetime(Some(t)),
+                        format::age(state.now, Some(t))
+                    ),
+                ));
+            }
             let mut measured = format!("{} ago", format::age(state.now, Some(m.measured_at)));
             if let Some(strategy) = &state.workspaces.strategy {
                 measured.push_str(&format!(" by {}", strategy.short()));

@@ -74,6 +74,27 @@ fn workspaces_focused_shows_workspace_detail_and_orphan_group() {
 }
 
 #[test]
+fn a_workspace_restored_with_old_times_shows_its_recent_activity() {
+    // beta's files all say 2020 (`tar x`, `touch -d`), but they were written an hour ago:
+    // IDLE says 1h, as the idle rule sees it, and the detail shows both figures.
+    let mut state = fixtures::loaded_state();
+    let restored = crate::docker::measure::Measurement {
+        newest_mtime: "2020-01-01T00:00:00Z".parse().ok(),
+        ..fixtures::measurement(8 * 1024 * 1024 * 1024, 1200, 1)
+    };
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::Measured(vec![(
+            "sandkasten-ws-beta".into(),
+            Ok(restored),
+        )])),
+    );
+    update(&mut state, Action::FocusWorkspaces);
+    update(&mut state, Action::SelectNext);
+    assert_snapshot!(screen(&state, 140, 32));
+}
+
+#[test]
 fn connecting() {
     assert_snapshot!(screen(&fixtures::fresh_state(), 100, 20));
 }

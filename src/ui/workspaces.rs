@@ -94,7 +94,7 @@ fn row<'a>(r: &'a WorkspaceRow, state: &State) -> Row<'a> {
         .map(|f| f.to_string())
         .unwrap_or_else(|| "-".into());
     let idle = if r.measurement.is_some() {
-        format::age(state.now, r.last_modified())
+        format::age(state.now, r.last_activity())
     } else {
         "-".into()
     };

@@ -19,8 +19,9 @@ use super::error::FsError;
 use super::path::FsPath;
 use crate::docker::sizes::DirStats;
 
-pub const PROTOCOL_VERSION: u32 = 2;
-pub const HELLO: &[u8] = b"HELLO 2\n";
+/// 3: a walk reply carries the newest ctime after the newest mtime.
+pub const PROTOCOL_VERSION: u32 = 3;
+pub const HELLO: &[u8] = b"HELLO 3\n";
 
 const OP_LIST: u8 = 1;
 const OP_STAT: u8 = 2;
@@ -364,21 +365,25 @@ pub fn decode_empty(payload: &[u8]) -> Result<(), FsError> {
     Cursor::new(payload).end()
 }
 
+/// `u64 bytes | u64 files | u8 any | i64 newest_mtime_ns | i64 newest_ctime_ns`.
 pub fn decode_walk(payload: &[u8]) -> Result<DirStats, FsError> {
     let mut r = Cursor::new(payload);
     let bytes = r.u64()?;
     let files = r.u64()?;
     let has_newest = r.u8()? != 0;
-    let newest = r.i64()?;
+    let newest_mtime = r.i64()?;
+    let newest_ctime = r.i64()?;
     r.end()?;
+    let timestamp = |ns: i64| {
+        has_newest
+            .then(|| Timestamp::from_nanosecond(i128::from(ns)).ok())
+            .flatten()
+    };
     Ok(DirStats {
         bytes,
         files,
-        newest_mtime: if has_newest {
-            Timestamp::from_nanosecond(i128::from(newest)).ok()
-        } else {
-            None
-        },
+        newest_mtime: timestamp(newest_mtime),
+        newest_ctime: timestamp(newest_ctime),
     })
 }
 

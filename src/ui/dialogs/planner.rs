@@ -89,7 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
                 Line::from(Span::styled(
                     format!(
                         "{:<26} {:>10}  {:<16} {:>5}",
-                        "ID", "SIZE", "LAST MODIFIED", "AGE"
+                        "ID", "SIZE", "LAST ACTIVITY", "AGE"
                     ),
                     theme::header(),
                 )),
@@ -99,7 +99,7 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
                     "{:<26} {:>10}  {:<16} {:>5}",
                     c.id,
                     c.bytes.map(format::bytes).unwrap_or_else(|| "?".into()),
-                    format::datetime(c.last_modified),
+                    format::datetime(c.last_activity),
                     format::age(state.now, c.created_at)
                 )));
             }
