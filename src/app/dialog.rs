@@ -309,7 +309,7 @@ impl PlannerFields {
             idle_for: opt(&self.idle_for)
                 .map(|s| parse_duration(&s))
                 .transpose()
-                .map_err(|e| format!("not modified for: {e}"))?,
+                .map_err(|e| format!("idle for: {e}"))?,
             unused: self.unused,
             orphans: self.orphans,
             larger_than: opt(&self.larger_than)

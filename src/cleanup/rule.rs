@@ -156,7 +156,7 @@ impl Rule {
             parts.push(format!("created more than {} ago", short_duration(d)));
         }
         if let Some(d) = self.idle_for {
-            parts.push(format!("not modified for {}", short_duration(d)));
+            parts.push(format!("idle for {}", short_duration(d)));
         }
         if self.unused {
             parts.push("unused".to_owned());

@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
         Line::from(Span::styled("All criteria set must hold.", theme::dim())),
         Line::default(),
         field_line("created more than", f.older_than.clone(), p.focus == 0),
-        field_line("not modified for", f.idle_for.clone(), p.focus == 1),
+        field_line("idle for (no change)", f.idle_for.clone(), p.focus == 1),
         field_line("unused by any session", toggle(f.unused), p.focus == 2),
         field_line("orphaned ephemeral", toggle(f.orphans), p.focus == 3),
         field_line("larger than", f.larger_than.clone(), p.focus == 4),
