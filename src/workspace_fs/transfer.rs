@@ -44,6 +44,18 @@ fn refusal(path: &Path, e: &std::io::Error) -> String {
     }
 }
 
+/// Appends `data` to `out`, leaving a hole instead of writing a chunk of zeros only: a sparse
+/// file the sandbox made (`truncate -s 1P`) takes no room on the host's disk either.
+fn write_or_skip_zeros(out: &mut std::fs::File, data: &[u8]) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    if data.iter().all(|&b| b == 0) {
+        let len = i64::try_from(data.len()).map_err(std::io::Error::other)?;
+        out.seek(SeekFrom::Current(len)).map(|_| ())
+    } else {
+        out.write_all(data)
+    }
+}
+
 /// Copies `path` (file or directory) to `dest` on the host. `dest` must not exist yet, or
 /// be an existing directory, which then receives the entry under its [`crate::format::host_file_name`]. Nothing
 /// on the host is replaced and no symlink there is followed: each file and directory is
@@ -82,23 +94,25 @@ pub async fn download(
             EntryKind::File => {
                 let mut out = create_new_file(&to)?;
                 let mut offset = 0u64;
-                loop {
+                // The size it had when the copy started: a file the sandbox keeps growing
+                // (faster than it is read) would otherwise fill the host's disk, never ending.
+                while offset < entry.size {
                     let chunk = fs
-                        .read(&from, offset, CHUNK)
+                        .read(&from, offset, CHUNK.min(entry.size - offset))
                         .await
                         .map_err(|e| e.to_string())?;
                     if chunk.data.is_empty() {
                         break;
                     }
-                    std::io::Write::write_all(&mut out, &chunk.data)
+                    write_or_skip_zeros(&mut out, &chunk.data)
                         .map_err(|e| format!("{}: {e}", to.display()))?;
                     offset += chunk.data.len() as u64;
                     moved += chunk.data.len() as u64;
                     progress(moved);
-                    if (chunk.data.len() as u64) < CHUNK {
-                        break;
-                    }
                 }
+                // Skipped zeros at the end still count: the length is set, not written.
+                out.set_len(offset)
+                    .map_err(|e| format!("{}: {e}", to.display()))?;
                 files += 1;
             }
             EntryKind::Symlink | EntryKind::Other => {}
@@ -245,5 +259,64 @@ mod tests {
             .unwrap();
         assert!(host.path("_.bash_profile").is_file());
         assert!(!host.path(".bash_profile").exists());
+    }
+
+    #[tokio::test]
+    async fn a_download_copies_the_file_as_big_as_it_was_and_ends_while_it_grows() {
+        let ws = Scratch::new("dl-grow-ws");
+        let start = vec![b'a'; (CHUNK + 10) as usize];
+        ws.file("log", &start);
+        let host = Scratch::new("dl-grow-host");
+        let fs = serve(&ws.0).await;
+        let grown = ws.path("log");
+        let mut appended = 0;
+        // The sandbox appends a whole chunk after every chunk copied: a copy that reads until
+        // a short read never ends. Stopped after 20 here so the old behaviour fails, not hangs.
+        let result = download(&fs, &p("log"), &host.path("log"), |_| {
+            if appended < 20 {
+                appended += 1;
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&grown)
+                    .unwrap();
+                std::io::Write::write_all(&mut f, &vec![b'b'; CHUNK as usize]).unwrap();
+            }
+        })
+        .await;
+        result.unwrap();
+        let copied = std::fs::read(host.path("log")).unwrap();
+        assert_eq!(copied.len(), start.len(), "copied past the size it had");
+        assert!(copied == start, "not the content it had");
+    }
+
+    #[tokio::test]
+    async fn a_sparse_file_downloads_sparse_and_takes_no_room_on_the_host() {
+        use std::os::unix::fs::MetadataExt;
+        let ws = Scratch::new("dl-sparse-ws");
+        ws.file("sparse", b"head");
+        let size = 64 * CHUNK + 3;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(ws.path("sparse"))
+            .unwrap()
+            .set_len(size)
+            .unwrap();
+        let host = Scratch::new("dl-sparse-host");
+        let fs = serve(&ws.0).await;
+        download(&fs, &p("sparse"), &host.path("sparse"), |_| {})
+            .await
+            .unwrap();
+        let meta = std::fs::metadata(host.path("sparse")).unwrap();
+        assert_eq!(meta.len(), size);
+        // 256 MiB of zeros written would be 524288 blocks; only the first chunk (which holds
+        // the head) is written.
+        assert!(
+            meta.blocks() <= 2 * CHUNK / 512,
+            "{} blocks on the host",
+            meta.blocks()
+        );
+        let copied = std::fs::read(host.path("sparse")).unwrap();
+        assert_eq!(&copied[..4], b"head");
+        assert!(copied[4..].iter().all(|&b| b == 0));
     }
 }
