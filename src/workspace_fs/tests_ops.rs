@@ -399,3 +399,49 @@ async fn an_ended_stream_fails_every_request() {
     .await;
     assert!(matches!(refused, Err(FsError::Protocol(_))));
 }
+
+#[tokio::test]
+async fn the_editor_load_never_reads_past_its_limit_while_the_file_is_swapped() {
+    let ws = Scratch::new("load-swap");
+    ws.file("f", b"small");
+    let fs = serve(&ws.0).await;
+    let limit = 1 << 20;
+    // The sandbox flips the file between 5 bytes and 2 MiB (sparse), again and again: a size
+    // check followed by a whole read lets the big one through.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (stop, file) = (
+            stop.clone(),
+            fs::File::options().write(true).open(ws.path("f")).unwrap(),
+        );
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                file.set_len(5).unwrap();
+                std::thread::sleep(Duration::from_micros(50));
+                file.set_len(2 << 20).unwrap();
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let mut too_big = 0;
+    let until = std::time::Instant::now() + Duration::from_millis(1500);
+    while std::time::Instant::now() < until {
+        if let Ok(Ok(data)) = task::load(&fs, &p("f"), limit).await
+            && data.data.len() as u64 > limit
+        {
+            too_big += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert_eq!(too_big, 0, "loads that read past the editor's limit");
+    // Still refused plainly when simply too big.
+    fs::File::options()
+        .write(true)
+        .open(ws.path("f"))
+        .unwrap()
+        .set_len(limit + 7)
+        .unwrap();
+    let refused = task::load(&fs, &p("f"), limit).await.unwrap().unwrap_err();
+    assert!(refused.contains("larger than the editor's"), "{refused}");
+}
