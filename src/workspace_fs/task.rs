@@ -304,16 +304,17 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
             FsEvent::Saved { req, path, result }
         }
         FsCmd::CreateFile { req, path } => {
-            let result = match stat(&ws, &path).await {
-                Ok(_) => Err(format!("{} already exists", name_of(&path))),
-                Err(FsError::NotFound(_)) => ws
-                    .run(|fs| {
-                        let path = path.clone();
-                        async move { fs.write_atomic(&path, b"", None).await }
-                    })
-                    .await
-                    .map(|_| format!("Created {}", name_of(&path)))
-                    .map_err(|e| e.to_string()),
+            // One request that refuses any existing name, not a check and then a write that
+            // would replace a file made in between.
+            let result = match ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { fs.create_new(&path, b"").await }
+                })
+                .await
+            {
+                Ok(_) => Ok(format!("Created {}", name_of(&path))),
+                Err(FsError::AlreadyExists(_)) => Err(format!("{} already exists", name_of(&path))),
                 Err(e) => Err(e.to_string()),
             };
             FsEvent::Changed { req, result }
@@ -410,14 +411,6 @@ pub(super) async fn load(
 async fn live(ws: &OpenWorkspace) -> Result<Arc<WorkspaceFs>, FsError> {
     ws.run(|fs| async move { fs.stat(&FsPath::root()).await.map(|_| fs) })
         .await
-}
-
-async fn stat(ws: &OpenWorkspace, path: &FsPath) -> Result<Entry, FsError> {
-    ws.run(|fs| {
-        let path = path.clone();
-        async move { fs.stat(&path).await }
-    })
-    .await
 }
 
 async fn read(ws: &OpenWorkspace, path: &FsPath, limit: u64) -> Result<FileData, FsError> {

@@ -172,9 +172,18 @@ pub async fn upload(
                 Err(e) => return Err(e.to_string()),
             }
             let data = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
-            fs.write_atomic(&to, &data, None)
-                .await
-                .map_err(|e| e.to_string())?;
+            // Created only if still absent: a file the session made while this one was read
+            // from the host is refused too, not replaced.
+            match fs.create_new(&to, &data).await {
+                Ok(_) => {}
+                Err(super::FsError::AlreadyExists(_)) => {
+                    return Err(format!(
+                        "{} already exists in the workspace: not overwritten ({files} files copied before it)",
+                        display(&to)
+                    ));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
             moved += data.len() as u64;
             files += 1;
             progress(moved);
