@@ -15,12 +15,15 @@ fn display(path: &FsPath) -> String {
 }
 
 /// Creates a new file for writing; an existing entry (a file, a directory, a symlink even
-/// dangling) is refused, never replaced or followed (O_CREAT|O_EXCL, plus O_NOFOLLOW).
-fn create_new_file(path: &Path) -> Result<std::fs::File, String> {
+/// dangling) is refused, never replaced or followed (O_CREAT|O_EXCL, plus O_NOFOLLOW). It
+/// gets the workspace file's permission bits (never its set-id or sticky bits), so a private
+/// 0600 file stays private on the host instead of becoming readable by everyone there.
+fn create_new_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(mode & 0o777)
         // O_EXCL already refuses a symlink; O_NOFOLLOW says so once more.
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(path)
@@ -28,9 +31,14 @@ fn create_new_file(path: &Path) -> Result<std::fs::File, String> {
 }
 
 /// Creates one new directory; an existing entry (a symlink too) is refused (mkdir never
-/// follows the last component).
-fn create_new_dir(path: &Path) -> Result<(), String> {
-    std::fs::create_dir(path).map_err(|e| refusal(path, &e))
+/// follows the last component). Its permission bits are the workspace directory's, plus the
+/// owner's own (the copy has to go into it).
+fn create_new_dir(path: &Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .mode((mode & 0o777) | 0o700)
+        .create(path)
+        .map_err(|e| refusal(path, &e))
 }
 
 fn refusal(path: &Path, e: &std::io::Error) -> String {
@@ -81,7 +89,7 @@ pub async fn download(
         let entry = fs.stat(&from).await.map_err(|e| e.to_string())?;
         match entry.kind {
             EntryKind::Dir => {
-                create_new_dir(&to)?;
+                create_new_dir(&to, entry.mode)?;
                 // Streamed in chunks: no reply outgrows a frame, however many names.
                 let listing = fs.list(&from, u32::MAX).await.map_err(|e| e.to_string())?;
                 for child in listing.entries {
@@ -92,7 +100,7 @@ pub async fn download(
                 }
             }
             EntryKind::File => {
-                let mut out = create_new_file(&to)?;
+                let mut out = create_new_file(&to, entry.mode)?;
                 let mut offset = 0u64;
                 // The size it had when the copy started: a file the sandbox keeps growing
                 // (faster than it is read) would otherwise fill the host's disk, never ending.
@@ -327,5 +335,39 @@ mod tests {
         let copied = std::fs::read(host.path("sparse")).unwrap();
         assert_eq!(&copied[..4], b"head");
         assert!(copied[4..].iter().all(|&b| b == 0));
+    }
+
+    #[tokio::test]
+    async fn a_download_keeps_private_files_and_directories_private_on_the_host() {
+        use std::os::unix::fs::PermissionsExt;
+        let ws = Scratch::new("dl-mode-ws");
+        ws.file("home/.ssh/id_ed25519", b"secret key");
+        ws.file("home/tool", b"#!/bin/sh");
+        let mode = |p: &std::path::Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        mode(&ws.path("home/.ssh/id_ed25519"), 0o600);
+        mode(&ws.path("home/.ssh"), 0o700);
+        mode(&ws.path("home/tool"), 0o4755);
+        let host = Scratch::new("dl-mode-host");
+        let fs = serve(&ws.0).await;
+        download(&fs, &p("home"), &host.path("home"), |_| {})
+            .await
+            .unwrap();
+        let bits = |rel: &str| {
+            std::fs::metadata(host.path(rel))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        assert_eq!(
+            bits("home/.ssh/id_ed25519"),
+            0o600,
+            "readable by others on the host"
+        );
+        assert_eq!(bits("home/.ssh"), 0o700);
+        // Never a setuid file on the host, whatever the sandbox had.
+        assert_eq!(bits("home/tool") & 0o7000, 0);
     }
 }
