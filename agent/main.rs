@@ -317,6 +317,17 @@ pub fn version(meta: &Metadata) -> Stamp {
     }
 }
 
+/// What a write expects to find at its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Whatever is there (a regular file) is replaced: the operator chose to overwrite.
+    Any,
+    /// Exactly this version, else a conflict.
+    Version(Stamp),
+    /// Nothing at all (not even a dangling symlink), else `ERR_EXISTS`.
+    Absent,
+}
+
 /// One complete frame, `u32 len | u32 id | u8 status | body`.
 fn frame(id: [u8; 4], status: u8, body: &[u8]) -> Vec<u8> {
     let mut reply = Vec::with_capacity(9 + body.len());
@@ -400,7 +411,7 @@ impl Workspace {
                 self.read(path, &comps, offset, len)
             }
             OP_WRITE => {
-                let expected = req.version()?;
+                let expected = req.expected()?;
                 let data = req.blob()?;
                 self.write_atomic(path, &comps, expected, data)
             }
@@ -549,12 +560,14 @@ impl Workspace {
     }
 
     /// Temp file in the same directory, fsync, rename over the target, fsync the directory:
-    /// after a kill at any point the target holds the old or the new content.
+    /// after a kill at any point the target holds the old or the new content. A file that
+    /// must be new is linked into place instead of renamed, which fails if anything took
+    /// the name meanwhile, so nothing made between the check and the write is replaced.
     fn write_atomic(
         &self,
         path: &[u8],
         comps: &[&[u8]],
-        expected: Option<Stamp>,
+        expected: Expected,
         data: &[u8],
     ) -> Outcome {
         let (dir, name) = self.parent(path, comps)?;
@@ -584,7 +597,12 @@ impl Workspace {
             .and_then(|()| {
                 // Checked again right before replacing: the write above may have taken a while.
                 self.check_target(path, &target, expected)?;
-                fs::rename(&temp, &target).map_err(fail)?;
+                if expected == Expected::Absent {
+                    fs::hard_link(&temp, &target).map_err(fail)?;
+                    fs::remove_file(&temp).map_err(fail)?;
+                } else {
+                    fs::rename(&temp, &target).map_err(fail)?;
+                }
                 // Stat'ed after the rename, which moves ctime on most file systems: the
                 // version returned is the one the next save will find.
                 file.metadata().map_err(fail)
@@ -610,22 +628,28 @@ impl Workspace {
         &self,
         path: &[u8],
         target: &Path,
-        expected: Option<Stamp>,
+        expected: Expected,
     ) -> Result<Option<Metadata>, Failure> {
         let existing = match fs::symlink_metadata(target) {
             Ok(meta) => Some(meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(io_failure(&e, path)),
         };
-        if let Some(meta) = &existing {
+        // A name that must be free is refused below whatever holds it.
+        if let (Some(meta), false) = (&existing, expected == Expected::Absent) {
             regular_or_refuse(meta, path)?;
         }
         let current = existing.as_ref().map(version);
         match expected {
-            Some(want) if current != Some(want) => Err(Failure {
+            Expected::Version(want) if current != Some(want) => Err(Failure {
                 code: ERR_CONFLICT,
                 message: format!("{}: changed on disk since it was opened", show(path)),
                 current,
+            }),
+            Expected::Absent if existing.is_some() => Err(Failure {
+                code: ERR_EXISTS,
+                message: format!("{}: already exists", show(path)),
+                current: None,
             }),
             _ => Ok(existing),
         }
@@ -1001,8 +1025,10 @@ impl<'a> Cursor<'a> {
         self.take(n)
     }
 
-    pub fn version(&mut self) -> Result<Option<Stamp>, Failure> {
-        let present = self.u8()? != 0;
+    /// A write's expectation: `u8 kind` (0 any, 1 this version, 2 absent), then a version
+    /// as `put_version` writes it (zeros unless kind 1).
+    pub fn expected(&mut self) -> Result<Expected, Failure> {
+        let kind = self.u8()?;
         let stamp = Stamp {
             mtime_ns: self.i64()?,
             size: self.u64()?,
@@ -1010,7 +1036,12 @@ impl<'a> Cursor<'a> {
             ino: self.u64()?,
             dev: self.u64()?,
         };
-        Ok(present.then_some(stamp))
+        match kind {
+            0 => Ok(Expected::Any),
+            1 => Ok(Expected::Version(stamp)),
+            2 => Ok(Expected::Absent),
+            _ => Err(bad_request("unknown write expectation")),
+        }
     }
 
     pub fn rest(&self) -> usize {

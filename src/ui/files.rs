@@ -22,7 +22,14 @@ fn mode_string(entry: &Entry) -> String {
         EntryKind::Dir => 'd',
         EntryKind::Symlink => 'l',
         EntryKind::File => '-',
-        EntryKind::Other => '?',
+        // A FIFO or device must not pass for something unknown: `ls -l`'s letters.
+        EntryKind::Other => match entry.mode & 0o170_000 {
+            0o010_000 => 'p',
+            0o020_000 => 'c',
+            0o060_000 => 'b',
+            0o140_000 => 's',
+            _ => '?',
+        },
     };
     let mut out = String::with_capacity(10);
     out.push(kind);
@@ -328,6 +335,10 @@ mod tests {
             (EntryKind::Dir, 0o043_775, "drwxrwsr-t"),
             (EntryKind::File, 0o107_000, "---S--S--T"),
             (EntryKind::Symlink, 0o120_777, "lrwxrwxrwx"),
+            (EntryKind::Other, 0o010_644, "prw-r--r--"),
+            (EntryKind::Other, 0o020_600, "crw-------"),
+            (EntryKind::Other, 0o060_660, "brw-rw----"),
+            (EntryKind::Other, 0o140_755, "srwxr-xr-x"),
         ];
         for (kind, mode, want) in cases {
             assert_eq!(mode_string(&with_mode(kind, mode)), want, "{mode:o}");

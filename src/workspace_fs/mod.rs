@@ -244,6 +244,29 @@ impl WorkspaceFs {
             .call(&Request::Write {
                 path,
                 expected,
+                create_new: false,
+                data,
+            })
+            .await?;
+        protocol::decode_version(&reply)
+    }
+
+    /// Creates the file with `data`, only if nothing has its name: [`FsError::AlreadyExists`]
+    /// otherwise, even when something took the name a moment ago (the agent links the new
+    /// file into place, which never replaces). Mode 0644, the directory's owner.
+    pub async fn create_new(&self, path: &FsPath, data: &[u8]) -> Result<Version, FsError> {
+        if data.len() > MAX_DATA {
+            return Err(FsError::Refused(format!(
+                "{path}: {} bytes, more than one save can hold (32 MiB)",
+                data.len()
+            )));
+        }
+        let reply = self
+            .client
+            .call(&Request::Write {
+                path,
+                expected: None,
+                create_new: true,
                 data,
             })
             .await?;

@@ -155,7 +155,11 @@ pub enum Request<'a> {
     },
     Write {
         path: &'a FsPath,
+        /// `None` replaces whatever regular file is there (or makes it).
         expected: Option<Version>,
+        /// Only if nothing has the name (the agent links the file into place, so nothing
+        /// made meanwhile is replaced); `expected` is then ignored.
+        create_new: bool,
         data: &'a [u8],
     },
     Mkdir {
@@ -200,11 +204,19 @@ impl Request<'_> {
             Request::Write {
                 path,
                 expected,
+                create_new,
                 data,
             } => {
                 out.push(OP_WRITE);
                 put_blob(&mut out, path.as_bytes());
-                put_version(&mut out, expected);
+                if create_new {
+                    // Expectation kind 2, "absent", and a zero version.
+                    put_version(&mut out, None);
+                    let kind = out.len() - VERSION_LEN;
+                    out[kind] = 2;
+                } else {
+                    put_version(&mut out, expected);
+                }
                 put_blob(&mut out, data);
             }
             Request::Mkdir { path } => {
@@ -399,6 +411,9 @@ fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
     put_u32(out, u32::try_from(b.len()).unwrap_or(u32::MAX));
     out.extend_from_slice(b);
 }
+
+/// Encoded length of a version: the kind byte and five 8-byte fields.
+const VERSION_LEN: usize = 1 + 5 * 8;
 
 fn put_version(out: &mut Vec<u8>, v: Option<Version>) {
     out.push(u8::from(v.is_some()));

@@ -278,16 +278,14 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
             FsEvent::Previewed { req, path, result }
         }
         FsCmd::Load { req, path, limit } => {
-            let result = match stat(&ws, &path).await {
-                Ok(e) if e.size > limit => Err(format!(
-                    "{} is {} — larger than the editor's {} limit; the preview shows its start",
-                    name_of(&path),
-                    crate::format::bytes(e.size),
-                    crate::format::bytes(limit)
-                )),
-                Ok(_) => read(&ws, &path, u64::MAX).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
+            let result = ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { load(&fs, &path, limit).await }
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|loaded| loaded);
             FsEvent::Loaded { req, path, result }
         }
         FsCmd::Save {
@@ -306,16 +304,17 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
             FsEvent::Saved { req, path, result }
         }
         FsCmd::CreateFile { req, path } => {
-            let result = match stat(&ws, &path).await {
-                Ok(_) => Err(format!("{} already exists", name_of(&path))),
-                Err(FsError::NotFound(_)) => ws
-                    .run(|fs| {
-                        let path = path.clone();
-                        async move { fs.write_atomic(&path, b"", None).await }
-                    })
-                    .await
-                    .map(|_| format!("Created {}", name_of(&path)))
-                    .map_err(|e| e.to_string()),
+            // One request that refuses any existing name, not a check and then a write that
+            // would replace a file made in between.
+            let result = match ws
+                .run(|fs| {
+                    let path = path.clone();
+                    async move { fs.create_new(&path, b"").await }
+                })
+                .await
+            {
+                Ok(_) => Ok(format!("Created {}", name_of(&path))),
+                Err(FsError::AlreadyExists(_)) => Err(format!("{} already exists", name_of(&path))),
                 Err(e) => Err(e.to_string()),
             };
             FsEvent::Changed { req, result }
@@ -386,19 +385,32 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
     let _ = events.send(event).await;
 }
 
+/// The whole file for the editor, or why not when it holds more than `limit` bytes. One read
+/// of at most `limit + 1` bytes, never a size check and then an unbounded read: the sandbox
+/// can swap the file for a huge (sparse) one in between, which was then read whole into this
+/// process's memory.
+pub(super) async fn load(
+    fs: &WorkspaceFs,
+    path: &FsPath,
+    limit: u64,
+) -> Result<Result<FileData, String>, FsError> {
+    let data = fs.read(path, 0, limit.saturating_add(1)).await?;
+    if data.data.len() as u64 > limit {
+        return Ok(Err(format!(
+            "{} is {} — larger than the editor's {} limit; the preview shows its start",
+            name_of(path),
+            crate::format::bytes(data.version.size.max(data.data.len() as u64)),
+            crate::format::bytes(limit)
+        )));
+    }
+    Ok(Ok(data))
+}
+
 /// A helper that answers, started anew if the one in use is gone: transfers make many calls
 /// and are not repeated as a whole, so they start on a helper known to be there.
 async fn live(ws: &OpenWorkspace) -> Result<Arc<WorkspaceFs>, FsError> {
     ws.run(|fs| async move { fs.stat(&FsPath::root()).await.map(|_| fs) })
         .await
-}
-
-async fn stat(ws: &OpenWorkspace, path: &FsPath) -> Result<Entry, FsError> {
-    ws.run(|fs| {
-        let path = path.clone();
-        async move { fs.stat(&path).await }
-    })
-    .await
 }
 
 async fn read(ws: &OpenWorkspace, path: &FsPath, limit: u64) -> Result<FileData, FsError> {

@@ -151,6 +151,7 @@ fn golden_write_request() {
             ino: 9,
             dev: 3,
         }),
+        create_new: false,
         data: b"hi",
     }
     .encode(1);
@@ -160,8 +161,8 @@ fn golden_write_request() {
     let mut c = agent::Cursor::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"f");
     assert_eq!(
-        c.version().unwrap(),
-        Some(agent::Stamp {
+        c.expected().unwrap(),
+        agent::Expected::Version(agent::Stamp {
             mtime_ns: 16,
             size: 5,
             ctime_ns: 17,
@@ -171,6 +172,19 @@ fn golden_write_request() {
     );
     assert_eq!(c.blob().unwrap(), b"hi");
     assert_eq!(c.rest(), 0);
+    // Creating only if absent: expectation kind 2, a zero version.
+    let create = Request::Write {
+        path: &path,
+        expected: None,
+        create_new: true,
+        data: b"hi",
+    }
+    .encode(1);
+    let body = agent::read_frame(&mut &create[..]).unwrap().unwrap();
+    let mut c = agent::Cursor::new(&body[5..]);
+    assert_eq!(c.blob().unwrap(), b"f");
+    assert_eq!(c.expected().unwrap(), agent::Expected::Absent);
+    assert_eq!(c.blob().unwrap(), b"hi");
 }
 
 #[test]

@@ -399,3 +399,87 @@ async fn an_ended_stream_fails_every_request() {
     .await;
     assert!(matches!(refused, Err(FsError::Protocol(_))));
 }
+
+#[tokio::test]
+async fn the_editor_load_never_reads_past_its_limit_while_the_file_is_swapped() {
+    let ws = Scratch::new("load-swap");
+    ws.file("f", b"small");
+    let fs = serve(&ws.0).await;
+    let limit = 1 << 20;
+    // The sandbox flips the file between 5 bytes and 2 MiB (sparse), again and again: a size
+    // check followed by a whole read lets the big one through.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (stop, file) = (
+            stop.clone(),
+            fs::File::options().write(true).open(ws.path("f")).unwrap(),
+        );
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                file.set_len(5).unwrap();
+                std::thread::sleep(Duration::from_micros(50));
+                file.set_len(2 << 20).unwrap();
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let mut too_big = 0;
+    let until = std::time::Instant::now() + Duration::from_millis(1500);
+    while std::time::Instant::now() < until {
+        if let Ok(Ok(data)) = task::load(&fs, &p("f"), limit).await
+            && data.data.len() as u64 > limit
+        {
+            too_big += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert_eq!(too_big, 0, "loads that read past the editor's limit");
+    // Still refused plainly when simply too big.
+    fs::File::options()
+        .write(true)
+        .open(ws.path("f"))
+        .unwrap()
+        .set_len(limit + 7)
+        .unwrap();
+    let refused = task::load(&fs, &p("f"), limit).await.unwrap().unwrap_err();
+    assert!(refused.contains("larger than the editor's"), "{refused}");
+}
+
+#[tokio::test]
+async fn create_new_never_replaces_whatever_took_the_name() {
+    let ws = Scratch::new("create-new");
+    ws.file("theirs", b"made by the session a moment ago");
+    fs::create_dir(ws.path("dir")).unwrap();
+    symlink("/etc/passwd", ws.path("link")).unwrap();
+    symlink("/nonexistent/x", ws.path("dangling")).unwrap();
+    let fs = serve(&ws.0).await;
+    for name in ["theirs", "dir", "link", "dangling"] {
+        let err = fs.create_new(&p(name), b"mine").await.unwrap_err();
+        assert!(matches!(err, FsError::AlreadyExists(_)), "{name}: {err:?}");
+    }
+    assert_eq!(
+        fs::read(ws.path("theirs")).unwrap(),
+        b"made by the session a moment ago"
+    );
+    assert!(
+        fs::symlink_metadata(ws.path("dangling"))
+            .unwrap()
+            .is_symlink()
+    );
+    let version = fs.create_new(&p("fresh"), b"mine").await.unwrap();
+    let meta = fs::metadata(ws.path("fresh")).unwrap();
+    assert_eq!(fs::read(ws.path("fresh")).unwrap(), b"mine");
+    assert_eq!(meta.mode() & 0o7777, 0o644);
+    assert_eq!(meta.nlink(), 1, "the temp name is gone");
+    // The version returned is the file as it is now: the next save is not a conflict.
+    fs.write_atomic(&p("fresh"), b"again", Some(version))
+        .await
+        .unwrap();
+    let left: Vec<_> = fs::read_dir(&ws.0)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("sandkasten-tui-"))
+        .collect();
+    assert!(left.is_empty(), "temp files left: {left:?}");
+}

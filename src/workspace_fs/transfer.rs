@@ -15,12 +15,15 @@ fn display(path: &FsPath) -> String {
 }
 
 /// Creates a new file for writing; an existing entry (a file, a directory, a symlink even
-/// dangling) is refused, never replaced or followed (O_CREAT|O_EXCL, plus O_NOFOLLOW).
-fn create_new_file(path: &Path) -> Result<std::fs::File, String> {
+/// dangling) is refused, never replaced or followed (O_CREAT|O_EXCL, plus O_NOFOLLOW). It
+/// gets the workspace file's permission bits (never its set-id or sticky bits), so a private
+/// 0600 file stays private on the host instead of becoming readable by everyone there.
+fn create_new_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(mode & 0o777)
         // O_EXCL already refuses a symlink; O_NOFOLLOW says so once more.
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(path)
@@ -28,9 +31,14 @@ fn create_new_file(path: &Path) -> Result<std::fs::File, String> {
 }
 
 /// Creates one new directory; an existing entry (a symlink too) is refused (mkdir never
-/// follows the last component).
-fn create_new_dir(path: &Path) -> Result<(), String> {
-    std::fs::create_dir(path).map_err(|e| refusal(path, &e))
+/// follows the last component). Its permission bits are the workspace directory's, plus the
+/// owner's own (the copy has to go into it).
+fn create_new_dir(path: &Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .mode((mode & 0o777) | 0o700)
+        .create(path)
+        .map_err(|e| refusal(path, &e))
 }
 
 fn refusal(path: &Path, e: &std::io::Error) -> String {
@@ -41,6 +49,18 @@ fn refusal(path: &Path, e: &std::io::Error) -> String {
         )
     } else {
         format!("{}: {e}", path.display())
+    }
+}
+
+/// Appends `data` to `out`, leaving a hole instead of writing a chunk of zeros only: a sparse
+/// file the sandbox made (`truncate -s 1P`) takes no room on the host's disk either.
+fn write_or_skip_zeros(out: &mut std::fs::File, data: &[u8]) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    if data.iter().all(|&b| b == 0) {
+        let len = i64::try_from(data.len()).map_err(std::io::Error::other)?;
+        out.seek(SeekFrom::Current(len)).map(|_| ())
+    } else {
+        out.write_all(data)
     }
 }
 
@@ -69,7 +89,7 @@ pub async fn download(
         let entry = fs.stat(&from).await.map_err(|e| e.to_string())?;
         match entry.kind {
             EntryKind::Dir => {
-                create_new_dir(&to)?;
+                create_new_dir(&to, entry.mode)?;
                 // Streamed in chunks: no reply outgrows a frame, however many names.
                 let listing = fs.list(&from, u32::MAX).await.map_err(|e| e.to_string())?;
                 for child in listing.entries {
@@ -80,25 +100,27 @@ pub async fn download(
                 }
             }
             EntryKind::File => {
-                let mut out = create_new_file(&to)?;
+                let mut out = create_new_file(&to, entry.mode)?;
                 let mut offset = 0u64;
-                loop {
+                // The size it had when the copy started: a file the sandbox keeps growing
+                // (faster than it is read) would otherwise fill the host's disk, never ending.
+                while offset < entry.size {
                     let chunk = fs
-                        .read(&from, offset, CHUNK)
+                        .read(&from, offset, CHUNK.min(entry.size - offset))
                         .await
                         .map_err(|e| e.to_string())?;
                     if chunk.data.is_empty() {
                         break;
                     }
-                    std::io::Write::write_all(&mut out, &chunk.data)
+                    write_or_skip_zeros(&mut out, &chunk.data)
                         .map_err(|e| format!("{}: {e}", to.display()))?;
                     offset += chunk.data.len() as u64;
                     moved += chunk.data.len() as u64;
                     progress(moved);
-                    if (chunk.data.len() as u64) < CHUNK {
-                        break;
-                    }
                 }
+                // Skipped zeros at the end still count: the length is set, not written.
+                out.set_len(offset)
+                    .map_err(|e| format!("{}: {e}", to.display()))?;
                 files += 1;
             }
             EntryKind::Symlink | EntryKind::Other => {}
@@ -158,9 +180,18 @@ pub async fn upload(
                 Err(e) => return Err(e.to_string()),
             }
             let data = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
-            fs.write_atomic(&to, &data, None)
-                .await
-                .map_err(|e| e.to_string())?;
+            // Created only if still absent: a file the session made while this one was read
+            // from the host is refused too, not replaced.
+            match fs.create_new(&to, &data).await {
+                Ok(_) => {}
+                Err(super::FsError::AlreadyExists(_)) => {
+                    return Err(format!(
+                        "{} already exists in the workspace: not overwritten ({files} files copied before it)",
+                        display(&to)
+                    ));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
             moved += data.len() as u64;
             files += 1;
             progress(moved);
@@ -245,5 +276,98 @@ mod tests {
             .unwrap();
         assert!(host.path("_.bash_profile").is_file());
         assert!(!host.path(".bash_profile").exists());
+    }
+
+    #[tokio::test]
+    async fn a_download_copies_the_file_as_big_as_it_was_and_ends_while_it_grows() {
+        let ws = Scratch::new("dl-grow-ws");
+        let start = vec![b'a'; (CHUNK + 10) as usize];
+        ws.file("log", &start);
+        let host = Scratch::new("dl-grow-host");
+        let fs = serve(&ws.0).await;
+        let grown = ws.path("log");
+        let mut appended = 0;
+        // The sandbox appends a whole chunk after every chunk copied: a copy that reads until
+        // a short read never ends. Stopped after 20 here so the old behaviour fails, not hangs.
+        let result = download(&fs, &p("log"), &host.path("log"), |_| {
+            if appended < 20 {
+                appended += 1;
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&grown)
+                    .unwrap();
+                std::io::Write::write_all(&mut f, &vec![b'b'; CHUNK as usize]).unwrap();
+            }
+        })
+        .await;
+        result.unwrap();
+        let copied = std::fs::read(host.path("log")).unwrap();
+        assert_eq!(copied.len(), start.len(), "copied past the size it had");
+        assert!(copied == start, "not the content it had");
+    }
+
+    #[tokio::test]
+    async fn a_sparse_file_downloads_sparse_and_takes_no_room_on_the_host() {
+        use std::os::unix::fs::MetadataExt;
+        let ws = Scratch::new("dl-sparse-ws");
+        ws.file("sparse", b"head");
+        let size = 64 * CHUNK + 3;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(ws.path("sparse"))
+            .unwrap()
+            .set_len(size)
+            .unwrap();
+        let host = Scratch::new("dl-sparse-host");
+        let fs = serve(&ws.0).await;
+        download(&fs, &p("sparse"), &host.path("sparse"), |_| {})
+            .await
+            .unwrap();
+        let meta = std::fs::metadata(host.path("sparse")).unwrap();
+        assert_eq!(meta.len(), size);
+        // 256 MiB of zeros written would be 524288 blocks; only the first chunk (which holds
+        // the head) is written.
+        assert!(
+            meta.blocks() <= 2 * CHUNK / 512,
+            "{} blocks on the host",
+            meta.blocks()
+        );
+        let copied = std::fs::read(host.path("sparse")).unwrap();
+        assert_eq!(&copied[..4], b"head");
+        assert!(copied[4..].iter().all(|&b| b == 0));
+    }
+
+    #[tokio::test]
+    async fn a_download_keeps_private_files_and_directories_private_on_the_host() {
+        use std::os::unix::fs::PermissionsExt;
+        let ws = Scratch::new("dl-mode-ws");
+        ws.file("home/.ssh/id_ed25519", b"secret key");
+        ws.file("home/tool", b"#!/bin/sh");
+        let mode = |p: &std::path::Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        mode(&ws.path("home/.ssh/id_ed25519"), 0o600);
+        mode(&ws.path("home/.ssh"), 0o700);
+        mode(&ws.path("home/tool"), 0o4755);
+        let host = Scratch::new("dl-mode-host");
+        let fs = serve(&ws.0).await;
+        download(&fs, &p("home"), &host.path("home"), |_| {})
+            .await
+            .unwrap();
+        let bits = |rel: &str| {
+            std::fs::metadata(host.path(rel))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        assert_eq!(
+            bits("home/.ssh/id_ed25519"),
+            0o600,
+            "readable by others on the host"
+        );
+        assert_eq!(bits("home/.ssh"), 0o700);
+        // Never a setuid file on the host, whatever the sandbox had.
+        assert_eq!(bits("home/tool") & 0o7000, 0);
     }
 }
