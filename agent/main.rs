@@ -678,15 +678,34 @@ impl Workspace {
         let (from_dir, from_name) = self.parent(from, from_comps)?;
         let (to_dir, to_name) = self.parent(to, to_comps)?;
         let (source, target) = (at(&from_dir, from_name), at(&to_dir, to_name));
-        fs::symlink_metadata(&source).map_err(|e| io_failure(&e, from))?;
-        if !overwrite && fs::symlink_metadata(&target).is_ok() {
-            return Err(Failure {
-                code: ERR_EXISTS,
-                message: format!("{}: already exists", show(to)),
-                current: None,
-            });
+        let meta = fs::symlink_metadata(&source).map_err(|e| io_failure(&e, from))?;
+        let exists = || Failure {
+            code: ERR_EXISTS,
+            message: format!("{}: already exists", show(to)),
+            current: None,
+        };
+        if !overwrite {
+            if fs::symlink_metadata(&target).is_ok() {
+                return Err(exists());
+            }
+            // A check and a rename leave a window in which a session's new file at the target
+            // would be replaced. Anything but a directory is linked into place instead (link(2)
+            // never replaces and does not follow a symlink), then its old name removed.
+            if !meta.is_dir() {
+                match fs::hard_link(&source, &target) {
+                    Ok(()) => {
+                        fs::remove_file(&source).map_err(|e| io_failure(&e, from))?;
+                        return Ok(Vec::new());
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(exists()),
+                    // No hard links here (another file system, protected links): the checked
+                    // rename below.
+                    Err(_) => {}
+                }
+            }
         }
         // rename(2) acts on the names themselves: a symlink is moved, not what it points to.
+        // A directory can only replace an empty directory this way, never a file or content.
         fs::rename(&source, &target).map_err(|e| io_failure(&e, to))?;
         Ok(Vec::new())
     }

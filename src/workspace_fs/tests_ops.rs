@@ -483,3 +483,59 @@ async fn create_new_never_replaces_whatever_took_the_name() {
         .collect();
     assert!(left.is_empty(), "temp files left: {left:?}");
 }
+
+#[tokio::test]
+async fn rename_without_overwrite_never_replaces_a_file_that_appears_at_the_target() {
+    // A session creating the target name while the browser renames onto it: whatever gets
+    // there first stays. Raced many times, since the old check-then-rename lost only in a
+    // window of microseconds.
+    let s = Scratch::new("rename-race");
+    let wfs = Arc::new(serve(&s.0).await);
+    let target = s.path("dst");
+    for round in 0..300 {
+        let _ = fs::remove_file(&target);
+        s.file("src", b"ours");
+        let tenant = {
+            let target = target.clone();
+            std::thread::spawn(move || {
+                fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&target)
+                    .map(|mut f| std::io::Write::write_all(&mut f, b"theirs").is_ok())
+                    .unwrap_or(false)
+            })
+        };
+        let renamed = wfs.rename(&p("src"), &p("dst"), false).await;
+        let tenant_wrote = tenant.join().unwrap();
+        let now = fs::read(&target).unwrap();
+        if tenant_wrote {
+            assert_eq!(
+                now, b"theirs",
+                "round {round}: the session's file was replaced"
+            );
+            assert!(
+                matches!(renamed, Err(FsError::AlreadyExists(_))),
+                "{renamed:?}"
+            );
+            assert!(s.path("src").exists(), "ours stays under its own name");
+            fs::remove_file(s.path("src")).unwrap();
+        } else {
+            renamed.unwrap();
+            assert_eq!(now, b"ours");
+        }
+    }
+}
+
+#[tokio::test]
+async fn rename_without_overwrite_moves_a_symlink_itself() {
+    let s = Scratch::new("rename-link");
+    symlink("/etc/passwd", s.path("link")).unwrap();
+    let wfs = serve(&s.0).await;
+    wfs.rename(&p("link"), &p("moved"), false).await.unwrap();
+    assert_eq!(
+        fs::read_link(s.path("moved")).unwrap(),
+        Path::new("/etc/passwd")
+    );
+    assert!(fs::symlink_metadata(s.path("link")).is_err());
+}
