@@ -109,16 +109,18 @@ impl InputClock {
 
 /// Ended from outside (signal, terminal gone, error) with unsaved edits: the buffer goes to
 /// a recovery file, the next start names it. Logged either way; nothing here may fail exit.
-fn keep_unsaved(state: &State) {
-    let Some((volume, path, data)) = state.unsaved_buffer() else {
-        return;
-    };
-    match recovery::save(volume, path, Timestamp::now(), &data) {
+fn keep_unsaved(state: &State) -> Option<String> {
+    let (volume, path, data) = state.unsaved_buffer()?;
+    Some(match recovery::save(volume, path, Timestamp::now(), &data) {
         Ok(file) => {
-            tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file")
+            tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file");
+            format!("sandkasten-tui: unsaved edits kept in {}", file.display())
         }
-        Err(e) => tracing::error!(%e, "unsaved edits could not be kept"),
-    }
+        Err(e) => {
+            tracing::error!(%e, "unsaved edits could not be kept");
+            format!("sandkasten-tui: unsaved edits could NOT be kept: {e}")
+        }
+    })
 }
 
 /// Applies an action; the commands it yields wait for the next frame (see `run`).
@@ -306,7 +308,13 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             }
         }
     };
-    keep_unsaved(&state);
+    let kept = keep_unsaved(&state);
     drop(guard);
+    // Said on the restored terminal too (the log is not where an operator looks first); a
+    // terminal that is gone makes this a no-op, never a panic.
+    if let Some(message) = kept {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{message}");
+    }
     outcome
 }
