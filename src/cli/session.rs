@@ -95,7 +95,11 @@ pub async fn run(
                         .map_err(|e| Failure::new(exit::USAGE, e))?;
                     let engine = docker::connect()?;
                     let volume = format!("{}{ws}", crate::docker::model::WORKSPACE_VOLUME_PREFIX);
-                    if engine.docker.inspect_volume(&volume).await.is_ok() {
+                    let inspect = engine.docker.inspect_volume(&volume);
+                    if docker::deadline::answer("inspecting the workspace", inspect)
+                        .await?
+                        .is_ok()
+                    {
                         SessionStorage::Existing(ws)
                     } else {
                         SessionStorage::New(ws)

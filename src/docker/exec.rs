@@ -10,14 +10,28 @@ use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, Star
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWrite;
 
+use super::deadline;
 use super::error::{DockerError, describe};
 
 /// Shells tried in order. A login shell from /etc/passwd is never relied on (it may be missing
 /// or `/sbin/nologin`).
 pub const SHELLS: [&str; 2] = ["bash", "sh"];
 
-/// Runs `cmd` without a TTY and returns its exit code.
+/// Runs `cmd` without a TTY and returns its exit code. The commands run here end at once, so
+/// the whole exchange gets one call's deadline: an engine that stops answering mid-way (even
+/// inside the output stream) fails it instead of holding it.
 async fn exit_code(
+    docker: &Docker,
+    container: &str,
+    cmd: Vec<&str>,
+) -> Result<Option<i64>, DockerError> {
+    deadline::within(deadline::CALL, "running a command in the session", async {
+        exit_code_unbounded(docker, container, cmd).await
+    })
+    .await
+}
+
+async fn exit_code_unbounded(
     docker: &Docker,
     container: &str,
     cmd: Vec<&str>,
@@ -142,31 +156,29 @@ pub async fn start_shell(
     (cols, rows): (u16, u16),
 ) -> Result<ShellExec, DockerError> {
     let env = format!("TERM={term}");
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(vec![shell, "-c", ANNOUNCE_PID, shell]),
-                env: Some(vec![env.as_str()]),
-                tty: Some(true),
-                attach_stdin: Some(true),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                working_dir: Some("/workspace"),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let started = docker
-        .start_exec(
-            &exec.id,
-            Some(StartExecOptions {
-                detach: false,
-                tty: true,
-                output_capacity: None,
-            }),
-        )
-        .await?;
+    let create = docker.create_exec(
+        container,
+        CreateExecOptions {
+            cmd: Some(vec![shell, "-c", ANNOUNCE_PID, shell]),
+            env: Some(vec![env.as_str()]),
+            tty: Some(true),
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            working_dir: Some("/workspace"),
+            ..Default::default()
+        },
+    );
+    let exec = deadline::answer("creating the shell", create).await??;
+    let start = docker.start_exec(
+        &exec.id,
+        Some(StartExecOptions {
+            detach: false,
+            tty: true,
+            output_capacity: None,
+        }),
+    );
+    let started = deadline::answer("starting the shell", start).await??;
     let StartExecResults::Attached { mut output, input } = started else {
         return Err(DockerError::Api(
             "the engine started the shell detached".into(),
@@ -234,23 +246,23 @@ pub async fn resize(
     cols: u16,
     rows: u16,
 ) -> Result<(), DockerError> {
-    docker
-        .resize_exec(
-            exec_id,
-            ResizeExecOptions {
-                height: rows,
-                width: cols,
-            },
-        )
-        .await
+    let resize = docker.resize_exec(
+        exec_id,
+        ResizeExecOptions {
+            height: rows,
+            width: cols,
+        },
+    );
+    deadline::answer("resizing the shell", resize)
+        .await?
         .map_err(|e| DockerError::Api(format!("resize: {}", describe(&e))))
 }
 
 /// The exit code of a finished exec, if the engine knows it.
 pub async fn exec_exit_code(docker: &Docker, exec_id: &str) -> Option<i64> {
-    docker
-        .inspect_exec(exec_id)
+    deadline::answer("inspecting the shell", docker.inspect_exec(exec_id))
         .await
+        .ok()?
         .ok()
         .and_then(|i| i.exit_code)
 }
