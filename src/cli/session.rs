@@ -203,7 +203,9 @@ pub async fn run(
                 ShellOutcome::Failed { reason, .. } => Err(Failure::new(exit::ENGINE, reason)),
                 // As a shell reports death by a signal: 128 + its number.
                 ShellOutcome::Hangup { .. } => Ok(exit::HANGUP),
-                ShellOutcome::Terminated { .. } => Ok(exit::TERMINATED),
+                ShellOutcome::Terminated { signal, .. } => {
+                    Ok(u8::try_from(128 + signal).unwrap_or(exit::TERMINATED))
+                }
             }
         }
         SessionAction::Logs { id, follow, tail } => {
