@@ -306,6 +306,27 @@ async fn session_shell_command_ends_on_sigquit_with_131_and_leaves_nothing() {
     .await;
 }
 
+/// A process that leaves the shell's session (`setsid`, a double-forking daemon) is out of
+/// reach of a hangup; it still carries the attach's mark in its environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_that_left_the_shells_session_end_with_the_attach() {
+    with_env("e2e_shell_setsid", async |env| {
+        let session = env.id("setsid");
+        let container = env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        cli.send("setsid sleep 1234 & (setsid sh -c 'sleep 1235' &) &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        cli.send("\x1d"); // ctrl-]: detach
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 0);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after the detach: {left:?}");
+    })
+    .await;
+}
+
 /// Modes a program in the shell can leave on, each with what turns it off.
 const MODES: [(&str, &str, &str); 7] = [
     ("line-drawing charset", "\x1b(0", "\x1b(B"),

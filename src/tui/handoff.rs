@@ -218,6 +218,7 @@ async fn bridge(
     let crate::docker::exec::ShellExec {
         id,
         pid,
+        mark,
         first_output,
         mut output,
         input,
@@ -270,18 +271,16 @@ async fn bridge(
     let _ = tokio::task::spawn_blocking(move || keys.stop()).await;
     // Closing the attach leaves the shell running (the engine cannot kill an exec): end it
     // and whatever it started, on every way out, or each attach leaves a shell behind.
-    match pid {
-        Some(pid) => {
-            let ended = tokio::time::timeout(
-                END_SESSION_LIMIT,
-                end_shell_session(docker, &target.container, shell, pid),
-            )
-            .await;
-            if !matches!(ended, Ok(Ok(()))) {
-                tracing::warn!(?ended, pid, "ending the shell's processes");
-            }
-        }
-        None => tracing::warn!("the shell did not announce its pid; it cannot be ended"),
+    if pid.is_none() {
+        tracing::warn!("the shell did not announce its pid; ending what carries its mark");
+    }
+    let ended = tokio::time::timeout(
+        END_SESSION_LIMIT,
+        end_shell_session(docker, &target.container, shell, pid, &mark),
+    )
+    .await;
+    if !matches!(ended, Ok(Ok(()))) {
+        tracing::warn!(?ended, ?pid, "ending the shell's processes");
     }
     outcome
 }
