@@ -125,6 +125,9 @@ enum Answers {
     Nothing,
     /// Answers the version probe and opens the events stream, then stalls on every other call.
     OnlyVersionAndEvents,
+    /// Answers the version probe; every other call gets its headers and the start of a body,
+    /// then nothing more (a daemon stuck mid-answer).
+    HeadersThenStall,
 }
 
 impl FakeEngine {
@@ -177,7 +180,10 @@ fn serve_fake(mut conn: UnixStream, answers: Answers) {
             .nth(1)
             .unwrap_or_default()
             .to_owned();
-        let answered = matches!(answers, Answers::OnlyVersionAndEvents);
+        let answered = matches!(
+            answers,
+            Answers::OnlyVersionAndEvents | Answers::HeadersThenStall
+        );
         if answered && path.contains("/version") {
             let body = r#"{"Version":"20.10.0-fake","ApiVersion":"1.41"}"#;
             let reply = format!(
@@ -191,6 +197,11 @@ fn serve_fake(mut conn: UnixStream, answers: Answers) {
             let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
             let _ = conn.write_all(head.as_bytes());
             // The stream is open and silent, as it is on an idle engine.
+            std::thread::park();
+            return;
+        } else if matches!(answers, Answers::HeadersThenStall) {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n";
+            let _ = conn.write_all(head.as_bytes());
             std::thread::park();
             return;
         } else {
@@ -299,6 +310,61 @@ fn the_cli_exits_with_a_clear_error_on_a_stalled_engine() {
     );
     assert!(stderr.contains(&fake.endpoint()), "{stderr}");
     assert!(started.elapsed() < deadline::PROBE + Duration::from_secs(3));
+}
+
+/// bollard's client timeout ends with the response headers; a body that never ends must not
+/// hold a CLI command forever.
+#[test]
+fn cli_commands_give_up_on_an_engine_that_stalls_mid_answer() {
+    let fake = FakeEngine::start(Answers::HeadersThenStall);
+    let commands: [&[&str]; 4] = [
+        &["sessions"],
+        &["workspaces"],
+        &["prune", "--orphans", "--dry-run"],
+        &["session", "stop", "x"],
+    ];
+    let children: Vec<_> = commands
+        .iter()
+        .map(|args| {
+            let child = std::process::Command::new(support::binary())
+                .args(*args)
+                .env("DOCKER_HOST", fake.endpoint())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            (args, child)
+        })
+        .collect();
+    let limit = deadline::CALL + Duration::from_secs(10);
+    let started = Instant::now();
+    for (args, mut child) in children {
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let status = status.unwrap_or_else(|| panic!("{args:?} still waiting after {limit:?}"));
+        assert_eq!(status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("engine not answering (stalled)"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

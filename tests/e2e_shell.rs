@@ -1,7 +1,7 @@
 //! End-to-end: a session's shell through the real binary in a pseudo-terminal — attach, type,
 //! resize, detach, and the TUI is back; an image with no shell gives a message, not a hang;
-//! nothing the shell started outlives the attach; a hangup or SIGTERM ends the program; modes
-//! the shell's programs set do not survive the return or the exit.
+//! nothing the shell started outlives the attach; a hangup, SIGTERM, SIGINT or SIGQUIT ends the
+//! program; modes the shell's programs set do not survive the return or the exit.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -250,6 +250,79 @@ async fn session_shell_command_ends_on_sigterm_with_143_and_leaves_nothing() {
         assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 143);
         let left = leftover_processes(env, &container).await;
         assert!(left.is_empty(), "after SIGTERM: {left:?}");
+    })
+    .await;
+}
+
+/// In raw mode Ctrl-c is a key, so SIGINT and SIGQUIT come from `kill`, `timeout` or a
+/// supervisor; left to their default action they killed the program mid-attach with the
+/// terminal raw and the shell's processes running in the session.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_during_a_shell_attach_ends_it_like_sigterm() {
+    with_env("e2e_shell_int", async |env| {
+        let session = env.id("int");
+        let container = env.session(&session, None, true).await;
+        let mut tui = spawn("sigint");
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        attach(&mut tui, &session);
+        tui.send("sleep 1234 &\r");
+        tui.send("echo ready-$((6*7))\r");
+        tui.wait_for_text("ready-42", WAIT);
+        let pid = tui.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert!(tui.wait_exit(Duration::from_secs(8)), "exit status");
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after SIGINT: {left:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_shell_command_ends_on_sigquit_with_131_and_leaves_nothing() {
+    with_env("e2e_shell_cli_quit", async |env| {
+        let session = env.id("cliquit");
+        let container = env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        cli.send("sleep 1234 &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        let pid = cli.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-QUIT", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 131);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after SIGQUIT: {left:?}");
+    })
+    .await;
+}
+
+/// A process that leaves the shell's session (`setsid`, a double-forking daemon) is out of
+/// reach of a hangup; it still carries the attach's mark in its environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_that_left_the_shells_session_end_with_the_attach() {
+    with_env("e2e_shell_setsid", async |env| {
+        let session = env.id("setsid");
+        let container = env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        cli.send("setsid sleep 1234 & (setsid sh -c 'sleep 1235' &) &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        cli.send("\x1d"); // ctrl-]: detach
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 0);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after the detach: {left:?}");
     })
     .await;
 }

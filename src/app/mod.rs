@@ -178,7 +178,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             tracing::debug!(%e, "importing the file agent image");
         }
     });
-    let mut terminate = signal(SignalKind::terminate())?;
+    let mut terminate = crate::tui::Termination::new();
     let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
     let mut input = Some(InputReader::start());

@@ -28,7 +28,8 @@ pub mod exit {
     pub const PARTIAL: u8 = 4;
     /// `session shell`: the terminal hung up (or SIGHUP) during the attach (128 + SIGHUP).
     pub const HANGUP: u8 = 129;
-    /// `session shell`: SIGTERM during the attach (128 + SIGTERM).
+    /// `session shell`: SIGTERM during the attach (128 + SIGTERM); SIGINT and SIGQUIT end it
+    /// the same way, with 128 + their number (130, 131).
     pub const TERMINATED: u8 = 143;
 }
 

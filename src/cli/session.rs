@@ -95,7 +95,11 @@ pub async fn run(
                         .map_err(|e| Failure::new(exit::USAGE, e))?;
                     let engine = docker::connect()?;
                     let volume = format!("{}{ws}", crate::docker::model::WORKSPACE_VOLUME_PREFIX);
-                    if engine.docker.inspect_volume(&volume).await.is_ok() {
+                    let inspect = engine.docker.inspect_volume(&volume);
+                    if docker::deadline::answer("inspecting the workspace", inspect)
+                        .await?
+                        .is_ok()
+                    {
                         SessionStorage::Existing(ws)
                     } else {
                         SessionStorage::New(ws)
@@ -199,7 +203,9 @@ pub async fn run(
                 ShellOutcome::Failed { reason, .. } => Err(Failure::new(exit::ENGINE, reason)),
                 // As a shell reports death by a signal: 128 + its number.
                 ShellOutcome::Hangup { .. } => Ok(exit::HANGUP),
-                ShellOutcome::Terminated { .. } => Ok(exit::TERMINATED),
+                ShellOutcome::Terminated { signal, .. } => {
+                    Ok(u8::try_from(128 + signal).unwrap_or(exit::TERMINATED))
+                }
             }
         }
         SessionAction::Logs { id, follow, tail } => {

@@ -44,6 +44,28 @@ where
     }
 }
 
+/// One engine call, headers and body together, bounded by [`CALL`]. bollard's client timeout
+/// ends when the response headers arrive; an engine that sends them and then stalls in the
+/// body would otherwise hold the call (and a CLI command) forever. The outer `Err` is the
+/// stall; the inner result is bollard's own, so callers can still tell a 404 from a refusal.
+pub async fn answer<T>(
+    what: &str,
+    call: impl Future<Output = Result<T, bollard::errors::Error>>,
+) -> Result<Result<T, bollard::errors::Error>, DockerError> {
+    answer_within(CALL, what, call).await
+}
+
+/// [`answer`] with its own allowance (a stop answers only after the grace period).
+pub async fn answer_within<T>(
+    limit: Duration,
+    what: &str,
+    call: impl Future<Output = Result<T, bollard::errors::Error>>,
+) -> Result<Result<T, bollard::errors::Error>, DockerError> {
+    tokio::time::timeout(limit, call)
+        .await
+        .map_err(|_| stalled(what, limit))
+}
+
 /// The error for a call that got no answer within `limit`.
 pub fn stalled(what: &str, limit: Duration) -> DockerError {
     DockerError::Stalled {

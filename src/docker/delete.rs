@@ -64,15 +64,14 @@ async fn delete_one(docker: &Docker, volume: &str, current: Option<&Volume>) -> 
     if let Err(reason) = deletable_volume(&current.name, &current.labels) {
         return VolumeOutcome::Failed(reason);
     }
-    match docker
-        .remove_volume(
-            volume,
-            None::<bollard::query_parameters::RemoveVolumeOptions>,
-        )
-        .await
-    {
-        Ok(()) => VolumeOutcome::Deleted,
-        Err(e) => VolumeOutcome::Failed(describe(&e)),
+    let remove = docker.remove_volume(
+        volume,
+        None::<bollard::query_parameters::RemoveVolumeOptions>,
+    );
+    match super::deadline::answer("removing the volume", remove).await {
+        Ok(Ok(())) => VolumeOutcome::Deleted,
+        Ok(Err(e)) => VolumeOutcome::Failed(describe(&e)),
+        Err(stalled) => VolumeOutcome::Failed(stalled.to_string()),
     }
 }
 
@@ -80,11 +79,12 @@ async fn delete_one(docker: &Docker, volume: &str, current: Option<&Volume>) -> 
 /// removals: one listing re-checks a thousand volumes for the price of one call.
 async fn current_volumes(docker: &Docker) -> Result<HashMap<String, Volume>, String> {
     let filter = HashMap::from([("name", vec![WORKSPACE_VOLUME_PREFIX])]);
-    let list = docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::new().filters(&filter).build(),
-        ))
+    let list = docker.list_volumes(Some(
+        ListVolumesOptionsBuilder::new().filters(&filter).build(),
+    ));
+    let list = super::deadline::answer("listing volumes", list)
         .await
+        .map_err(|e| e.to_string())?
         .map_err(|e| describe(&e))?;
     Ok(list
         .volumes

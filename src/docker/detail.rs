@@ -61,11 +61,10 @@ pub async fn inspect_session(
     docker: &Docker,
     container_id: &str,
 ) -> Result<SessionDetail, DockerError> {
-    let inspect = docker
-        .inspect_container(
-            container_id,
-            None::<bollard::query_parameters::InspectContainerOptions>,
-        )
-        .await?;
+    let inspect = docker.inspect_container(
+        container_id,
+        None::<bollard::query_parameters::InspectContainerOptions>,
+    );
+    let inspect = super::deadline::answer("inspecting the container", inspect).await??;
     Ok(detail_from_inspect(&inspect))
 }

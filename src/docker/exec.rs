@@ -10,14 +10,28 @@ use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, Star
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWrite;
 
+use super::deadline;
 use super::error::{DockerError, describe};
 
 /// Shells tried in order. A login shell from /etc/passwd is never relied on (it may be missing
 /// or `/sbin/nologin`).
 pub const SHELLS: [&str; 2] = ["bash", "sh"];
 
-/// Runs `cmd` without a TTY and returns its exit code.
+/// Runs `cmd` without a TTY and returns its exit code. The commands run here end at once, so
+/// the whole exchange gets one call's deadline: an engine that stops answering mid-way (even
+/// inside the output stream) fails it instead of holding it.
 async fn exit_code(
+    docker: &Docker,
+    container: &str,
+    cmd: Vec<&str>,
+) -> Result<Option<i64>, DockerError> {
+    deadline::within(deadline::CALL, "running a command in the session", async {
+        exit_code_unbounded(docker, container, cmd).await
+    })
+    .await
+}
+
+async fn exit_code_unbounded(
     docker: &Docker,
     container: &str,
     cmd: Vec<&str>,
@@ -107,6 +121,9 @@ pub struct ShellExec {
     /// The shell's pid inside the container (its session id), when the wrapper announced it:
     /// what `end_shell_session` needs.
     pub pid: Option<u32>,
+    /// The value of [`MARK_VAR`] in the shell's environment: everything it starts inherits
+    /// it, a process that left the shell's session (`setsid`, a daemon) included.
+    pub mark: String,
     /// Output that arrived with the announcement, to be shown before `output`.
     pub first_output: Vec<u8>,
     pub output: ExecOutput,
@@ -142,31 +159,31 @@ pub async fn start_shell(
     (cols, rows): (u16, u16),
 ) -> Result<ShellExec, DockerError> {
     let env = format!("TERM={term}");
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(vec![shell, "-c", ANNOUNCE_PID, shell]),
-                env: Some(vec![env.as_str()]),
-                tty: Some(true),
-                attach_stdin: Some(true),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                working_dir: Some("/workspace"),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let started = docker
-        .start_exec(
-            &exec.id,
-            Some(StartExecOptions {
-                detach: false,
-                tty: true,
-                output_capacity: None,
-            }),
-        )
-        .await?;
+    let mark = super::lifecycle::new_session_id();
+    let marked = format!("{MARK_VAR}={mark}");
+    let create = docker.create_exec(
+        container,
+        CreateExecOptions {
+            cmd: Some(vec![shell, "-c", ANNOUNCE_PID, shell]),
+            env: Some(vec![env.as_str(), marked.as_str()]),
+            tty: Some(true),
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            working_dir: Some("/workspace"),
+            ..Default::default()
+        },
+    );
+    let exec = deadline::answer("creating the shell", create).await??;
+    let start = docker.start_exec(
+        &exec.id,
+        Some(StartExecOptions {
+            detach: false,
+            tty: true,
+            output_capacity: None,
+        }),
+    );
+    let started = deadline::answer("starting the shell", start).await??;
     let StartExecResults::Attached { mut output, input } = started else {
         return Err(DockerError::Api(
             "the engine started the shell detached".into(),
@@ -177,24 +194,37 @@ pub async fn start_shell(
     Ok(ShellExec {
         id: exec.id,
         pid,
+        mark,
         first_output,
         output,
         input,
     })
 }
 
+/// Set in the shell's environment with a value unique to one attach; inherited by everything
+/// the shell starts.
+pub const MARK_VAR: &str = "SANDKASTEN_TUI_SHELL";
+
 /// Ends every process of the shell's session (the exec is its session leader, so its pid is
-/// the session id): SIGHUP and SIGCONT, as a terminal hangup would send, then SIGKILL for what
-/// is still there a second later. The engine has no API to kill an exec, and closing the
+/// the session id) and every process carrying the attach's mark in its environment (what
+/// left the session with `setsid` or by daemonizing still inherited it): SIGHUP and SIGCONT,
+/// as a terminal hangup would send, then SIGKILL for what is still there a second later. The engine has no API to kill an exec, and closing the
 /// attach stream leaves the shell running; `/proc` is read by the image's own shell, so
 /// nothing beyond the shell the handoff already needs is assumed. Zombies are not counted:
 /// they no longer run, and their parent reaps them.
-const END_SESSION: &str = r#"s=$1
+const END_SESSION: &str = r#"s=$1 m=$2
+marked() {
+  while IFS= read -r e || [ -n "$e" ]; do
+    case $e in *"$m"*) return 0;; esac
+  done 2>/dev/null < "$1/environ"
+  return 1
+}
 members() {
   for d in /proc/[0-9]*; do
     read -r l 2>/dev/null < "$d/stat" || continue
     set -- ${l##*") "}
-    [ "$4" = "$s" ] && [ "$1" != Z ] && printf '%s ' "${d#/proc/}"
+    [ "$1" = Z ] && continue
+    if [ -n "$s" ] && [ "$4" = "$s" ] || marked "$d"; then printf '%s ' "${d#/proc/}"; fi
   done
 }
 p=$(members)
@@ -209,20 +239,23 @@ done
 kill -KILL $p 2>/dev/null
 exit 0"#;
 
-/// Ends the shell started by `start_shell` and everything it left in its session (jobs,
-/// `nohup` included; a process that made itself a new session is beyond reach, as it is for a
-/// terminal hangup).
+/// Ends the shell started by `start_shell` (`pid` when it announced it, `mark` its
+/// [`ShellExec::mark`]) and everything it started: jobs, `nohup`, and what made itself a new
+/// session but kept its environment (only a process that also cleared its environment is
+/// beyond reach).
 pub async fn end_shell_session(
     docker: &Docker,
     container: &str,
     shell: &str,
-    pid: u32,
+    pid: Option<u32>,
+    mark: &str,
 ) -> Result<(), DockerError> {
-    let pid = pid.to_string();
+    let pid = pid.map(|p| p.to_string()).unwrap_or_default();
+    let mark = format!("{MARK_VAR}={mark}");
     exit_code(
         docker,
         container,
-        vec![shell, "-c", END_SESSION, shell, pid.as_str()],
+        vec![shell, "-c", END_SESSION, shell, pid.as_str(), mark.as_str()],
     )
     .await
     .map(drop)
@@ -234,23 +267,23 @@ pub async fn resize(
     cols: u16,
     rows: u16,
 ) -> Result<(), DockerError> {
-    docker
-        .resize_exec(
-            exec_id,
-            ResizeExecOptions {
-                height: rows,
-                width: cols,
-            },
-        )
-        .await
+    let resize = docker.resize_exec(
+        exec_id,
+        ResizeExecOptions {
+            height: rows,
+            width: cols,
+        },
+    );
+    deadline::answer("resizing the shell", resize)
+        .await?
         .map_err(|e| DockerError::Api(format!("resize: {}", describe(&e))))
 }
 
 /// The exit code of a finished exec, if the engine knows it.
 pub async fn exec_exit_code(docker: &Docker, exec_id: &str) -> Option<i64> {
-    docker
-        .inspect_exec(exec_id)
+    deadline::answer("inspecting the shell", docker.inspect_exec(exec_id))
         .await
+        .ok()?
         .ok()
         .and_then(|i| i.exit_code)
 }

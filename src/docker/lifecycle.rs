@@ -8,6 +8,7 @@ use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 
+use super::deadline;
 use super::error::{DockerError, describe};
 use super::model::{
     LABEL_MANAGED, LABEL_SESSION_ID, LABEL_WORKSPACE, LABEL_WORKSPACE_ID, WORKSPACE_MOUNT,
@@ -18,7 +19,10 @@ use super::model::{
 pub async fn create_workspace(docker: &Docker, id: &str) -> Result<String, DockerError> {
     validate_workspace_id(id).map_err(DockerError::Api)?;
     let volume = format!("{WORKSPACE_VOLUME_PREFIX}{id}");
-    if docker.inspect_volume(&volume).await.is_ok() {
+    if deadline::answer("inspecting the volume", docker.inspect_volume(&volume))
+        .await?
+        .is_ok()
+    {
         return Err(DockerError::Api(format!(
             "workspace {id} already exists ({volume})"
         )));
@@ -27,14 +31,13 @@ pub async fn create_workspace(docker: &Docker, id: &str) -> Result<String, Docke
         (LABEL_WORKSPACE.to_owned(), "true".to_owned()),
         (LABEL_WORKSPACE_ID.to_owned(), id.to_owned()),
     ]);
-    docker
-        .create_volume(VolumeCreateRequest {
-            name: Some(volume.clone()),
-            driver: Some("local".into()),
-            labels: Some(labels),
-            ..Default::default()
-        })
-        .await?;
+    let create = docker.create_volume(VolumeCreateRequest {
+        name: Some(volume.clone()),
+        driver: Some("local".into()),
+        labels: Some(labels),
+        ..Default::default()
+    });
+    deadline::answer("creating the volume", create).await??;
     Ok(volume)
 }
 
@@ -52,12 +55,11 @@ pub struct Destroyed {
 /// Destroys one sandkasten session (by container id or name). Refuses containers that are not
 /// sandkasten sessions.
 pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroyed, DockerError> {
-    let inspect = docker
-        .inspect_container(
-            container,
-            None::<bollard::query_parameters::InspectContainerOptions>,
-        )
-        .await?;
+    let inspect = docker.inspect_container(
+        container,
+        None::<bollard::query_parameters::InspectContainerOptions>,
+    );
+    let inspect = deadline::answer("inspecting the container", inspect).await??;
     let labels = inspect
         .config
         .as_ref()
@@ -85,12 +87,11 @@ pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroy
         .flatten()
         .find(|m| m.destination.as_deref() == Some(WORKSPACE_MOUNT))
         .and_then(|m| m.name.clone());
-    docker
-        .remove_container(
-            container,
-            Some(RemoveContainerOptionsBuilder::new().force(true).build()),
-        )
-        .await?;
+    let remove = docker.remove_container(
+        container,
+        Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+    );
+    deadline::answer("removing the container", remove).await??;
     // Only the session's own storage goes: `sandkasten-ws-<session_id>` without sandkasten
     // labels, and only when the session was not on a persistent workspace.
     let mut removed_volume = None;
@@ -98,17 +99,16 @@ pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroy
         && let Some(volume) = workspace_volume
         && volume == format!("{WORKSPACE_VOLUME_PREFIX}{session_id}")
     {
-        let current = docker.inspect_volume(&volume).await?;
+        let current =
+            deadline::answer("inspecting the volume", docker.inspect_volume(&volume)).await??;
         if deletable_volume(&current.name, &current.labels).is_ok()
             && !current.labels.contains_key(LABEL_WORKSPACE)
         {
-            match docker
-                .remove_volume(
-                    &volume,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await
-            {
+            let remove = docker.remove_volume(
+                &volume,
+                None::<bollard::query_parameters::RemoveVolumeOptions>,
+            );
+            match deadline::answer("removing the volume", remove).await? {
                 Ok(()) => removed_volume = Some(volume),
                 Err(e) => {
                     return Err(DockerError::Api(format!(
@@ -224,10 +224,12 @@ pub async fn create_session(
     let (workspace_id, volume, created_volume) = match &spec.storage {
         SessionStorage::Existing(ws) => {
             let volume = format!("{WORKSPACE_VOLUME_PREFIX}{ws}");
-            let current = docker
-                .inspect_volume(&volume)
-                .await
-                .map_err(|_| DockerError::Api(format!("no workspace {ws} (volume {volume})")))?;
+            let current =
+                deadline::answer("inspecting the workspace", docker.inspect_volume(&volume))
+                    .await?
+                    .map_err(|_| {
+                        DockerError::Api(format!("no workspace {ws} (volume {volume})"))
+                    })?;
             if current.labels.get(LABEL_WORKSPACE).map(String::as_str) != Some("true") {
                 return Err(DockerError::Api(format!(
                     "{volume} is not a sandkasten workspace"
@@ -238,13 +240,12 @@ pub async fn create_session(
         SessionStorage::New(ws) => (Some(ws.clone()), create_workspace(docker, ws).await?, true),
         SessionStorage::Ephemeral => {
             let volume = format!("{WORKSPACE_VOLUME_PREFIX}{id}");
-            docker
-                .create_volume(VolumeCreateRequest {
-                    name: Some(volume.clone()),
-                    driver: Some("local".into()),
-                    ..Default::default()
-                })
-                .await?;
+            let create = docker.create_volume(VolumeCreateRequest {
+                name: Some(volume.clone()),
+                driver: Some("local".into()),
+                ..Default::default()
+            });
+            deadline::answer("creating the volume", create).await??;
             (None, volume, true)
         }
     };
@@ -265,22 +266,35 @@ pub async fn create_session(
         host_config: Some(host_config),
         ..Default::default()
     };
-    let created = docker
-        .create_container(
+    let refused = |e: bollard::errors::Error| match &e {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        } => DockerError::Api(format!(
+            "image {} is not on this engine (nothing is pulled): {}",
+            spec.image,
+            describe(&e)
+        )),
+        _ => DockerError::from(e),
+    };
+    // A stall stays one (the outer `?`), so the Docker task treats the connection as lost.
+    let started = async {
+        let create = docker.create_container(
             Some(CreateContainerOptionsBuilder::new().name(&name).build()),
             body,
-        )
-        .await;
-    let started = match created {
-        Ok(c) => docker
-            .start_container(
-                &c.id,
-                None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await
-            .map(|()| c.id),
-        Err(e) => Err(e),
-    };
+        );
+        let c = deadline::answer("creating the container", create)
+            .await?
+            .map_err(refused)?;
+        let start = docker.start_container(
+            &c.id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        );
+        deadline::answer("starting the container", start)
+            .await?
+            .map_err(refused)?;
+        Ok::<_, DockerError>(c.id)
+    }
+    .await;
     match started {
         Ok(container_id) => Ok(CreatedSession {
             id,
@@ -289,32 +303,19 @@ pub async fn create_session(
             workspace_id,
             volume,
         }),
-        Err(e) => {
-            let error = match &e {
-                bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                } => DockerError::Api(format!(
-                    "image {} is not on this engine (nothing is pulled): {}",
-                    spec.image,
-                    describe(&e)
-                )),
-                // A stall stays one, so the Docker task treats the connection as lost.
-                _ => DockerError::from(e),
-            };
+        Err(error) => {
             // Undo: the container if it exists, then the storage made for it.
-            let _ = docker
-                .remove_container(
-                    &name,
-                    Some(RemoveContainerOptionsBuilder::new().force(true).build()),
-                )
-                .await;
+            let remove = docker.remove_container(
+                &name,
+                Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+            );
+            let _ = deadline::answer("removing the container", remove).await;
             if created_volume {
-                let _ = docker
-                    .remove_volume(
-                        &volume,
-                        None::<bollard::query_parameters::RemoveVolumeOptions>,
-                    )
-                    .await;
+                let remove = docker.remove_volume(
+                    &volume,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                );
+                let _ = deadline::answer("removing the volume", remove).await;
             }
             Err(error)
         }
@@ -323,12 +324,11 @@ pub async fn create_session(
 
 /// Starts or stops a sandkasten session (refuses other containers).
 pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<(), DockerError> {
-    let inspect = docker
-        .inspect_container(
-            container,
-            None::<bollard::query_parameters::InspectContainerOptions>,
-        )
-        .await?;
+    let inspect = docker.inspect_container(
+        container,
+        None::<bollard::query_parameters::InspectContainerOptions>,
+    );
+    let inspect = deadline::answer("inspecting the container", inspect).await??;
     let managed = inspect
         .config
         .as_ref()
@@ -341,23 +341,20 @@ pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<
         )));
     }
     if run {
-        docker
-            .start_container(
-                container,
-                None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await?;
+        let start = docker.start_container(
+            container,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        );
+        deadline::answer("starting the container", start).await??;
     } else {
         let opts = bollard::query_parameters::StopContainerOptionsBuilder::new()
             .t(10)
             .build();
         // The engine answers a stop only after the grace period: a longer allowance than
         // the ordinary call deadline, or a slow but healthy stop would count as a stall.
-        docker
-            .clone()
-            .with_timeout(super::deadline::STOP)
-            .stop_container(container, Some(opts))
-            .await?;
+        let slow = docker.clone().with_timeout(deadline::STOP);
+        let stop = slow.stop_container(container, Some(opts));
+        deadline::answer_within(deadline::STOP, "stopping the container", stop).await??;
     }
     Ok(())
 }

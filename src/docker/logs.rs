@@ -5,6 +5,7 @@ use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptionsBuilder;
 use futures::{Stream, StreamExt};
 
+use super::deadline;
 use super::error::describe;
 
 /// Longest line kept: a runaway line must not eat memory.
@@ -33,9 +34,27 @@ pub fn stream(
         .follow(follow)
         .tail(&tail.to_string())
         .build();
-    docker
+    let chunks = docker
         .logs(container, Some(options))
-        .map(|chunk| chunk.map(chunk_text).map_err(|e| describe(&e)))
+        .map(|chunk| chunk.map(chunk_text).map_err(|e| describe(&e)));
+    // Without `follow` the engine sends what it has and ends: a gap of a whole call deadline
+    // is an engine that stopped answering mid-answer, not a quiet session. Following, silence
+    // is legitimate and the caller bounds it.
+    let idle = (!follow).then_some(deadline::CALL);
+    futures::stream::unfold(Some(Box::pin(chunks)), move |chunks| async move {
+        let mut chunks = chunks?;
+        let next = match idle {
+            Some(limit) => match tokio::time::timeout(limit, chunks.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let stalled = deadline::stalled("reading the logs", limit);
+                    return Some((Err(stalled.to_string()), None));
+                }
+            },
+            None => chunks.next().await,
+        };
+        next.map(|item| (item, Some(chunks)))
+    })
 }
 
 /// Splits text chunks into lines, carrying partial lines over; long lines are cut.

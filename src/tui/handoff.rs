@@ -4,8 +4,8 @@
 //! again on every window change, and on every way out — the shell exits, the detach key, an
 //! error, the engine going away — the terminal's modes are reset (whatever the shell's programs
 //! left on), the TUI screen is restored and fully redrawn, and everything the shell started in
-//! the session is ended. A terminal that hangs up, SIGHUP or SIGTERM end the attach and the
-//! program.
+//! the session is ended. A terminal that hangs up, SIGHUP, SIGTERM, SIGINT or SIGQUIT end the
+//! attach and the program.
 
 use std::io::Write;
 
@@ -19,7 +19,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::docker::exec::{end_shell_session, exec_exit_code, probe_shell, resize, start_shell};
 use crate::docker::lifecycle::set_running;
 use crate::tui::raw_stdin::{PumpEnd, StdinPump};
-use crate::tui::{InputReader, TerminalGuard, reset_modes};
+use crate::tui::{InputReader, TerminalGuard, Termination, reset_modes};
 
 /// How a shell session ended, for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +39,10 @@ pub enum ShellOutcome {
     Hangup {
         session: String,
     },
-    /// SIGTERM during the attach: the program ends.
+    /// SIGTERM, SIGINT or SIGQUIT (`signal`, its number) during the attach: the program ends.
     Terminated {
         session: String,
+        signal: i32,
     },
 }
 
@@ -217,6 +218,7 @@ async fn bridge(
     let crate::docker::exec::ShellExec {
         id,
         pid,
+        mark,
         first_output,
         mut output,
         input,
@@ -225,7 +227,7 @@ async fn bridge(
     let _ = out.flush();
     let mut keys = StdinPump::start(input, detach, tokio::runtime::Handle::current());
     let mut winch = signal(SignalKind::window_change()).ok();
-    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut terminate = Termination::new();
     let mut hangup = signal(SignalKind::hangup()).ok();
     let mut input_open = true;
     let outcome = loop {
@@ -238,8 +240,8 @@ async fn bridge(
                 // The shell stopped taking input: its output still says how it ends.
                 Ok(PumpEnd::Closed) | Err(_) => input_open = false,
             },
-            Some(()) = next_signal(&mut terminate) => {
-                break ShellOutcome::Terminated { session: session.clone() }
+            signal = terminate.recv() => {
+                break ShellOutcome::Terminated { session: session.clone(), signal }
             },
             Some(()) = next_signal(&mut hangup) => {
                 break ShellOutcome::Hangup { session: session.clone() }
@@ -269,18 +271,16 @@ async fn bridge(
     let _ = tokio::task::spawn_blocking(move || keys.stop()).await;
     // Closing the attach leaves the shell running (the engine cannot kill an exec): end it
     // and whatever it started, on every way out, or each attach leaves a shell behind.
-    match pid {
-        Some(pid) => {
-            let ended = tokio::time::timeout(
-                END_SESSION_LIMIT,
-                end_shell_session(docker, &target.container, shell, pid),
-            )
-            .await;
-            if !matches!(ended, Ok(Ok(()))) {
-                tracing::warn!(?ended, pid, "ending the shell's processes");
-            }
-        }
-        None => tracing::warn!("the shell did not announce its pid; it cannot be ended"),
+    if pid.is_none() {
+        tracing::warn!("the shell did not announce its pid; ending what carries its mark");
+    }
+    let ended = tokio::time::timeout(
+        END_SESSION_LIMIT,
+        end_shell_session(docker, &target.container, shell, pid, &mark),
+    )
+    .await;
+    if !matches!(ended, Ok(Ok(()))) {
+        tracing::warn!(?ended, ?pid, "ending the shell's processes");
     }
     outcome
 }

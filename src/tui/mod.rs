@@ -4,7 +4,9 @@
 pub mod handoff;
 mod input;
 mod raw_stdin;
+mod signals;
 mod terminal;
 
 pub use input::InputReader;
+pub use signals::Termination;
 pub use terminal::{MODE_RESETS, TerminalGuard, Tui, reset_modes, restore};
