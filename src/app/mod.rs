@@ -111,16 +111,18 @@ impl InputClock {
 /// a recovery file, the next start names it. Logged either way; nothing here may fail exit.
 fn keep_unsaved(state: &State) -> Option<String> {
     let (volume, path, data) = state.unsaved_buffer()?;
-    Some(match recovery::save(volume, path, Timestamp::now(), &data) {
-        Ok(file) => {
-            tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file");
-            format!("sandkasten-tui: unsaved edits kept in {}", file.display())
-        }
-        Err(e) => {
-            tracing::error!(%e, "unsaved edits could not be kept");
-            format!("sandkasten-tui: unsaved edits could NOT be kept: {e}")
-        }
-    })
+    Some(
+        match recovery::save(volume, path, Timestamp::now(), &data) {
+            Ok(file) => {
+                tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file");
+                format!("sandkasten-tui: unsaved edits kept in {}", file.display())
+            }
+            Err(e) => {
+                tracing::error!(%e, "unsaved edits could not be kept");
+                format!("sandkasten-tui: unsaved edits could NOT be kept: {e}")
+            }
+        },
+    )
 }
 
 /// Applies an action; the commands it yields wait for the next frame (see `run`).

@@ -149,6 +149,8 @@ fn nonsense_limits_from_the_environment_are_refused_naming_the_variable() {
         ("SANDKASTEN_CPU_LIMIT", "-2"),
         ("SANDKASTEN_PIDS_LIMIT", "0"),
         ("SANDKASTEN_PIDS_LIMIT", "-1"),
+        ("SANDKASTEN_PIDS_LIMIT", "9223372036854775807"),
+        ("SANDKASTEN_MEM_LIMIT_MB", "18446744073709551615"),
         ("SANDKASTEN_MAX_EXEC_TIMEOUT_MS", "0"),
         ("SANDKASTEN_DEFAULT_IMAGE", "  "),
     ];

@@ -42,6 +42,10 @@ const MIN_MEM_MB: u64 = 6;
 const MIN_CPUS: f64 = 0.01;
 /// Keeps `NanoCpus` (i64 nanoCPUs) from overflowing.
 const MAX_CPUS: f64 = 1_000_000.0;
+/// Keeps the memory limit in bytes within Docker's i64.
+const MAX_MEM_MB: u64 = i64::MAX as u64 >> 20;
+/// Linux's own ceiling on process ids (`PID_MAX_LIMIT`): a larger limit can only be a mistake.
+const MAX_PIDS: i64 = 4_194_304;
 
 /// Checks the merged `config`. `file` is the text it was read from (to find a key's line),
 /// `env` the environment the overrides came from (a set variable is where the value came from).
@@ -81,22 +85,22 @@ pub fn validate(
             ),
         );
     }
-    if !(MIN_MEM_MB..=(i64::MAX as u64 >> 20)).contains(&d.mem_limit_mb) {
+    if !(MIN_MEM_MB..=MAX_MEM_MB).contains(&d.mem_limit_mb) {
         return refuse(
             "defaults.mem_limit_mb",
             "SANDKASTEN_MEM_LIMIT_MB",
             format!(
-                "must be at least {MIN_MEM_MB} (Docker's minimum; 0 would mean no limit), got {}",
+                "must be from {MIN_MEM_MB} (Docker's minimum; 0 would mean no limit) to {MAX_MEM_MB}, got {}",
                 d.mem_limit_mb
             ),
         );
     }
-    if d.pids_limit < 1 {
+    if !(1..=MAX_PIDS).contains(&d.pids_limit) {
         return refuse(
             "defaults.pids_limit",
             "SANDKASTEN_PIDS_LIMIT",
             format!(
-                "must be at least 1 (0 or less would mean no limit), got {}",
+                "must be from 1 (0 or less would mean no limit) to {MAX_PIDS} (Linux's most), got {}",
                 d.pids_limit
             ),
         );
