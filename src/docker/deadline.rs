@@ -22,6 +22,11 @@ pub const CALL: Duration = Duration::from_secs(15);
 /// body together; past it the job fails and the connection counts as stalled.
 pub const JOB: Duration = Duration::from_secs(20);
 
+/// Creating a session is up to four calls, and undoing a half-made one (container, then the
+/// storage made for it) two more, each bounded by [`CALL`] on its own: the job's own limit
+/// must never cut the undo off and leave a half-made session behind.
+pub const CREATE_SESSION: Duration = Duration::from_secs(15 * 7);
+
 /// A stop waits up to the container's grace period (10 s) before the engine answers: its
 /// client timeout and its job's deadline.
 pub const STOP: Duration = Duration::from_secs(30);

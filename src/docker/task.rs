@@ -451,7 +451,7 @@ async fn serve(
                 }
                 Some(DockerCmd::CreateSession { req, spec, attach }) => {
                     let docker = engine.docker.clone();
-                    spawn_call(&mut jobs, deadline::JOB, "creating the session",
+                    spawn_call(&mut jobs, deadline::CREATE_SESSION, "creating the session",
                         async move { create_session(&docker, &spec).await },
                         move |result| JobDone::Report(DockerEvent::SessionCreated { req, result, attach }));
                 }
