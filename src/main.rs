@@ -1,5 +1,6 @@
 //! Entry point: parse arguments, load the configuration, then run the TUI or a CLI command.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -33,7 +34,8 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::from(exit::OK),
             Err(e) => {
                 sandkasten_tui::tui::restore();
-                eprintln!("sandkasten-tui: {e:#}");
+                // Not `eprintln!`: on a terminal that is gone it panics (exit 101).
+                let _ = writeln!(std::io::stderr(), "sandkasten-tui: {e:#}");
                 ExitCode::from(exit::ENGINE)
             }
         },

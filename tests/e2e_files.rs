@@ -170,63 +170,101 @@ async fn enter_then_delete_and_yes_typed_ahead_keeps_the_file() {
     .await;
 }
 
+/// How a test ends the program while the editor holds unsaved edits.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// `kill -<name>`: the terminal stays, so the exit message can be read on it.
+    Signal(&'static str),
+    /// The terminal window closed: every master descriptor of the pty goes.
+    HangUp,
+}
+
+/// Opens `notes/todo.txt` of a fresh workspace in the editor, types "unsaved ", ends the
+/// program as `ending` says, and checks that the workspace is untouched and the buffer is in
+/// one private recovery file, named after what it holds, which the exit names on the restored
+/// terminal. Returns the state directory (the caller removes it) and the file's name.
+async fn unsaved_edit_survives(
+    env: &support::TestEnv,
+    name: &str,
+    ending: Ending,
+) -> (std::path::PathBuf, String) {
+    let ws = env.id(name);
+    let volume = env.workspace(&ws).await;
+    let dir = env.mountpoint(&volume).await;
+    std::fs::create_dir_all(dir.join("notes")).unwrap();
+    std::fs::write(dir.join("notes/todo.txt"), "first line\n").unwrap();
+    let state_home = std::env::temp_dir().join(format!(
+        "sandkasten-tui-e2e-state-{name}-{}-{}",
+        env.run,
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&state_home);
+    let state_env = [("XDG_STATE_HOME", state_home.to_str().unwrap())];
+
+    let mut tui = browse_notes(&ws, name, &state_env);
+    tui.send("\r");
+    // The editor's status line, not the text: the preview shows the text first, and keys
+    // typed while the editor loads are dropped on purpose.
+    tui.wait_for_text("Ln 1, Col 1", WAIT);
+    tui.send("unsaved ");
+    tui.wait_for_text("[+]", WAIT);
+    match ending {
+        Ending::Signal(signal) => {
+            let pid = tui.pid().unwrap().to_string();
+            let killed = Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+        }
+        // A cursor move redraws the status line without touching the buffer.
+        Ending::HangUp => tui.hang_up("\x1b[C"),
+    }
+    assert!(tui.wait_exit(WAIT), "exit status");
+
+    // The workspace is untouched; the edit is in the recovery directory, private.
+    assert_eq!(
+        cat_from_another_container(&volume, "notes/todo.txt").as_deref(),
+        Some("first line\n")
+    );
+    let recovery = state_home.join("sandkasten-tui/recovery");
+    let files: Vec<_> = std::fs::read_dir(&recovery)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        std::fs::read_to_string(&files[0]).unwrap(),
+        "unsaved first line\n"
+    );
+    let file_name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        file_name.contains(&ws) && file_name.contains("notes_todo.txt"),
+        "{file_name}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // Said on the restored terminal, where the operator looks.
+    if let Ending::Signal(_) = ending {
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+        let screen = tui.wait_for_text("sandkasten-tui: unsaved edits kept in", WAIT);
+        let flat: String = screen.split('\n').collect();
+        assert!(
+            flat.contains(&files[0].display().to_string()),
+            "the exit names the file:\n{screen}"
+        );
+    }
+    (state_home, file_name)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_with_unsaved_edits_writes_a_recovery_file_the_next_start_names() {
     with_env("e2e_recovery", async |env| {
-        let ws = env.id("recovery");
-        let volume = env.workspace(&ws).await;
-        let dir = env.mountpoint(&volume).await;
-        std::fs::create_dir_all(dir.join("notes")).unwrap();
-        std::fs::write(dir.join("notes/todo.txt"), "first line\n").unwrap();
-        let state_home = std::env::temp_dir().join(format!(
-            "sandkasten-tui-e2e-state-{}-{}",
-            env.run,
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&state_home);
+        let (state_home, name) =
+            unsaved_edit_survives(env, "recovery", Ending::Signal("TERM")).await;
         let state_env = [("XDG_STATE_HOME", state_home.to_str().unwrap())];
-
-        let mut tui = browse_notes(&ws, "recovery", &state_env);
-        tui.send("\r");
-        // The editor's status line, not the text: the preview shows the text first, and keys
-        // typed while the editor loads are dropped on purpose.
-        tui.wait_for_text("Ln 1, Col 1", WAIT);
-        tui.send("unsaved ");
-        tui.wait_for_text("[+]", WAIT);
-        let pid = tui.pid().unwrap().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        tui.wait_exit(WAIT);
-        assert!(tui.terminal_restored());
-
-        // The workspace is untouched; the edit is in the recovery directory, private.
-        assert_eq!(
-            cat_from_another_container(&volume, "notes/todo.txt").as_deref(),
-            Some("first line\n")
-        );
-        let recovery = state_home.join("sandkasten-tui/recovery");
-        let files: Vec<_> = std::fs::read_dir(&recovery)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        assert_eq!(files.len(), 1, "{files:?}");
-        assert_eq!(
-            std::fs::read_to_string(&files[0]).unwrap(),
-            "unsaved first line\n"
-        );
-        let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.contains(&ws) && name.contains("notes_todo.txt"),
-            "{name}"
-        );
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
 
         // The next start says where it is.
         let log = std::env::temp_dir().join(format!(
@@ -238,6 +276,33 @@ async fn sigterm_with_unsaved_edits_writes_a_recovery_file_the_next_start_names(
         assert!(screen.contains(&name), "the file named:\n{screen}");
         tui.send("q");
         assert!(tui.wait_exit(WAIT));
+        std::fs::remove_dir_all(&state_home).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_with_unsaved_edits_writes_a_recovery_file_and_says_so() {
+    with_env("e2e_recovery_hup", async |env| {
+        let (state_home, _) = unsaved_edit_survives(env, "rechup", Ending::Signal("HUP")).await;
+        std::fs::remove_dir_all(&state_home).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_with_unsaved_edits_writes_a_recovery_file_and_says_so() {
+    with_env("e2e_recovery_int", async |env| {
+        let (state_home, _) = unsaved_edit_survives(env, "recint", Ending::Signal("INT")).await;
+        std::fs::remove_dir_all(&state_home).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_the_terminal_with_unsaved_edits_writes_a_recovery_file() {
+    with_env("e2e_recovery_closed", async |env| {
+        let (state_home, _) = unsaved_edit_survives(env, "recgone", Ending::HangUp).await;
         std::fs::remove_dir_all(&state_home).unwrap();
     })
     .await;

@@ -1,7 +1,8 @@
 //! End-to-end: a session's shell through the real binary in a pseudo-terminal — attach, type,
 //! resize, detach, and the TUI is back; an image with no shell gives a message, not a hang;
 //! nothing the shell started outlives the attach; a hangup, SIGTERM, SIGINT or SIGQUIT ends the
-//! program; modes the shell's programs set do not survive the return or the exit.
+//! program; modes the shell's programs set do not survive the return or the exit, in the TUI
+//! and in `session shell`.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -254,6 +255,26 @@ async fn session_shell_command_ends_on_sigterm_with_143_and_leaves_nothing() {
     .await;
 }
 
+/// The window closes: no terminal is left to say anything on, and saying it must not crash.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_shell_command_ends_on_hangup_with_129_and_leaves_nothing() {
+    with_env("e2e_shell_cli_hup", async |env| {
+        let session = env.id("clihup");
+        let container = env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        cli.send("sleep 1234 &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        // The poke makes the shell echo once more, so the test's reader lets go of the pty.
+        cli.hang_up("\r");
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 129);
+        let left = leftover_processes(env, &container).await;
+        assert!(left.is_empty(), "after the hangup: {left:?}");
+    })
+    .await;
+}
+
 /// In raw mode Ctrl-c is a key, so SIGINT and SIGQUIT come from `kill`, `timeout` or a
 /// supervisor; left to their default action they killed the program mid-attach with the
 /// terminal raw and the shell's processes running in the session.
@@ -383,6 +404,34 @@ async fn terminal_modes_a_shell_sets_are_reset_on_return_and_at_exit() {
         assert!(tui.input_modes_normal(), "keypad, cursor keys, paste");
         for (what, set, reset) in MODES {
             assert!(!tui.left_on(set, reset), "after the exit: {what}");
+        }
+    })
+    .await;
+}
+
+/// `session shell` has no TUI to redraw over what the shell left: the reset at its exit is
+/// all that stands between those modes and the operator's own shell.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_shell_command_resets_the_modes_the_shell_set() {
+    with_env("e2e_shell_cli_modes", async |env| {
+        let session = env.id("climodes");
+        env.session(&session, None, true).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        let modes = concat!(
+            "\\033(0\\033[5;10r\\033[?6h\\033[?5h\\033[?25l",
+            "\\033[?1h\\033=\\033[?2004h\\033[?1003h"
+        );
+        cli.send(&format!(
+            "printf '{modes}\\033[?1049h{modes}'; echo set-$((1+1))\r"
+        ));
+        cli.wait_for_text("set-2", WAIT);
+        cli.send("\x1d"); // ctrl-]: detach
+        assert_eq!(cli.wait_exit_code(WAIT), 0);
+        assert!(cli.terminal_restored(), "{}", cli.screen());
+        assert!(cli.input_modes_normal(), "keypad, cursor keys, paste");
+        for (what, set, reset) in MODES {
+            assert!(!cli.left_on(set, reset), "after the exit: {what}");
         }
     })
     .await;

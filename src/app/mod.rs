@@ -213,8 +213,11 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             let drawn = guard
                 .terminal()
                 .and_then(|t| t.draw(|frame| hits = ui::render(frame, &state, &keymap)));
-            if let Err(e) = drawn {
-                break Err(e.into());
+            match drawn {
+                Ok(_) => {}
+                // The window closed mid-frame, before its SIGHUP arrived: the same ending.
+                Err(e) if crate::tui::hung_up(&e) => break Ok(()),
+                Err(e) => break Err(e.into()),
             }
             last_frame = tokio::time::Instant::now();
             // Not dirty: knowing a frame is up changes nothing on screen.
@@ -264,6 +267,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                         dirty = true;
                     }
                 }
+                Some(Err(e)) if crate::tui::hung_up(&e) => break Ok(()),
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },

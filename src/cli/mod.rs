@@ -8,6 +8,7 @@ mod session;
 mod table;
 mod workspace;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -124,7 +125,8 @@ pub async fn run(command: Command, config: &LoadedConfig, read_only_flag: bool) 
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("sandkasten-tui: {}", failure.message);
+            // Not `eprintln!`: a closed stderr must not turn the documented code into a panic.
+            let _ = writeln!(std::io::stderr(), "sandkasten-tui: {}", failure.message);
             ExitCode::from(failure.code)
         }
     }

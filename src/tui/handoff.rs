@@ -180,7 +180,9 @@ pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str
     let outcome = bridge(&docker, target, shell, detach, detach_name, false).await;
     let _ = crossterm::terminal::disable_raw_mode();
     reset_modes();
-    println!();
+    // Not `println!`: it panics on a terminal that hung up, and the exit code must say 129.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out).and_then(|()| out.flush());
     outcome
 }
 

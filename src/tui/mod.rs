@@ -9,4 +9,4 @@ mod terminal;
 
 pub use input::InputReader;
 pub use signals::Termination;
-pub use terminal::{MODE_RESETS, TerminalGuard, Tui, reset_modes, restore};
+pub use terminal::{MODE_RESETS, TerminalGuard, Tui, hung_up, reset_modes, restore};

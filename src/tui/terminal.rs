@@ -47,6 +47,13 @@ pub fn reset_modes() {
     let _ = out.flush();
 }
 
+/// Whether `error`, from writing to or reading the terminal, says it hung up: a pty whose
+/// other end closed answers EIO. The program then ends as SIGHUP ends it, not as an error
+/// nobody is left to read.
+pub fn hung_up(error: &io::Error) -> bool {
+    error.raw_os_error() == Some(rustix::io::Errno::IO.raw_os_error())
+}
+
 /// Puts the terminal back as the shell expects it. Safe to call more than once.
 pub fn restore() {
     let _ = disable_raw_mode();
@@ -127,4 +134,18 @@ fn scopeguard_restore() -> impl Drop {
         }
     }
     RestoreOnDrop
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_eio_counts_as_a_terminal_that_hung_up() {
+        let eio = io::Error::from_raw_os_error(rustix::io::Errno::IO.raw_os_error());
+        assert!(hung_up(&eio));
+        let epipe = io::Error::from_raw_os_error(rustix::io::Errno::PIPE.raw_os_error());
+        assert!(!hung_up(&epipe));
+        assert!(!hung_up(&io::Error::other("the terminal was released")));
+    }
 }
