@@ -252,3 +252,24 @@ fn an_upload_that_ends_measures_that_workspace_again() {
         assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
     }
 }
+
+#[test]
+fn a_volume_released_by_a_container_no_listing_saw_measures_that_workspace_again() {
+    // beta's `mounted_by` is empty: the container lived between two listings.
+    let mut state = fixtures::loaded_state();
+    let commands = update(
+        &mut state,
+        Action::Docker(DockerEvent::VolumeReleased {
+            volume: "sandkasten-ws-beta".into(),
+        }),
+    );
+    assert_eq!(measured(&commands), ["sandkasten-ws-beta"]);
+    // A volume that is not a workspace shown here is not measured.
+    let commands = update(
+        &mut state,
+        Action::Docker(DockerEvent::VolumeReleased {
+            volume: "postgres-data".into(),
+        }),
+    );
+    assert!(measured(&commands).is_empty());
+}
