@@ -386,3 +386,120 @@ async fn opening_files_on_a_stalled_engine_fails_with_a_deadline_error() {
     );
     assert!(started.elapsed() < deadline::PROBE + Duration::from_secs(2));
 }
+
+/// What the UI loop does with the task's events, without a terminal: each event goes through
+/// the real `update`, and the Docker commands it returns go back to the task. Listings after
+/// the first are left out, as if every later container lived between two refreshes.
+struct Loop {
+    state: sandkasten_tui::app::state::State,
+    handle: docker::DockerHandle,
+    events: Receiver<DockerEvent>,
+    listed: bool,
+    seen: Vec<DockerEvent>,
+}
+
+impl Loop {
+    async fn until(
+        &mut self,
+        what: &str,
+        done: impl Fn(&sandkasten_tui::app::state::State) -> bool,
+    ) {
+        use sandkasten_tui::app::action::{Action, Command};
+        let wait = async {
+            while !done(&self.state) {
+                let event = self.events.recv().await.expect("the docker task runs");
+                self.seen.push(event.clone());
+                if matches!(event, DockerEvent::Inventory(_)) {
+                    if self.listed {
+                        continue;
+                    }
+                    self.listed = true;
+                }
+                for command in
+                    sandkasten_tui::app::update::update(&mut self.state, Action::Docker(event))
+                {
+                    if let Command::Docker(cmd) = command {
+                        self.handle.send(cmd).unwrap();
+                    }
+                }
+            }
+        };
+        timeout(Duration::from_secs(30), wait)
+            .await
+            .unwrap_or_else(|_| panic!("not {what} within 30 s"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_container_no_listing_saw_makes_the_workspace_it_wrote_measured_again() {
+    with_env("task_foreign_write", async |env| {
+        use sandkasten_tui::app::state::{ConfigSummary, State};
+        let ws = env.id("foreign");
+        let volume = env.workspace(&ws).await;
+        let (handle, events) = docker::spawn();
+        let config = ConfigSummary {
+            source: sandkasten_tui::config::ConfigSource::File("sandkasten.yaml".into()),
+            workspace_enabled: true,
+            read_only: false,
+        };
+        let mut ui = Loop {
+            state: State::new(config, "test".into()),
+            handle,
+            events,
+            listed: false,
+            seen: Vec::new(),
+        };
+        let bytes = |state: &State| {
+            state
+                .workspaces
+                .list
+                .rows()
+                .iter()
+                .find(|r| r.ws.volume == volume && !r.measuring)
+                .and_then(|r| r.measurement.map(|m| m.bytes))
+        };
+        ui.until("measured empty", |s| bytes(s) == Some(0)).await;
+
+        // Not a sandkasten container: created, run and removed; no listing is applied meanwhile.
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("docker").args(args).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        let label = format!("{}={}", support::RUN_LABEL, env.run);
+        let mount = format!("{volume}:/w");
+        let image = support::test_image();
+        let id = run(&[
+            "create", "--network", "none", "--label", &label, "-v", &mount, &image, "sh", "-c",
+            "head -c 10000 /dev/zero > /w/written-by-a-backup-job",
+        ]);
+        run(&["start", "-a", &id]);
+        run(&["rm", &id]);
+
+        ui.until("measured again with the new file", |s| bytes(s) == Some(10_000))
+            .await;
+        assert!(
+            ui.seen
+                .iter()
+                .any(|e| matches!(e, DockerEvent::VolumeReleased { volume: v } if *v == volume)),
+            "the unmount named the volume: {:?}",
+            ui.seen
+        );
+        // And the container's end is reported by id, for what a listing did see.
+        let ended = async {
+            loop {
+                if ui.seen.iter().any(
+                    |e| matches!(e, DockerEvent::ContainerEnded { container_id } if *container_id == id),
+                ) {
+                    return;
+                }
+                let event = ui.events.recv().await.expect("the docker task runs");
+                ui.seen.push(event);
+            }
+        };
+        timeout(Duration::from_secs(10), ended)
+            .await
+            .expect("ContainerEnded for the foreign container");
+    })
+    .await;
+}

@@ -1,7 +1,8 @@
 //! The files task on the real engine: what the browser and the editor rely on beyond single
 //! calls. A helper killed under an open editor is replaced on the next save, which keeps its
 //! expected version (saved when nothing changed, a conflict when something did); checked with
-//! a container of its own. Helpers carry this test's labels, so its cleanup removes them.
+//! a container of its own. A helper reopened in read-only mode is as read-only as the first.
+//! Helpers carry this test's labels, so its cleanup removes them.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -71,12 +72,22 @@ async fn open_load_and_kill_helper(
     volume: &str,
     rel: &str,
 ) -> (FsHandle, Receiver<FsEvent>, FileData, String) {
+    open_load_and_kill(env, volume, rel, false).await
+}
+
+/// [`open_load_and_kill_helper`] with the access the operator chose (`--read-only`).
+async fn open_load_and_kill(
+    env: &TestEnv,
+    volume: &str,
+    rel: &str,
+    read_only: bool,
+) -> (FsHandle, Receiver<FsEvent>, FileData, String) {
     let (files, mut events) = task::spawn_with_labels(env.test_labels());
     files
         .send(FsCmd::Open {
             req: 1,
             volume: volume.to_owned(),
-            read_only: false,
+            read_only,
         })
         .unwrap();
     let FsEvent::Opened { result: Ok(_), .. } = next(&mut events).await else {
@@ -200,6 +211,54 @@ async fn a_download_after_the_helper_was_killed_reopens_it() {
         let _ = fs::remove_dir_all(&host);
         result.expect("downloaded through a new helper");
         assert_eq!(copied.unwrap(), b"v1\n");
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_helper_reopened_in_read_only_mode_mounts_read_only_with_only_read_access() {
+    with_env("fstask_reopen_ro", async |env| {
+        let volume = env.workspace(&env.id("reopenro")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let (files, mut events, _, old_helper) =
+            open_load_and_kill(env, &volume, "notes.txt", true).await;
+        files
+            .send(FsCmd::Load {
+                req: 3,
+                path: p("notes.txt"),
+                limit: 1 << 20,
+            })
+            .unwrap();
+        let FsEvent::Loaded { req: 3, result, .. } = next(&mut events).await else {
+            panic!("no load answer");
+        };
+        assert_eq!(result.expect("loaded through a new helper").data, b"v1\n");
+        let [helper] = helpers(&volume).try_into().expect("one new helper");
+        assert_ne!(helper, old_helper);
+        let inspect = env.docker.inspect_container(&helper, None).await.unwrap();
+        let mounts = inspect.mounts.unwrap();
+        assert_eq!(mounts.len(), 1, "{mounts:?}");
+        assert_eq!(mounts[0].destination.as_deref(), Some("/workspace"));
+        assert_eq!(mounts[0].rw, Some(false), "the new helper mounts read-only");
+        let hc = inspect.host_config.unwrap();
+        assert_eq!(hc.cap_drop, Some(vec!["ALL".to_owned()]));
+        assert_eq!(hc.cap_add, Some(vec!["DAC_READ_SEARCH".to_owned()]));
+        // And the engine refuses a write through it, whatever the app would allow.
+        files
+            .send(FsCmd::Save {
+                req: 4,
+                path: p("notes.txt"),
+                data: b"changed\n".to_vec(),
+                expected: None,
+            })
+            .unwrap();
+        let FsEvent::Saved { req: 4, result, .. } = next(&mut events).await else {
+            panic!("no save answer");
+        };
+        assert!(result.is_err(), "a read-only helper wrote: {result:?}");
+        assert_eq!(cat_independently(env, &volume, "notes.txt"), b"v1\n");
         files.send(FsCmd::Close).unwrap();
     })
     .await;

@@ -62,6 +62,17 @@ pub fn ended_container(ev: &EventMessage) -> Option<&str> {
     ev.actor.as_ref()?.id.as_deref().filter(|id| !id.is_empty())
 }
 
+/// The volume an `unmount` event is about: a container (any, however briefly it lived, even
+/// one no listing ever saw) stopped using it, so it may have been written until now. The
+/// engine names the volume itself (Actor.ID), so no container has to be inspected, which a
+/// `--rm` container would race.
+pub fn released_volume(ev: &EventMessage) -> Option<&str> {
+    if ev.typ != Some(EventMessageTypeEnum::VOLUME) || ev.action.as_deref() != Some("unmount") {
+        return None;
+    }
+    ev.actor.as_ref()?.id.as_deref().filter(|id| !id.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +152,24 @@ mod tests {
         );
         assert_eq!(
             ended_container(&event(CONTAINER, "start", "c2", &other)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_volume_unmounted_by_any_container_is_reported_as_released() {
+        use EventMessageTypeEnum::{CONTAINER, VOLUME};
+        let by = [("container", "c3"), ("driver", "local")];
+        assert_eq!(
+            released_volume(&event(VOLUME, "unmount", "sandkasten-ws-a", &by)),
+            Some("sandkasten-ws-a")
+        );
+        assert_eq!(
+            released_volume(&event(VOLUME, "mount", "sandkasten-ws-a", &by)),
+            None
+        );
+        assert_eq!(
+            released_volume(&event(CONTAINER, "unmount", "sandkasten-ws-a", &by)),
             None
         );
     }

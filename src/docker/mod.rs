@@ -112,6 +112,11 @@ pub enum DockerEvent {
     ContainerEnded {
         container_id: String,
     },
+    /// A container (any, even one no listing saw) unmounted this volume: it may have been
+    /// written until then.
+    VolumeReleased {
+        volume: String,
+    },
     /// A batch of measurements, by volume name.
     Measured(Vec<(String, Result<Measurement, String>)>),
     SessionDestroyed {

@@ -18,7 +18,7 @@ use super::deadline;
 use super::delete::delete_volumes;
 use super::detail::inspect_session;
 use super::error::{DockerError, describe};
-use super::events::{ended_container, is_relevant, subscribe};
+use super::events::{ended_container, is_relevant, released_volume, subscribe};
 use super::inventory::fetch_inventory;
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
 use super::logs::{LineSplitter, stream as log_stream};
@@ -420,11 +420,14 @@ async fn serve(
                     if is_relevant(&ev) && refresh_due.is_none() {
                         refresh_due = Some(Instant::now() + COALESCE);
                     }
-                    if let Some(container_id) = ended_container(&ev) {
-                        let ended = DockerEvent::ContainerEnded { container_id: container_id.to_owned() };
-                        if events.send(ended).await.is_err() {
-                            return Outcome::Closed;
-                        }
+                    let written = ended_container(&ev)
+                        .map(|id| DockerEvent::ContainerEnded { container_id: id.to_owned() })
+                        .or_else(|| released_volume(&ev)
+                            .map(|v| DockerEvent::VolumeReleased { volume: v.to_owned() }));
+                    if let Some(event) = written
+                        && events.send(event).await.is_err()
+                    {
+                        return Outcome::Closed;
                     }
                 }
                 Some(Err(e)) => return Outcome::Lost(describe(&e)),

@@ -443,3 +443,72 @@ fn editor_with_unsaved_changes() {
     state.mode = Mode::Editor;
     assert_snapshot!(screen(&state, 100, 14));
 }
+
+#[test]
+fn deletion_report_shows_a_kept_pick_with_what_changed() {
+    let mut state = workspaces_focused();
+    update(&mut state, Action::ToggleMark);
+    update(&mut state, Action::ToggleMark);
+    update(&mut state, Action::Delete);
+    update(&mut state, Action::Input('k'));
+    crate::fixtures::frame_drawn(&mut state);
+    update(&mut state, Action::Confirm);
+    let req = state.workspaces.deleting.as_ref().unwrap().req;
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::VolumeDeleted {
+            req,
+            volume: "sandkasten-ws-beta".into(),
+            outcome: crate::docker::delete::VolumeOutcome::Kept(
+                "changed since planned: kept (modified 2m ago)".into(),
+            ),
+        }),
+    );
+    update(
+        &mut state,
+        Action::Docker(DockerEvent::DeleteFinished { req }),
+    );
+    let text = screen(&state, 120, 24);
+    assert!(text.contains("some were kept"), "{text}");
+    assert!(text.contains("1 kept, 0 failed"), "{text}");
+    assert!(
+        text.contains("sandkasten-ws-beta: changed since planned: kept"),
+        "{text}"
+    );
+    assert_snapshot!(text);
+}
+
+/// What a stall says, as the Docker task reports it when the engine accepts and never answers.
+fn stalled_reason() -> String {
+    crate::docker::DockerError::Stalled {
+        what: "listing containers".into(),
+        after: crate::docker::deadline::PROBE,
+    }
+    .to_string()
+}
+
+#[test]
+fn a_stalled_engine_is_shown_with_its_reason() {
+    let unreachable = || {
+        Action::Docker(DockerEvent::Unreachable {
+            endpoint: "unix:///var/run/docker.sock".into(),
+            reason: stalled_reason(),
+            attempt: 1,
+            retry_in_ms: 250,
+        })
+    };
+    // With data on screen: the status bar says the engine stalled, not just "unreachable".
+    let mut state = fixtures::loaded_state();
+    update(&mut state, unreachable());
+    assert!(matches!(state.engine, EngineStatus::Unreachable { .. }));
+    let text = screen(&state, 200, 20);
+    assert!(
+        text.contains("engine not answering (stalled): no answer to listing containers"),
+        "{text}"
+    );
+    // Before any data: the panes say so.
+    let mut state = fixtures::fresh_state();
+    update(&mut state, unreachable());
+    let text = screen(&state, 140, 20);
+    assert!(text.contains("engine not answering (stalled)"), "{text}");
+}

@@ -109,3 +109,31 @@ fn a_file_with_cr_line_ends_is_previewed_line_by_line() {
     assert!(shown.contains("CR line ends"), "{shown}");
     assert_snapshot!(shown);
 }
+
+#[test]
+fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
+    let mut state = fixtures::loaded_state();
+    state.files = Some(FilesView::new(
+        "sandkasten-ws-alpha".into(),
+        "workspace alpha".into(),
+        9,
+    ));
+    state.mode = Mode::Files;
+    let text = screen(&state, 120, 20);
+    assert!(text.contains("Starting the file helper"), "{text}");
+    crate::app::update::update(
+        &mut state,
+        crate::app::action::Action::Fs(crate::workspace_fs::task::FsEvent::Opened {
+            req: 9,
+            result: Err("engine not answering (stalled): no answer to inspecting \
+                         sandkasten-ws-alpha within 5s"
+                .into()),
+        }),
+    );
+    let text = screen(&state, 120, 20);
+    assert!(!text.contains("Starting the file helper"), "{text}");
+    assert!(
+        text.contains("Cannot open sandkasten-ws-alpha: engine not answering (stalled)"),
+        "{text}"
+    );
+}

@@ -100,6 +100,8 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                 .collect();
             return measure(state, volumes);
         }
+        // Only volumes shown as workspaces are measured (`measure` ignores the rest).
+        DockerEvent::VolumeReleased { volume } => return measure(state, vec![volume]),
         DockerEvent::SessionDestroyed {
             req,
             container_id,

@@ -7,7 +7,7 @@ use crate::app::files::{Connection, EditorView, FilesView, LineEnding};
 use crate::app::state::DeleteProgress;
 use crate::cleanup::Pick;
 use crate::docker::delete::VolumeOutcome;
-use crate::docker::{DockerCmd, DockerEvent};
+use crate::docker::{DockerCmd, DockerEvent, SessionState};
 use crate::fixtures;
 use crate::workspace_fs::task::FsEvent;
 use crate::workspace_fs::{FsPath, Version};
@@ -192,4 +192,84 @@ fn a_deletion_refused_while_the_engine_is_down_reports_nothing_done() {
         panic!("a report: {:?}", state.dialog);
     };
     assert_eq!((report.deleted.len(), report.not_done), (0, 1));
+}
+
+#[test]
+fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace() {
+    let mut state = fixtures::fresh_state();
+    let mut inventory = fixtures::inventory();
+    // A second container with the same session id (labels can repeat), on its own storage.
+    let mut twin = fixtures::session("s-alpha", SessionState::Running, None, 1);
+    twin.container_id = "twin-cid".into();
+    twin.container = "sandkasten-s-alpha-twin".into();
+    inventory.sessions.push(twin);
+    for event in [
+        DockerEvent::Connected(fixtures::engine_info()),
+        DockerEvent::Inventory(inventory),
+        DockerEvent::Measured(fixtures::measurements()),
+    ] {
+        update(&mut state, Action::Docker(event));
+    }
+    update(&mut state, Action::FocusWorkspaces); // alpha, mounted by s-alpha-cid only
+    update(&mut state, Action::Delete);
+    fixtures::frame_drawn(&mut state);
+    update(&mut state, Action::Input('s'));
+    fixtures::frame_drawn(&mut state);
+    update(&mut state, Action::Input('1')); // the count typed back
+    fixtures::frame_drawn(&mut state);
+    let commands = update(&mut state, Action::Confirm);
+    let [
+        Command::Docker(DockerCmd::Delete {
+            destroy_sessions,
+            volumes,
+            ..
+        }),
+    ] = commands.as_slice()
+    else {
+        panic!("a deletion: {commands:?} {:?}", state.dialog);
+    };
+    assert_eq!(destroy_sessions, &["s-alpha-cid"]);
+    let names: Vec<&str> = volumes.iter().map(|t| t.volume.as_str()).collect();
+    assert_eq!(names, ["sandkasten-ws-alpha"]);
+}
+
+#[test]
+fn an_upload_that_ends_measures_that_workspace_again() {
+    // Even a failed upload may have written part of its files.
+    for result in [Ok("Uploaded data".to_owned()), Err("disk full".to_owned())] {
+        let mut state = browsing_alpha();
+        if let Some(files) = state.files.as_mut() {
+            files.transfer = Some(crate::app::files::Transfer {
+                req: 9,
+                what: "uploading data".into(),
+                bytes: 0,
+            });
+        }
+        let commands = update(
+            &mut state,
+            Action::Fs(FsEvent::TransferDone { req: 9, result }),
+        );
+        assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
+    }
+}
+
+#[test]
+fn a_volume_released_by_a_container_no_listing_saw_measures_that_workspace_again() {
+    // beta's `mounted_by` is empty: the container lived between two listings.
+    let mut state = fixtures::loaded_state();
+    let commands = update(
+        &mut state,
+        Action::Docker(DockerEvent::VolumeReleased {
+            volume: "sandkasten-ws-beta".into(),
+        }),
+    );
+    assert_eq!(measured(&commands), ["sandkasten-ws-beta"]);
+    // A volume that is not a workspace shown here is not measured.
+    let commands = update(
+        &mut state,
+        Action::Docker(DockerEvent::VolumeReleased {
+            volume: "postgres-data".into(),
+        }),
+    );
+    assert!(measured(&commands).is_empty());
 }

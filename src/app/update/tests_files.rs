@@ -131,3 +131,25 @@ fn download_of_an_unsafe_name_prompts_with_the_directory_only() {
     };
     assert_eq!(p.text, "/dl/");
 }
+
+#[test]
+fn read_only_mode_opens_the_file_helper_read_only() {
+    for read_only in [true, false] {
+        let mut state = fixtures::loaded_state();
+        state.config.read_only = read_only;
+        for focus in [Action::FocusWorkspaces, Action::FocusSessions] {
+            update(&mut state, focus.clone());
+            let cmds = update(&mut state, Action::OpenFiles);
+            assert!(
+                matches!(
+                    cmds.as_slice(),
+                    [Command::Fs(FsCmd::Open { read_only: r, .. })] if *r == read_only
+                ),
+                "{focus:?} read_only={read_only}: {cmds:?}"
+            );
+            update(&mut state, Action::Cancel);
+            state.files = None;
+            state.mode = Mode::Normal;
+        }
+    }
+}
