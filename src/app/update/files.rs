@@ -323,11 +323,9 @@ pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Comma
             FsCmd::Download { req, path, dest }
         }
         FileOp::Upload => {
+            // Whether it exists is the files task's to find out (update does no IO): a
+            // missing path ends the transfer with the host's own reason.
             let src = std::path::PathBuf::from(p.text.trim());
-            if !src.exists() {
-                p.error = Some(format!("{} does not exist on the host", src.display()));
-                return None;
-            }
             files.transfer = Some(Transfer {
                 req,
                 what: format!("uploading {}", src.display()),
