@@ -22,7 +22,7 @@ use super::events::{ended_container, is_relevant, subscribe};
 use super::inventory::fetch_inventory;
 use super::leftovers::{LeftoverId, Leftovers};
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
-use super::logs::{LineSplitter, stream as log_stream};
+use super::logs::follow as follow_logs;
 use super::measure::{self, Strategy};
 use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
 
@@ -242,46 +242,6 @@ fn start_measuring(
         JobDone::Measured
     });
     true
-}
-
-/// Lines sent at most this often while following, so a chatty session costs few frames.
-const LOG_FLUSH: Duration = Duration::from_millis(50);
-/// Lines of history shown when the view opens.
-const LOG_TAIL: usize = 1000;
-
-/// Streams a session's logs as batches of lines until the stream ends or the job is aborted.
-async fn follow_logs(
-    docker: bollard::Docker,
-    req: RequestId,
-    container_id: String,
-    events: mpsc::Sender<DockerEvent>,
-) {
-    let mut stream = Box::pin(log_stream(&docker, &container_id, LOG_TAIL, true));
-    let mut splitter = LineSplitter::default();
-    let mut batch: Vec<String> = Vec::new();
-    let mut flush_at = Instant::now() + LOG_FLUSH;
-    let reason = loop {
-        tokio::select! {
-            next = stream.next() => match next {
-                Some(Ok(text)) => batch.extend(splitter.push(&text)),
-                Some(Err(e)) => break e,
-                None => break "the log stream ended (the session stopped or is gone)".to_owned(),
-            },
-            _ = sleep_until(flush_at), if !batch.is_empty() => {
-                if events.send(DockerEvent::LogLines { req, lines: std::mem::take(&mut batch) }).await.is_err() {
-                    return;
-                }
-                flush_at = Instant::now() + LOG_FLUSH;
-            }
-        }
-    };
-    batch.extend(splitter.finish());
-    if !batch.is_empty() {
-        let _ = events
-            .send(DockerEvent::LogLines { req, lines: batch })
-            .await;
-    }
-    let _ = events.send(DockerEvent::LogsEnded { req, reason }).await;
 }
 
 /// Destroys the sessions, then deletes the volumes, reporting each step as it finishes.
