@@ -503,3 +503,42 @@ async fn a_foreign_container_no_listing_saw_makes_the_workspace_it_wrote_measure
     })
     .await;
 }
+
+/// A stall that ends: the task, which reported the engine unreachable and kept retrying,
+/// reconnects by itself and lists again (a proxy to the real engine that stalls, then
+/// forwards).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_task_recovers_to_connected_and_lists_once_a_stall_ends() {
+    with_env("task_stall_ends", async |env| {
+        let ws = env.id("afterstall");
+        env.workspace(&ws).await;
+        let socket = std::env::temp_dir().join(format!("skt-stall-{}.sock", env.prefix));
+        let proxy = support::proxy::EngineProxy::stalled(&socket);
+        let (handle, mut events) = docker::spawn_at(Some(proxy.endpoint()));
+        let (reason, _) = next_unreachable(&mut events, deadline::PROBE * 2).await;
+        assert!(reason.contains("stalled"), "{reason}");
+
+        proxy.set_stalled(false);
+        // Both, in either order: the listing may be answered before the version probe.
+        let (mut connected, mut listed) = (None, false);
+        timeout(deadline::PROBE * 3, async {
+            while connected.is_none() || !listed {
+                match events.recv().await {
+                    Some(DockerEvent::Connected(info)) => connected = Some(info),
+                    Some(DockerEvent::Inventory(inv)) => {
+                        listed |= inv.workspaces.iter().any(|w| w.id == ws);
+                    }
+                    Some(_) => {}
+                    None => panic!("docker task stopped"),
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| {
+            panic!("once the engine answers: connected {connected:?}, listed {listed}")
+        });
+        assert_eq!(connected.unwrap().endpoint, proxy.endpoint());
+        drop(handle);
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 //! resize, detach, and the TUI is back; an image with no shell gives a message, not a hang;
 //! nothing the shell started outlives the attach; a hangup, SIGTERM, SIGINT or SIGQUIT ends the
 //! program; modes the shell's programs set do not survive the return or the exit, in the TUI
-//! and in `session shell`.
+//! and in `session shell`; an engine lost mid-shell leaves nothing running once it is back.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use futures::StreamExt;
+use support::proxy::EngineProxy;
 use support::pty::Tui;
 use support::{TestEnv, noshell_image, with_env};
 
@@ -344,6 +345,60 @@ async fn processes_that_left_the_shells_session_end_with_the_attach() {
         assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 0);
         let left = leftover_processes(env, &container).await;
         assert!(left.is_empty(), "after the detach: {left:?}");
+    })
+    .await;
+}
+
+/// The engine goes away mid-shell (every connection dropped, the attach included): the
+/// shell's processes cannot be ended then, so they are ended once the engine answers again.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_engine_lost_mid_shell_leaves_nothing_running_once_it_is_back() {
+    with_env("e2e_shell_engine_lost", async |env| {
+        let session = env.id("lost");
+        let container = env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!("skt-shproxy-{}.sock", env.prefix));
+        let mut proxy = EngineProxy::new(&socket);
+        let log = std::env::temp_dir().join(format!(
+            "sandkasten-tui-e2e-engine-lost-{}.log",
+            std::process::id()
+        ));
+        let host = proxy.endpoint();
+        let mut tui = Tui::spawn(
+            &["--log-file", log.to_str().unwrap()],
+            &[("DOCKER_HOST", &host)],
+            140,
+            40,
+        );
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        attach(&mut tui, &session);
+        tui.send("sleep 1234 &\r");
+        tui.send("echo job-$((6*7))\r");
+        tui.wait_for_text("job-42", WAIT);
+        assert!(!leftover_processes(env, &container).await.is_empty());
+
+        proxy.stop();
+        tui.wait_for_text("1 Sessions", WAIT);
+        tui.wait_for_text("engine unreachable", WAIT);
+        let left = leftover_processes(env, &container).await;
+        assert!(
+            !left.is_empty(),
+            "the engine was away: nothing could end them"
+        );
+
+        proxy.start();
+        tui.wait_for_text("Reconnected to the engine", Duration::from_secs(20));
+        let mut left = Vec::new();
+        for _ in 0..50 {
+            left = leftover_processes(env, &container).await;
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(left.is_empty(), "once the engine is back: {left:?}");
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
     })
     .await;
 }

@@ -6,13 +6,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use support::proxy::EngineProxy;
 use support::pty::Tui;
 use support::with_env;
-use tokio::net::{UnixListener, UnixStream};
-use tokio::task::JoinSet;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -118,62 +116,6 @@ async fn a_tiny_terminal_gets_a_message_and_recovers_on_resize() {
     assert!(tui.terminal_restored());
 }
 
-/// A unix-socket proxy in front of the real engine that the test can take down and bring
-/// back, to play an engine that restarts.
-struct EngineProxy {
-    path: PathBuf,
-    target: PathBuf,
-    tasks: JoinSet<()>,
-}
-
-impl EngineProxy {
-    fn target() -> PathBuf {
-        match std::env::var("DOCKER_HOST") {
-            Ok(host) if host.starts_with("unix://") => PathBuf::from(&host["unix://".len()..]),
-            _ => PathBuf::from("/var/run/docker.sock"),
-        }
-    }
-
-    fn new(path: &Path) -> Self {
-        let mut proxy = Self {
-            path: path.to_owned(),
-            target: Self::target(),
-            tasks: JoinSet::new(),
-        };
-        proxy.start();
-        proxy
-    }
-
-    fn start(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-        let listener = UnixListener::bind(&self.path).expect("bind proxy socket");
-        let target = self.target.clone();
-        self.tasks.spawn(async move {
-            let mut connections = JoinSet::new();
-            while let Ok((mut client, _)) = listener.accept().await {
-                let target = target.clone();
-                connections.spawn(async move {
-                    if let Ok(mut engine) = UnixStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
-                    }
-                });
-            }
-        });
-    }
-
-    /// Drops the listener and every open connection (the JoinSets abort their tasks).
-    fn stop(&mut self) {
-        self.tasks.abort_all();
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-impl Drop for EngineProxy {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_engine_going_away_is_shown_and_the_tui_reconnects_by_itself() {
     with_env("e2e_restart", async |env| {
@@ -181,7 +123,7 @@ async fn the_engine_going_away_is_shown_and_the_tui_reconnects_by_itself() {
         env.workspace(&ws).await;
         let socket = std::env::temp_dir().join(format!("skt-proxy-{}.sock", env.prefix));
         let mut proxy = EngineProxy::new(&socket);
-        let host = format!("unix://{}", socket.display());
+        let host = proxy.endpoint();
 
         let mut tui = spawn_tui("restart", &[("DOCKER_HOST", &host)]);
         tui.wait_for_text(&format!("{ws} "), WAIT);

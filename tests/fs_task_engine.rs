@@ -2,7 +2,8 @@
 //! calls. A helper killed under an open editor is replaced on the next save, which keeps its
 //! expected version (saved when nothing changed, a conflict when something did); checked with
 //! a container of its own. A helper reopened in read-only mode is as read-only as the first.
-//! Helpers carry this test's labels, so its cleanup removes them.
+//! The same holds when the engine itself goes away under the editor and comes back (a proxy in
+//! front of it cut and restored). Helpers carry this test's labels, so its cleanup removes them.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use sandkasten_tui::workspace_fs::task::{self, FsCmd, FsEvent, FsHandle};
 use sandkasten_tui::workspace_fs::{FileData, FsError, FsPath, VOLUME_LABEL};
+use support::proxy::EngineProxy;
 use support::{RUN_LABEL, TestEnv, test_image, with_env};
 use tokio::sync::mpsc::Receiver;
 
@@ -259,6 +261,120 @@ async fn a_helper_reopened_in_read_only_mode_mounts_read_only_with_only_read_acc
         };
         assert!(result.is_err(), "a read-only helper wrote: {result:?}");
         assert_eq!(cat_independently(env, &volume, "notes.txt"), b"v1\n");
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}
+
+/// Opens `volume` in a files task that reaches the engine through `proxy`, loads `rel` as the
+/// editor does, then cuts the proxy (every connection, the helper's attach stream included)
+/// and brings it back: an engine lost under an open editor, and back.
+async fn open_load_and_lose_the_engine(
+    env: &TestEnv,
+    proxy: &mut EngineProxy,
+    volume: &str,
+    rel: &str,
+) -> (FsHandle, Receiver<FsEvent>, FileData) {
+    let (files, mut events) = task::spawn_at(env.test_labels(), Some(proxy.endpoint()));
+    files
+        .send(FsCmd::Open {
+            req: 1,
+            volume: volume.to_owned(),
+            read_only: false,
+        })
+        .unwrap();
+    let FsEvent::Opened { result: Ok(_), .. } = next(&mut events).await else {
+        panic!("the workspace did not open");
+    };
+    files
+        .send(FsCmd::Load {
+            req: 2,
+            path: p(rel),
+            limit: 1 << 20,
+        })
+        .unwrap();
+    let FsEvent::Loaded {
+        result: Ok(data), ..
+    } = next(&mut events).await
+    else {
+        panic!("the file did not load");
+    };
+    let [helper] = helpers(volume).try_into().expect("one helper");
+    proxy.stop();
+    // Its attach gone, the helper's stdin closes and the engine removes it.
+    for _ in 0..100 {
+        if !helpers(volume).contains(&helper) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!helpers(volume).contains(&helper), "the helper still runs");
+    proxy.start();
+    (files, events, data)
+}
+
+fn proxy_for(env: &TestEnv) -> EngineProxy {
+    EngineProxy::new(&std::env::temp_dir().join(format!("skt-fsproxy-{}.sock", env.prefix)))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_after_the_engine_was_lost_and_came_back_saves_with_the_same_version() {
+    with_env("fstask_engine_back", async |env| {
+        let volume = env.workspace(&env.id("engback")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let mut proxy = proxy_for(env);
+        let (files, mut events, data) =
+            open_load_and_lose_the_engine(env, &mut proxy, &volume, "notes.txt").await;
+        files
+            .send(FsCmd::Save {
+                req: 3,
+                path: p("notes.txt"),
+                data: b"v1\nedited while the engine was gone\n".to_vec(),
+                expected: Some(data.version),
+            })
+            .unwrap();
+        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+            panic!("no save answer");
+        };
+        result.expect("saved through a new helper once the engine is back");
+        assert_eq!(
+            cat_independently(env, &volume, "notes.txt"),
+            b"v1\nedited while the engine was gone\n"
+        );
+        assert_eq!(helpers(&volume).len(), 1, "one new helper");
+        files.send(FsCmd::Close).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_save_after_the_engine_came_back_is_a_conflict_when_the_file_changed_meanwhile() {
+    with_env("fstask_engine_back_conflict", async |env| {
+        let volume = env.workspace(&env.id("engbackc")).await;
+        let dir = env.mountpoint(&volume).await;
+        fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
+        let mut proxy = proxy_for(env);
+        let (files, mut events, data) =
+            open_load_and_lose_the_engine(env, &mut proxy, &volume, "notes.txt").await;
+        // Same size as v1: only the version (not the length) can tell.
+        fs::write(dir.join("notes.txt"), b"v2\n").unwrap();
+        files
+            .send(FsCmd::Save {
+                req: 3,
+                path: p("notes.txt"),
+                data: b"my v2\n".to_vec(),
+                expected: Some(data.version),
+            })
+            .unwrap();
+        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+            panic!("no save answer");
+        };
+        assert!(
+            matches!(result, Err(FsError::Conflict { .. })),
+            "expected a conflict, got {result:?}"
+        );
+        assert_eq!(cat_independently(env, &volume, "notes.txt"), b"v2\n");
         files.send(FsCmd::Close).unwrap();
     })
     .await;

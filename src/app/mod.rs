@@ -246,8 +246,17 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         {
             // The TUI is suspended while the shell has the terminal; Docker reports queue up.
             let (detach, detach_name) = keymap.detach_key();
-            let outcome =
+            let (outcome, leftover) =
                 handoff::run_shell(&mut guard, &mut input, &target, detach, &detach_name).await;
+            // What the shell started could not be ended (the engine was away): the Docker
+            // task ends it once the engine answers again.
+            if let Some(cleanup) = leftover
+                && let Err(e) = workers
+                    .docker
+                    .send(crate::docker::DockerCmd::EndShell(cleanup))
+            {
+                tracing::warn!(%e, "handing over the shell's cleanup");
+            }
             // A hangup or SIGTERM during the attach ends the program as the signal arms below
             // do (the terminal is gone or the operator's system asked): unsaved edits are
             // kept for recovery after the loop, like on every other way out.

@@ -261,6 +261,23 @@ pub async fn end_shell_session(
     .map(drop)
 }
 
+/// What ending one attach's processes takes ([`end_shell_session`]'s arguments), kept when it
+/// could not run as the attach ended (the engine was away) so that it can run once the engine
+/// answers again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellCleanup {
+    pub container: String,
+    pub shell: String,
+    pub pid: Option<u32>,
+    pub mark: String,
+}
+
+impl ShellCleanup {
+    pub async fn run(&self, docker: &Docker) -> Result<(), DockerError> {
+        end_shell_session(docker, &self.container, &self.shell, self.pid, &self.mark).await
+    }
+}
+
 pub async fn resize(
     docker: &Docker,
     exec_id: &str,

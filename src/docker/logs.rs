@@ -1,12 +1,16 @@
-//! A session's logs as lines: the tail, then following. Bounded by the caller.
+//! A session's logs as lines: the tail, then following (as batches for the UI). Bounded by the
+//! caller.
 
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptionsBuilder;
 use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant, sleep_until};
 
 use super::deadline;
 use super::error::describe;
+use super::{DockerEvent, RequestId};
 
 /// Longest line kept: a runaway line must not eat memory.
 pub const MAX_LINE: usize = 4096;
@@ -96,6 +100,46 @@ fn cut(mut line: String) -> String {
         line.push('…');
     }
     line
+}
+
+/// Lines sent at most this often while following, so a chatty session costs few frames.
+const LOG_FLUSH: Duration = Duration::from_millis(50);
+/// Lines of history shown when the view opens.
+const LOG_TAIL: usize = 1000;
+
+/// Streams a session's logs as batches of lines until the stream ends or the job is aborted.
+pub async fn follow(
+    docker: Docker,
+    req: RequestId,
+    container_id: String,
+    events: mpsc::Sender<DockerEvent>,
+) {
+    let mut stream = Box::pin(stream(&docker, &container_id, LOG_TAIL, true));
+    let mut splitter = LineSplitter::default();
+    let mut batch: Vec<String> = Vec::new();
+    let mut flush_at = Instant::now() + LOG_FLUSH;
+    let reason = loop {
+        tokio::select! {
+            next = stream.next() => match next {
+                Some(Ok(text)) => batch.extend(splitter.push(&text)),
+                Some(Err(e)) => break e,
+                None => break "the log stream ended (the session stopped or is gone)".to_owned(),
+            },
+            _ = sleep_until(flush_at), if !batch.is_empty() => {
+                if events.send(DockerEvent::LogLines { req, lines: std::mem::take(&mut batch) }).await.is_err() {
+                    return;
+                }
+                flush_at = Instant::now() + LOG_FLUSH;
+            }
+        }
+    };
+    batch.extend(splitter.finish());
+    if !batch.is_empty() {
+        let _ = events
+            .send(DockerEvent::LogLines { req, lines: batch })
+            .await;
+    }
+    let _ = events.send(DockerEvent::LogsEnded { req, reason }).await;
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod error;
 mod events;
 pub mod exec;
 mod inventory;
+mod leftovers;
 pub mod lifecycle;
 pub mod logs;
 pub mod measure;
@@ -79,6 +80,9 @@ pub enum DockerCmd {
     StopLogs {
         req: RequestId,
     },
+    /// End what an attach left running, which could not be done when it ended (the engine
+    /// was away): kept and run again on every reconnect until it succeeds (bounded).
+    EndShell(exec::ShellCleanup),
 }
 
 /// Reports from the Docker task.

@@ -20,8 +20,9 @@ use super::detail::inspect_session;
 use super::error::{DockerError, describe};
 use super::events::{ended_container, is_relevant, released_volume, subscribe};
 use super::inventory::fetch_inventory;
+use super::leftovers::{LeftoverId, Leftovers};
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
-use super::logs::{LineSplitter, stream as log_stream};
+use super::logs::follow as follow_logs;
 use super::measure::{self, Strategy};
 use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
 
@@ -78,6 +79,8 @@ async fn run(
     events: mpsc::Sender<DockerEvent>,
 ) {
     let mut attempt: u32 = 0;
+    // Outlives every connection: what could not be ended while the engine was away.
+    let mut leftovers = Leftovers::default();
     loop {
         attempt += 1;
         let endpoint = fixed_endpoint.clone().unwrap_or_else(endpoint_description);
@@ -92,10 +95,12 @@ async fn run(
             return;
         }
         let reason = match connect_at(&endpoint) {
-            Ok(engine) => match serve(&engine, &mut cmds, &events, &mut attempt).await {
-                Outcome::Closed => return,
-                Outcome::Lost(reason) => reason,
-            },
+            Ok(engine) => {
+                match serve(&engine, &mut cmds, &events, &mut attempt, &mut leftovers).await {
+                    Outcome::Closed => return,
+                    Outcome::Lost(reason) => reason,
+                }
+            }
             Err(e) => e.to_string(),
         };
         let wait = backoff(attempt.max(1));
@@ -109,7 +114,7 @@ async fn run(
         if events.send(report).await.is_err() {
             return;
         }
-        if !wait_while_down(wait, &reason, &mut cmds, &events).await {
+        if !wait_while_down(wait, &reason, &mut cmds, &events, &mut leftovers).await {
             return;
         }
     }
@@ -122,6 +127,7 @@ async fn wait_while_down(
     reason: &str,
     cmds: &mut mpsc::Receiver<DockerCmd>,
     events: &mpsc::Sender<DockerEvent>,
+    leftovers: &mut Leftovers,
 ) -> bool {
     let deadline = Instant::now() + wait;
     loop {
@@ -130,6 +136,9 @@ async fn wait_while_down(
             cmd = cmds.recv() => match cmd {
                 None => return false,
                 Some(DockerCmd::Refresh) => return true,
+                Some(DockerCmd::EndShell(cleanup)) => {
+                    leftovers.add(cleanup);
+                }
                 Some(cmd) => {
                     if let Some(reply) = refusal(cmd, format!("engine unreachable: {reason}"))
                         && events.send(reply).await.is_err()
@@ -174,7 +183,7 @@ fn refusal(cmd: DockerCmd, why: String) -> Option<DockerEvent> {
             })
         }
         DockerCmd::FollowLogs { req, .. } => Some(DockerEvent::LogsEnded { req, reason: why }),
-        DockerCmd::StopLogs { .. } => None,
+        DockerCmd::StopLogs { .. } | DockerCmd::EndShell(_) => None,
     }
 }
 
@@ -233,46 +242,6 @@ fn start_measuring(
         JobDone::Measured
     });
     true
-}
-
-/// Lines sent at most this often while following, so a chatty session costs few frames.
-const LOG_FLUSH: Duration = Duration::from_millis(50);
-/// Lines of history shown when the view opens.
-const LOG_TAIL: usize = 1000;
-
-/// Streams a session's logs as batches of lines until the stream ends or the job is aborted.
-async fn follow_logs(
-    docker: bollard::Docker,
-    req: RequestId,
-    container_id: String,
-    events: mpsc::Sender<DockerEvent>,
-) {
-    let mut stream = Box::pin(log_stream(&docker, &container_id, LOG_TAIL, true));
-    let mut splitter = LineSplitter::default();
-    let mut batch: Vec<String> = Vec::new();
-    let mut flush_at = Instant::now() + LOG_FLUSH;
-    let reason = loop {
-        tokio::select! {
-            next = stream.next() => match next {
-                Some(Ok(text)) => batch.extend(splitter.push(&text)),
-                Some(Err(e)) => break e,
-                None => break "the log stream ended (the session stopped or is gone)".to_owned(),
-            },
-            _ = sleep_until(flush_at), if !batch.is_empty() => {
-                if events.send(DockerEvent::LogLines { req, lines: std::mem::take(&mut batch) }).await.is_err() {
-                    return;
-                }
-                flush_at = Instant::now() + LOG_FLUSH;
-            }
-        }
-    };
-    batch.extend(splitter.finish());
-    if !batch.is_empty() {
-        let _ = events
-            .send(DockerEvent::LogLines { req, lines: batch })
-            .await;
-    }
-    let _ = events.send(DockerEvent::LogsEnded { req, reason }).await;
 }
 
 /// Destroys the sessions, then deletes the volumes, reporting each step as it finishes.
@@ -334,6 +303,25 @@ enum JobDone {
         container_id: String,
         result: Result<Box<SessionDetail>, String>,
     },
+    /// A run of a kept shell cleanup ended.
+    ShellEnded {
+        id: LeftoverId,
+        result: Result<(), String>,
+    },
+}
+
+/// Runs a kept shell cleanup; [`exec::end_shell_session`](super::exec::end_shell_session)
+/// bounds itself with the call deadline.
+fn spawn_shell_cleanup(
+    jobs: &mut JoinSet<JobDone>,
+    docker: &bollard::Docker,
+    (id, cleanup): (LeftoverId, super::exec::ShellCleanup),
+) {
+    let docker = docker.clone();
+    jobs.spawn(async move {
+        let result = cleanup.run(&docker).await.map_err(|e| e.to_string());
+        JobDone::ShellEnded { id, result }
+    });
 }
 
 /// Spawns a one-shot engine job bounded by `limit`, headers and body together. When the
@@ -383,7 +371,11 @@ fn answer_of(done: JobDone) -> Option<DockerEvent> {
         JobDone::Created { req, result } => Some(DockerEvent::WorkspaceCreated { req, result }),
         JobDone::Report(event) => Some(event),
         JobDone::Stalled { then, .. } => answer_of(*then),
-        JobDone::Version(_) | JobDone::Inventory(_) | JobDone::Measured | JobDone::Streamed => None,
+        JobDone::Version(_)
+        | JobDone::Inventory(_)
+        | JobDone::Measured
+        | JobDone::Streamed
+        | JobDone::ShellEnded { .. } => None,
     }
 }
 
@@ -394,6 +386,7 @@ async fn serve(
     cmds: &mut mpsc::Receiver<DockerCmd>,
     events: &mpsc::Sender<DockerEvent>,
     attempt: &mut u32,
+    leftovers: &mut Leftovers,
 ) -> Outcome {
     let mut stream = Box::pin(subscribe(&engine.docker));
     let mut jobs: JoinSet<JobDone> = JoinSet::new();
@@ -502,6 +495,13 @@ async fn serve(
                         handle.abort();
                     }
                 }
+                Some(DockerCmd::EndShell(cleanup)) => {
+                    // Not yet connected: it runs with the others once the engine answers.
+                    let kept = leftovers.add(cleanup);
+                    if connected {
+                        spawn_shell_cleanup(&mut jobs, &engine.docker, kept);
+                    }
+                }
                 Some(DockerCmd::CreateWorkspace { req, id }) => {
                     let docker = engine.docker.clone();
                     spawn_call(&mut jobs, deadline::JOB, "creating the workspace",
@@ -529,6 +529,9 @@ async fn serve(
                         tracing::debug!(version = %info.version, api = %info.api_version, "connected");
                         connected = true;
                         *attempt = 0;
+                        for kept in leftovers.all() {
+                            spawn_shell_cleanup(&mut jobs, &engine.docker, kept);
+                        }
                         DockerEvent::Connected(info)
                     }
                     Ok(JobDone::Version(Err(reason))) => return Outcome::Lost(reason),
@@ -561,6 +564,10 @@ async fn serve(
                         continue;
                     }
                     Ok(JobDone::Streamed) => continue,
+                    Ok(JobDone::ShellEnded { id, result }) => {
+                        leftovers.finished(id, result);
+                        continue;
+                    }
                     Ok(JobDone::Report(event)) => event,
                     Err(join_error) if join_error.is_cancelled() => continue,
                     Err(join_error) => {

@@ -16,7 +16,7 @@ use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternate
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::docker::exec::{end_shell_session, exec_exit_code, probe_shell, resize, start_shell};
+use crate::docker::exec::{ShellCleanup, exec_exit_code, probe_shell, resize, start_shell};
 use crate::docker::lifecycle::set_running;
 use crate::tui::raw_stdin::{PumpEnd, StdinPump};
 use crate::tui::{InputReader, TerminalGuard, Termination, reset_modes};
@@ -134,34 +134,36 @@ async fn prepare(target: &ShellTarget) -> Result<(Docker, &'static str), ShellOu
 }
 
 /// Runs the shell with the terminal, then gives it back. `input` is stopped for the duration
-/// and restarted after; `detach` is the byte that detaches (Ctrl-] = 0x1d by default).
+/// and restarted after; `detach` is the byte that detaches (Ctrl-] = 0x1d by default). Also
+/// returns the cleanup of the shell's processes when it could not run (the engine was away),
+/// for the Docker task to run once the engine answers again.
 pub async fn run_shell(
     guard: &mut TerminalGuard,
     input: &mut Option<InputReader>,
     target: &ShellTarget,
     detach: u8,
     detach_name: &str,
-) -> ShellOutcome {
+) -> (ShellOutcome, Option<ShellCleanup>) {
     // Everything that can fail before the terminal changes hands happens first: no flash.
     let (docker, shell) = match prepare(target).await {
         Ok(ready) => ready,
-        Err(failed) => return failed,
+        Err(failed) => return (failed, None),
     };
     if let Some(reader) = input.take() {
         reader.stop().await;
     }
-    let outcome = bridge(&docker, target, shell, detach, detach_name, true).await;
+    let ended = bridge(&docker, target, shell, detach, detach_name, true).await;
     reset_modes();
     // Ending: the guard restores the terminal on the way out; a reader on a terminal that
     // hung up would only spin.
-    if outcome.ends_program() {
-        return outcome;
+    if ended.0.ends_program() {
+        return ended;
     }
     if let Err(e) = enter_tui(guard) {
         tracing::error!(%e, "restoring the TUI after the shell");
     }
     *input = Some(InputReader::start());
-    outcome
+    ended
 }
 
 /// The shell without a TUI around it (`sandkasten-tui session shell`): raw mode for the
@@ -177,7 +179,8 @@ pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str
             reason: format!("cannot put the terminal in raw mode: {e}"),
         };
     }
-    let outcome = bridge(&docker, target, shell, detach, detach_name, false).await;
+    // The program ends here: a cleanup the engine was away for cannot wait for it.
+    let (outcome, _) = bridge(&docker, target, shell, detach, detach_name, false).await;
     let _ = crossterm::terminal::disable_raw_mode();
     reset_modes();
     // Not `println!`: it panics on a terminal that hung up, and the exit code must say 129.
@@ -193,13 +196,14 @@ async fn bridge(
     detach: u8,
     detach_name: &str,
     from_tui: bool,
-) -> ShellOutcome {
+) -> (ShellOutcome, Option<ShellCleanup>) {
     let session = target.session.clone();
     if from_tui && let Err(e) = leave_tui() {
-        return ShellOutcome::Failed {
+        let failed = ShellOutcome::Failed {
             session,
             reason: e.to_string(),
         };
+        return (failed, None);
     }
     let mut out = std::io::stdout();
     let _ = write!(
@@ -211,10 +215,11 @@ async fn bridge(
     let exec = match start_shell(docker, &target.container, shell, &term_name(), size).await {
         Ok(exec) => exec,
         Err(e) => {
-            return ShellOutcome::Failed {
+            let failed = ShellOutcome::Failed {
                 session,
                 reason: e.to_string(),
             };
+            return (failed, None);
         }
     };
     let crate::docker::exec::ShellExec {
@@ -276,15 +281,19 @@ async fn bridge(
     if pid.is_none() {
         tracing::warn!("the shell did not announce its pid; ending what carries its mark");
     }
-    let ended = tokio::time::timeout(
-        END_SESSION_LIMIT,
-        end_shell_session(docker, &target.container, shell, pid, &mark),
-    )
-    .await;
-    if !matches!(ended, Ok(Ok(()))) {
-        tracing::warn!(?ended, ?pid, "ending the shell's processes");
+    let cleanup = ShellCleanup {
+        container: target.container.clone(),
+        shell: shell.to_owned(),
+        pid,
+        mark,
+    };
+    let ended = tokio::time::timeout(END_SESSION_LIMIT, cleanup.run(docker)).await;
+    if matches!(ended, Ok(Ok(()))) {
+        return (outcome, None);
     }
-    outcome
+    // Most likely the engine is why the attach ended: the cleanup waits for it to come back.
+    tracing::warn!(?ended, ?pid, "ending the shell's processes; kept for later");
+    (outcome, Some(cleanup))
 }
 
 /// The next delivery of a signal; `None` (never ready) when it could not be registered.

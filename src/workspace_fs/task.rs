@@ -147,9 +147,18 @@ pub fn spawn() -> (FsHandle, mpsc::Receiver<FsEvent>) {
 pub fn spawn_with_labels(
     labels: std::collections::HashMap<String, String>,
 ) -> (FsHandle, mpsc::Receiver<FsEvent>) {
+    spawn_at(labels, None)
+}
+
+/// Like [`spawn_with_labels`], for an explicit engine endpoint (`unix://…`) when one is given
+/// instead of `DOCKER_HOST`.
+pub fn spawn_at(
+    labels: std::collections::HashMap<String, String>,
+    endpoint: Option<String>,
+) -> (FsHandle, mpsc::Receiver<FsEvent>) {
     let (tx, cmds) = mpsc::channel(64);
     let (events_tx, events) = mpsc::channel(256);
-    tokio::spawn(run(cmds, events_tx, labels));
+    tokio::spawn(run(cmds, events_tx, labels, endpoint));
     (FsHandle { tx }, events)
 }
 
@@ -165,6 +174,7 @@ async fn run(
     mut cmds: mpsc::Receiver<FsCmd>,
     events: mpsc::Sender<FsEvent>,
     labels: std::collections::HashMap<String, String>,
+    endpoint: Option<String>,
 ) {
     let mut open: Option<Arc<OpenWorkspace>> = None;
     let mut transfers: std::collections::HashMap<RequestId, tokio::task::AbortHandle> =
@@ -189,7 +199,11 @@ async fn run(
                 }
                 // `docker::connect` carries the engine-call deadline; `open` bounds its own
                 // steps, so a stalled engine answers this request with an error, not never.
-                let result = match crate::docker::connect() {
+                let engine = match &endpoint {
+                    Some(endpoint) => crate::docker::connect_at(endpoint),
+                    None => crate::docker::connect(),
+                };
+                let result = match engine {
                     Ok(engine) => {
                         let access = if read_only {
                             super::Access::ReadOnly

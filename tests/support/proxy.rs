@@ -1,0 +1,92 @@
+//! A unix-socket proxy in front of the real engine, which a test points the code under test at
+//! (`DOCKER_HOST` or an explicit endpoint) and then takes down, stalls and brings back: an
+//! engine that restarts, stops answering, or drops every connection (attach streams included).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::net::{UnixListener, UnixStream};
+use tokio::task::JoinSet;
+
+pub struct EngineProxy {
+    path: PathBuf,
+    target: PathBuf,
+    /// While set, new connections are accepted and held without an answer (a stalled engine).
+    stalled: Arc<AtomicBool>,
+    tasks: JoinSet<()>,
+}
+
+impl EngineProxy {
+    /// The real engine's socket: `DOCKER_HOST` when it is a unix socket, else the default.
+    fn target() -> PathBuf {
+        match std::env::var("DOCKER_HOST") {
+            Ok(host) if host.starts_with("unix://") => PathBuf::from(&host["unix://".len()..]),
+            _ => PathBuf::from("/var/run/docker.sock"),
+        }
+    }
+
+    /// Listens at `path` and forwards every connection to the real engine.
+    pub fn new(path: &Path) -> Self {
+        let mut proxy = Self {
+            path: path.to_owned(),
+            target: Self::target(),
+            stalled: Arc::new(AtomicBool::new(false)),
+            tasks: JoinSet::new(),
+        };
+        proxy.start();
+        proxy
+    }
+
+    /// Like [`EngineProxy::new`], stalled from the start.
+    pub fn stalled(path: &Path) -> Self {
+        let proxy = Self::new(path);
+        proxy.set_stalled(true);
+        proxy
+    }
+
+    /// What to set `DOCKER_HOST` (or pass as an endpoint) to.
+    pub fn endpoint(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+
+    /// From now on, new connections are held unanswered (`true`) or forwarded (`false`).
+    pub fn set_stalled(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::SeqCst);
+    }
+
+    /// Listens (again) and forwards.
+    pub fn start(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let listener = UnixListener::bind(&self.path).expect("bind proxy socket");
+        let target = self.target.clone();
+        let stalled = Arc::clone(&self.stalled);
+        self.tasks.spawn(async move {
+            let mut connections = JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                let stall = stalled.load(Ordering::SeqCst);
+                connections.spawn(async move {
+                    if stall {
+                        // Read and never answer, until the client gives up.
+                        let _ = tokio::io::copy(&mut client, &mut tokio::io::sink()).await;
+                    } else if let Ok(mut engine) = UnixStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    }
+                });
+            }
+        });
+    }
+
+    /// Drops the listener and every open connection (the JoinSets abort their tasks).
+    pub fn stop(&mut self) {
+        self.tasks.abort_all();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for EngineProxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
