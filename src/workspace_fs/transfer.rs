@@ -64,6 +64,73 @@ fn write_or_skip_zeros(out: &mut std::fs::File, data: &[u8]) -> std::io::Result<
     }
 }
 
+/// Copies one workspace file to the new host file `to`, as big as it was at `entry` (the
+/// stat that started the copy); returns `moved` plus its bytes. Each chunk is read by name, so
+/// each reply's version is checked against the start: a file replaced meanwhile (another
+/// inode) would give a copy that is half one file and half another, and one cut shorter a copy
+/// that looks whole. Either fails, and the partial copy is removed. Growth is fine: the copy
+/// is the file as big as it was.
+async fn copy_file(
+    fs: &WorkspaceFs,
+    from: &FsPath,
+    entry: &super::Entry,
+    to: &Path,
+    mut moved: u64,
+    progress: &mut impl FnMut(u64),
+) -> Result<u64, String> {
+    let mut out = create_new_file(to, entry.mode)?;
+    let mut offset = 0u64;
+    let copied: Result<(), String> = async {
+        // The size it had when the copy started: a file the sandbox keeps growing (faster
+        // than it is read) would otherwise fill the host's disk, never ending.
+        while offset < entry.size {
+            let chunk = fs
+                .read(from, offset, CHUNK.min(entry.size - offset))
+                .await
+                .map_err(|e| e.to_string())?;
+            let now = chunk.version;
+            if (now.ino, now.dev) != (entry.ino, entry.dev) || now.size < entry.size {
+                return Err(format!(
+                    "{} changed while it was copied (replaced or cut shorter): not downloaded",
+                    display(from)
+                ));
+            }
+            if chunk.data.is_empty() {
+                break;
+            }
+            write_or_skip_zeros(&mut out, &chunk.data)
+                .map_err(|e| format!("{}: {e}", to.display()))?;
+            offset += chunk.data.len() as u64;
+            moved += chunk.data.len() as u64;
+            progress(moved);
+        }
+        // Skipped zeros at the end still count: the length is set, not written.
+        out.set_len(offset)
+            .map_err(|e| format!("{}: {e}", to.display()))
+    }
+    .await;
+    match copied {
+        Ok(()) => Ok(moved),
+        Err(e) => {
+            remove_own_file(&out, to);
+            Err(e)
+        }
+    }
+}
+
+/// Removes the host file this copy created, only while `to` still names it (never something
+/// put in its place meanwhile).
+fn remove_own_file(out: &std::fs::File, to: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let same = match (out.metadata(), std::fs::symlink_metadata(to)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    };
+    if same {
+        let _ = std::fs::remove_file(to);
+    }
+}
+
 /// Copies `path` (file or directory) to `dest` on the host. `dest` must not exist yet, or
 /// be an existing directory, which then receives the entry under its [`crate::format::host_file_name`]. Nothing
 /// on the host is replaced and no symlink there is followed: each file and directory is
@@ -100,27 +167,7 @@ pub async fn download(
                 }
             }
             EntryKind::File => {
-                let mut out = create_new_file(&to, entry.mode)?;
-                let mut offset = 0u64;
-                // The size it had when the copy started: a file the sandbox keeps growing
-                // (faster than it is read) would otherwise fill the host's disk, never ending.
-                while offset < entry.size {
-                    let chunk = fs
-                        .read(&from, offset, CHUNK.min(entry.size - offset))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    if chunk.data.is_empty() {
-                        break;
-                    }
-                    write_or_skip_zeros(&mut out, &chunk.data)
-                        .map_err(|e| format!("{}: {e}", to.display()))?;
-                    offset += chunk.data.len() as u64;
-                    moved += chunk.data.len() as u64;
-                    progress(moved);
-                }
-                // Skipped zeros at the end still count: the length is set, not written.
-                out.set_len(offset)
-                    .map_err(|e| format!("{}: {e}", to.display()))?;
+                moved = copy_file(fs, &from, &entry, &to, moved, &mut progress).await?;
                 files += 1;
             }
             EntryKind::Symlink | EntryKind::Other => {}
@@ -304,6 +351,58 @@ mod tests {
         let copied = std::fs::read(host.path("log")).unwrap();
         assert_eq!(copied.len(), start.len(), "copied past the size it had");
         assert!(copied == start, "not the content it had");
+    }
+
+    #[tokio::test]
+    async fn a_file_replaced_during_its_download_fails_and_leaves_no_spliced_copy() {
+        let ws = Scratch::new("dl-swap-ws");
+        let first = vec![b'a'; (2 * CHUNK) as usize];
+        ws.file("data", &first);
+        ws.file("other", &vec![b'b'; (2 * CHUNK) as usize]);
+        let host = Scratch::new("dl-swap-host");
+        let fs = serve(&ws.0).await;
+        let (from, to) = (ws.path("other"), ws.path("data"));
+        let mut swapped = false;
+        // The sandbox renames another file of the same size over it after the first chunk:
+        // the chunks read after that are another file's, and the copy is neither.
+        let result = download(&fs, &p("data"), &host.path("data"), |_| {
+            if !swapped {
+                swapped = true;
+                std::fs::rename(&from, &to).unwrap();
+            }
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.contains("changed while it was copied"), "{err}");
+        assert!(
+            !host.path("data").exists(),
+            "a copy that is half one file and half another is left on the host"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_file_truncated_during_its_download_fails_instead_of_a_short_copy() {
+        let ws = Scratch::new("dl-shrink-ws");
+        ws.file("data", &vec![b'a'; (3 * CHUNK) as usize]);
+        let host = Scratch::new("dl-shrink-host");
+        let fs = serve(&ws.0).await;
+        let path = ws.path("data");
+        let mut cut = false;
+        let result = download(&fs, &p("data"), &host.path("data"), |_| {
+            if !cut {
+                cut = true;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .set_len(CHUNK + 1)
+                    .unwrap();
+            }
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.contains("changed while it was copied"), "{err}");
+        assert!(!host.path("data").exists(), "a short copy looks complete");
     }
 
     #[tokio::test]
