@@ -182,6 +182,48 @@ pub async fn download(
     ))
 }
 
+/// Reads a host file for upload: opened without following a symlink (one swapped in since it
+/// was listed would otherwise bring whatever it points at into the sandbox) nor waiting on a
+/// FIFO, and its size checked before anything is read, then read no further than one write
+/// holds: a file too big for one write is refused without taking its size in memory first.
+fn read_host_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{}: not a regular file any more: not uploaded",
+            path.display()
+        ));
+    }
+    let too_big = || {
+        format!(
+            "{}: larger than one upload can hold ({}): not uploaded",
+            path.display(),
+            crate::format::bytes(super::protocol::MAX_DATA as u64)
+        )
+    };
+    if meta.len() > super::protocol::MAX_DATA as u64 {
+        return Err(too_big());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // One byte more than fits says it grew past the limit since the stat.
+    file.take(super::protocol::MAX_DATA as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(fail)?;
+    if data.len() > super::protocol::MAX_DATA {
+        return Err(too_big());
+    }
+    Ok(data)
+}
+
 /// Copies the host file or directory `src` into the workspace directory `dir`.
 pub async fn upload(
     fs: &WorkspaceFs,
@@ -226,7 +268,7 @@ pub async fn upload(
                 Err(super::FsError::NotFound(_)) => {}
                 Err(e) => return Err(e.to_string()),
             }
-            let data = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+            let data = read_host_file(&from)?;
             // Created only if still absent: a file the session made while this one was read
             // from the host is refused too, not replaced.
             match fs.create_new(&to, &data).await {
@@ -403,6 +445,27 @@ mod tests {
         let err = result.unwrap_err();
         assert!(err.contains("changed while it was copied"), "{err}");
         assert!(!host.path("data").exists(), "a short copy looks complete");
+    }
+
+    #[tokio::test]
+    async fn an_upload_of_a_file_too_big_for_one_write_is_refused_before_it_is_read() {
+        // Read whole before the size was checked: a 20 GB file took 20 GB of the program's
+        // memory (and the host's) before being refused. 1 TiB here, sparse: never read.
+        let host = Scratch::new("ul-big-host");
+        host.file("disk.img", b"");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(host.path("disk.img"))
+            .unwrap()
+            .set_len(1 << 40)
+            .unwrap();
+        let ws = Scratch::new("ul-big-ws");
+        let fs = serve(&ws.0).await;
+        let err = upload(&fs, &host.path("disk.img"), &FsPath::root(), |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.contains("larger than one upload can hold"), "{err}");
+        assert!(!ws.path("disk.img").exists());
     }
 
     #[tokio::test]
