@@ -126,6 +126,7 @@ impl Written {
             files: self.files,
             newest_mtime: self.newest_mtime(),
             newest_ctime: self.newest_ctime(),
+            unlisted: 0,
         }
     }
 }

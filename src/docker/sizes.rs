@@ -27,6 +27,10 @@ pub struct DirStats {
     /// set it back: a restore that keeps old mtimes (`tar x`, `cp -a`, `touch -d`) still sets
     /// it to the time of the restore, so it is what activity is judged by.
     pub newest_ctime: Option<Timestamp>,
+    /// Directories below the root that could not be listed (permissions; not those that
+    /// vanished or became symlinks meanwhile). What they hold is in no figure: the bytes are a
+    /// lower bound, and the newest times say nothing about what was written inside them.
+    pub unlisted: u64,
 }
 
 /// Walks `root` without ever following a symlink, so it never leaves the tree. Blocking: call
@@ -53,16 +57,34 @@ pub fn walk(root: &Path) -> std::io::Result<DirStats> {
             continue;
         };
         // A subdirectory that vanished, was swapped for a symlink, or cannot be read adds
-        // only its own times (already noted by its parent's scan).
-        let Ok(child) = open_dir(&*dir, name.as_c_str()) else {
-            continue;
+        // only its own times (already noted by its parent's scan); one that cannot be read
+        // is counted as unlisted.
+        let child = match open_dir(&*dir, name.as_c_str()) {
+            Ok(child) => child,
+            Err(e) => {
+                if !gone(e) {
+                    walker.unlisted += 1;
+                }
+                continue;
+            }
         };
-        let Ok(pending) = walker.scan(&child) else {
-            continue;
+        let pending = match walker.scan(&child) {
+            Ok(pending) => pending,
+            Err(_) => {
+                walker.unlisted += 1;
+                continue;
+            }
         };
         stack.push((child, pending));
     }
     Ok(walker.finish())
+}
+
+/// An error that says the directory is no longer there as one (removed, or replaced by a
+/// file or a symlink), not that it could not be read.
+fn gone(e: rustix::io::Errno) -> bool {
+    use rustix::io::Errno;
+    matches!(e, Errno::NOENT | Errno::NOTDIR | Errno::LOOP)
 }
 
 fn open_dir<P: rustix::path::Arg>(
@@ -94,6 +116,7 @@ struct Walker {
     /// Newest mtime and ctime: (seconds, nanoseconds) since the epoch, as lstat gives them.
     newest_mtime: Option<(i64, i64)>,
     newest_ctime: Option<(i64, i64)>,
+    unlisted: u64,
 }
 
 impl Walker {
@@ -103,8 +126,11 @@ impl Walker {
         let mut subdirs = Vec::new();
         let mut entries = rustix::fs::Dir::read_from(dir)?;
         while let Some(entry) = entries.read() {
-            // A listing error ends that directory's listing.
-            let Ok(entry) = entry else { break };
+            // A listing error ends that directory's listing, which is then incomplete.
+            let Ok(entry) = entry else {
+                self.unlisted += 1;
+                break;
+            };
             let name = entry.file_name();
             if name.to_bytes() == b"." || name.to_bytes() == b".." {
                 continue;
@@ -147,6 +173,7 @@ impl Walker {
             files: self.files,
             newest_mtime: timestamp(self.newest_mtime),
             newest_ctime: timestamp(self.newest_ctime),
+            unlisted: self.unlisted,
         }
     }
 }

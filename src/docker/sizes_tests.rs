@@ -218,9 +218,17 @@ fn an_unlistable_subdirectory_is_skipped() {
     // Root (CAP_DAC_READ_SEARCH) lists it anyway; anyone else skips what it holds.
     if fs::read_dir(s.path("locked")).is_ok() {
         assert_eq!((got.bytes, got.files), (open + locked, 2));
+        assert_eq!(got.unlisted, 0);
     } else {
         assert_eq!((got.bytes, got.files), (open, 1));
+        // Said, so that nothing takes these figures for the whole.
+        assert_eq!(got.unlisted, 1);
     }
+    // A directory that vanishes or becomes a symlink is not "unlisted": it is not there.
+    fs::set_permissions(s.path("locked"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::remove_dir_all(s.path("locked")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent", s.path("was-a-dir")).unwrap();
+    assert_eq!(walk(&s.0).unwrap().unlisted, 0);
 }
 
 #[test]
