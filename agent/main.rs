@@ -729,12 +729,16 @@ impl Workspace {
     }
 
     /// Bytes and count of regular files (each inode once), newest mtime and newest ctime of
-    /// anything below; the same rules as `src/docker/sizes.rs`, through descriptors. Reply:
+    /// the directory itself and anything below; the same rules as `src/docker/sizes.rs`, through descriptors. Reply:
     /// `u64 bytes | u64 files | u8 any | i64 newest_mtime_ns | i64 newest_ctime_ns` (zeros
     /// when there is nothing below).
     fn walk(&self, path: &[u8], comps: &[&[u8]]) -> Outcome {
         let root = Rc::new(self.open_dir(path, comps)?);
         let mut walker = Walker::default();
+        // The directory's own times count: removing an entry changes nothing else.
+        if let Ok(meta) = root.metadata() {
+            walker.note(&meta);
+        }
         walker.scan(&root);
         while let Some((parent, name)) = walker.stack.pop() {
             // Not a directory any more (or a symlink now): skipped, like the sizes walk does.
@@ -827,6 +831,14 @@ struct Walker {
 }
 
 impl Walker {
+    fn note(&mut self, meta: &Metadata) {
+        let (mtime, ctime) = (mtime_ns(meta), ctime_ns(meta));
+        self.newest = Some(match self.newest {
+            Some((m, c)) => (m.max(mtime), c.max(ctime)),
+            None => (mtime, ctime),
+        });
+    }
+
     fn scan(&mut self, dir: &Rc<File>) {
         let Ok(entries) = fs::read_dir(fd_path(dir)) else {
             return;
@@ -834,11 +846,7 @@ impl Walker {
         for entry in entries.flatten() {
             // fstatat without following symlinks.
             let Ok(meta) = entry.metadata() else { continue };
-            let (mtime, ctime) = (mtime_ns(&meta), ctime_ns(&meta));
-            self.newest = Some(match self.newest {
-                Some((m, c)) => (m.max(mtime), c.max(ctime)),
-                None => (mtime, ctime),
-            });
+            self.note(&meta);
             if meta.is_dir() {
                 self.stack.push((dir.clone(), entry.file_name()));
             } else if meta.is_file() {

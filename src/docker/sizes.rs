@@ -20,8 +20,10 @@ pub struct DirStats {
     pub bytes: u64,
     /// Regular files (each inode once).
     pub files: u64,
-    /// Newest modification time of anything inside (files, directories, symlinks themselves
-    /// via lstat), not counting the root directory itself; None when empty.
+    /// Newest modification time of the root directory and anything inside (files,
+    /// directories, symlinks themselves via lstat). The root's own counts: removing or
+    /// renaming an entry at the top (a build tree made and removed every day) changes nothing
+    /// else. None only when not even the root could be stat'ed.
     pub newest_mtime: Option<Timestamp>,
     /// Newest status change time of the same entries. Unlike mtime no unprivileged call can
     /// set it back: a restore that keeps old mtimes (`tar x`, `cp -a`, `touch -d`) still sets
@@ -49,6 +51,7 @@ pub fn walk(root: &Path) -> std::io::Result<DirStats> {
     // volume. One handle is held per depth level, so wide trees cannot exhaust descriptors.
     let root = open_dir(rustix::fs::CWD, root).map_err(std::io::Error::from)?;
     let mut walker = Walker::default();
+    walker.note(&rustix::fs::fstat(&root).map_err(std::io::Error::from)?);
     let pending = walker.scan(&root).map_err(std::io::Error::from)?;
     let mut stack = vec![(root, pending)];
     while let Some((dir, pending)) = stack.last_mut() {
@@ -138,14 +141,7 @@ impl Walker {
             let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
                 continue; // vanished since the listing
             };
-            note_newest(
-                &mut self.newest_mtime,
-                (st.st_mtime, st.st_mtime_nsec as i64),
-            );
-            note_newest(
-                &mut self.newest_ctime,
-                (st.st_ctime, st.st_ctime_nsec as i64),
-            );
+            self.note(&st);
             match FileType::from_raw_mode(st.st_mode) {
                 FileType::Directory => subdirs.push(name.to_owned()),
                 // st_dev/st_ino are u64 here but narrower on other targets.
@@ -162,6 +158,18 @@ impl Walker {
             }
         }
         Ok(subdirs)
+    }
+
+    /// Takes one entry's (or the root's) modification and status change times.
+    fn note(&mut self, st: &rustix::fs::Stat) {
+        note_newest(
+            &mut self.newest_mtime,
+            (st.st_mtime, st.st_mtime_nsec as i64),
+        );
+        note_newest(
+            &mut self.newest_ctime,
+            (st.st_ctime, st.st_ctime_nsec as i64),
+        );
     }
 
     fn finish(self) -> DirStats {
