@@ -89,9 +89,13 @@ async fn copy_file(
                 .await
                 .map_err(|e| e.to_string())?;
             let now = chunk.version;
-            if (now.ino, now.dev) != (entry.ino, entry.dev) || now.size < entry.size {
+            // Growth is the one change allowed (a log being appended to); the same size with
+            // new times is a rewrite in place, which would make the copy a mix as well.
+            let replaced = (now.ino, now.dev) != (entry.ino, entry.dev);
+            let rewritten = now.size == entry.size && now != entry.version();
+            if replaced || rewritten || now.size < entry.size {
                 return Err(format!(
-                    "{} changed while it was copied (replaced or cut shorter): not downloaded",
+                    "{} changed while it was copied (replaced, rewritten or cut shorter): not downloaded",
                     display(from)
                 ));
             }
@@ -420,6 +424,29 @@ mod tests {
             !host.path("data").exists(),
             "a copy that is half one file and half another is left on the host"
         );
+    }
+
+    #[tokio::test]
+    async fn a_file_rewritten_in_place_during_its_download_fails() {
+        let ws = Scratch::new("dl-rewrite-ws");
+        ws.file("data", &vec![b'a'; (2 * CHUNK) as usize]);
+        let host = Scratch::new("dl-rewrite-host");
+        let fs = serve(&ws.0).await;
+        let path = ws.path("data");
+        let mut done = false;
+        // Same inode, same size, the second half written over: `dd conv=notrunc`.
+        let result = download(&fs, &p("data"), &host.path("data"), |_| {
+            if !done {
+                done = true;
+                let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                std::os::unix::fs::FileExt::write_all_at(&f, &vec![b'b'; CHUNK as usize], CHUNK)
+                    .unwrap();
+            }
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.contains("changed while it was copied"), "{err}");
+        assert!(!host.path("data").exists());
     }
 
     #[tokio::test]
