@@ -2,6 +2,7 @@
 //! reporting bytes as they move. Symlinks are skipped both ways (never followed); only regular
 //! files and directories are copied.
 
+use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -77,7 +78,7 @@ async fn copy_file(
     to: &Path,
     mut moved: u64,
     progress: &mut impl FnMut(u64),
-) -> Result<u64, String> {
+) -> Result<(u64, (u64, u64)), String> {
     let mut out = create_new_file(to, entry.mode)?;
     let mut offset = 0u64;
     let copied: Result<(), String> = async {
@@ -113,13 +114,30 @@ async fn copy_file(
             .map_err(|e| format!("{}: {e}", to.display()))
     }
     .await;
+    let copied = copied.and_then(|()| {
+        use std::os::unix::fs::MetadataExt;
+        let meta = out
+            .metadata()
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+        Ok((meta.dev(), meta.ino()))
+    });
     match copied {
-        Ok(()) => Ok(moved),
+        Ok(id) => Ok((moved, id)),
         Err(e) => {
             remove_own_file(&out, to);
             Err(e)
         }
     }
+}
+
+/// Makes `to` another name of the host copy `first`, if `first` still is that copy (`id`: its
+/// dev and inode) and a regular file; false when it is not, and the file is copied instead.
+/// link(2) never replaces `to` nor follows a symlink at it.
+fn link_copy(first: &Path, id: (u64, u64), to: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let still =
+        std::fs::symlink_metadata(first).is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == id);
+    still && std::fs::hard_link(first, to).is_ok()
 }
 
 /// Removes the host file this copy created, only while `to` still names it (never something
@@ -155,6 +173,8 @@ pub async fn download(
     };
     let mut moved = 0u64;
     let mut files = 0usize;
+    // Workspace file (dev, inode) -> its copy on the host and that copy's (dev, inode).
+    let mut copies: HashMap<(u64, u64), (PathBuf, (u64, u64))> = HashMap::new();
     let mut stack: Vec<(FsPath, PathBuf)> = vec![(path.clone(), dest.clone())];
     while let Some((from, to)) = stack.pop() {
         let entry = fs.stat(&from).await.map_err(|e| e.to_string())?;
@@ -171,7 +191,17 @@ pub async fn download(
                 }
             }
             EntryKind::File => {
-                moved = copy_file(fs, &from, &entry, &to, moved, &mut progress).await?;
+                // Another name of a file already copied becomes another name of its copy, as
+                // `cp -a` and tar do: a thousand links to one big file (which the workspace's
+                // size counts once) would otherwise write it a thousand times to the host.
+                let copied = copies.get(&(entry.dev, entry.ino));
+                if copied.is_some_and(|(first, id)| link_copy(first, *id, &to)) {
+                    files += 1;
+                    continue;
+                }
+                let (total, id) = copy_file(fs, &from, &entry, &to, moved, &mut progress).await?;
+                moved = total;
+                copies.insert((entry.dev, entry.ino), (to.clone(), id));
                 files += 1;
             }
             EntryKind::Symlink | EntryKind::Other => {}
@@ -493,6 +523,38 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("larger than one upload can hold"), "{err}");
         assert!(!ws.path("disk.img").exists());
+    }
+
+    #[tokio::test]
+    async fn hard_links_download_as_hard_links_and_never_multiply_a_file_on_the_host() {
+        use std::os::unix::fs::MetadataExt;
+        // 100 names for one 8 MiB file: the workspace holds 8 MiB (what its size shows), and
+        // a copy per name wrote 800 MiB to the host; a farm of links fills its disk.
+        let ws = Scratch::new("dl-links-ws");
+        ws.file("farm/big", &vec![b'x'; (2 * CHUNK) as usize]);
+        for i in 0..99 {
+            std::fs::hard_link(ws.path("farm/big"), ws.path(&format!("farm/link{i}"))).unwrap();
+        }
+        ws.file("farm/alone", b"one name");
+        let host = Scratch::new("dl-links-host");
+        let fs = serve(&ws.0).await;
+        let said = download(&fs, &p("farm"), &host.path("farm"), |_| {})
+            .await
+            .unwrap();
+        let big = std::fs::metadata(host.path("farm/big")).unwrap();
+        assert_eq!(big.nlink(), 100, "one file on the host, under every name");
+        assert_eq!(big.len(), 2 * CHUNK);
+        let link = std::fs::metadata(host.path("farm/link42")).unwrap();
+        assert_eq!((link.dev(), link.ino()), (big.dev(), big.ino()));
+        assert_eq!(
+            std::fs::metadata(host.path("farm/alone")).unwrap().nlink(),
+            1
+        );
+        assert!(said.contains("101 files"), "{said}");
+        assert!(
+            said.contains(&crate::format::bytes(2 * CHUNK + 8)),
+            "{said}"
+        );
     }
 
     #[tokio::test]
