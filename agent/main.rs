@@ -694,8 +694,9 @@ impl Workspace {
             if !meta.is_dir() {
                 match fs::hard_link(&source, &target) {
                     Ok(()) => {
-                        fs::remove_file(&source).map_err(|e| io_failure(&e, from))?;
-                        return Ok(Vec::new());
+                        let linked = fs::symlink_metadata(&target)
+                            .map_or((meta.dev(), meta.ino()), |m| (m.dev(), m.ino()));
+                        return remove_old_name(&from_dir, from_name, from, linked);
                     }
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(exists()),
                     // No hard links here (another file system, protected links): the checked
@@ -728,12 +729,16 @@ impl Workspace {
     }
 
     /// Bytes and count of regular files (each inode once), newest mtime and newest ctime of
-    /// anything below; the same rules as `src/docker/sizes.rs`, through descriptors. Reply:
+    /// the directory itself and anything below; the same rules as `src/docker/sizes.rs`, through descriptors. Reply:
     /// `u64 bytes | u64 files | u8 any | i64 newest_mtime_ns | i64 newest_ctime_ns` (zeros
     /// when there is nothing below).
     fn walk(&self, path: &[u8], comps: &[&[u8]]) -> Outcome {
         let root = Rc::new(self.open_dir(path, comps)?);
         let mut walker = Walker::default();
+        // The directory's own times count: removing an entry changes nothing else.
+        if let Ok(meta) = root.metadata() {
+            walker.note(&meta);
+        }
         walker.scan(&root);
         while let Some((parent, name)) = walker.stack.pop() {
             // Not a directory any more (or a symlink now): skipped, like the sizes walk does.
@@ -760,6 +765,59 @@ impl Workspace {
     }
 }
 
+/// Removes `name` in `dir` after its file (`linked`: dev and inode) was linked to its new
+/// name, but only while the name still holds that file: unlinking by name would remove
+/// whatever the session put there since (an editor saves by renaming a new file over the
+/// name). The name is first moved aside, which takes what it holds at that instant; what turns
+/// out not to be the linked file goes back under its name, never over a newer one.
+fn remove_old_name(dir: &File, name: &[u8], path: &[u8], linked: (u64, u64)) -> Outcome {
+    let fail = |e: io::Error| io_failure(&e, path);
+    let aside_name = aside_name(name);
+    let (old, aside) = (at(dir, name), at(dir, &aside_name));
+    match fs::rename(&old, &aside) {
+        Ok(()) => {}
+        // Moved or removed by the session meanwhile: nothing of ours is left there.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(fail(e)),
+    }
+    let found = fs::symlink_metadata(&aside).map_err(fail)?;
+    if (found.dev(), found.ino()) == linked {
+        fs::remove_file(&aside).map_err(fail)?;
+        return Ok(Vec::new());
+    }
+    // The session's own file. A directory can only take the place of an empty directory
+    // (never of content); anything else is linked back, which never replaces.
+    let back = if found.is_dir() {
+        fs::rename(&aside, &old)
+    } else {
+        fs::hard_link(&aside, &old).and_then(|()| fs::remove_file(&aside))
+    };
+    back.map(|()| Vec::new()).map_err(|e| Failure {
+        code: ERR_IO,
+        message: format!(
+            "{}: replaced by the session during the rename, its new file is kept as {} ({e})",
+            show(path),
+            show(&aside_name)
+        ),
+        current: None,
+    })
+}
+
+/// `.<name>.sandkasten-tui-aside-<random>`, within NAME_MAX; never taken for a stale temp
+/// file (those end in `.tmp`), since it may hold a session's file.
+fn aside_name(name: &[u8]) -> Vec<u8> {
+    // `temp_name` ends in `<16 hex digits>.tmp`: the same randomness.
+    let temp = temp_name(name);
+    let random = &temp[temp.len() - 20..temp.len() - 4];
+    let mut out = Vec::with_capacity(name.len().min(200) + 40);
+    out.push(b'.');
+    out.extend_from_slice(&name[..name.len().min(200)]);
+    out.extend_from_slice(TEMP_MARK);
+    out.extend_from_slice(b"aside-");
+    out.extend_from_slice(random);
+    out
+}
+
 #[derive(Default)]
 struct Walker {
     /// Directories still to scan: their open parent and their name.
@@ -773,6 +831,14 @@ struct Walker {
 }
 
 impl Walker {
+    fn note(&mut self, meta: &Metadata) {
+        let (mtime, ctime) = (mtime_ns(meta), ctime_ns(meta));
+        self.newest = Some(match self.newest {
+            Some((m, c)) => (m.max(mtime), c.max(ctime)),
+            None => (mtime, ctime),
+        });
+    }
+
     fn scan(&mut self, dir: &Rc<File>) {
         let Ok(entries) = fs::read_dir(fd_path(dir)) else {
             return;
@@ -780,11 +846,7 @@ impl Walker {
         for entry in entries.flatten() {
             // fstatat without following symlinks.
             let Ok(meta) = entry.metadata() else { continue };
-            let (mtime, ctime) = (mtime_ns(&meta), ctime_ns(&meta));
-            self.newest = Some(match self.newest {
-                Some((m, c)) => (m.max(mtime), c.max(ctime)),
-                None => (mtime, ctime),
-            });
+            self.note(&meta);
             if meta.is_dir() {
                 self.stack.push((dir.clone(), entry.file_name()));
             } else if meta.is_file() {

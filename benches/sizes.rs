@@ -93,6 +93,7 @@ fn add(a: DirStats, b: DirStats) -> DirStats {
         files: a.files + b.files,
         newest_mtime: a.newest_mtime.max(b.newest_mtime),
         newest_ctime: a.newest_ctime.max(b.newest_ctime),
+        unlisted: a.unlisted + b.unlisted,
     }
 }
 

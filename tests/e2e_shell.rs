@@ -403,6 +403,73 @@ async fn an_engine_lost_mid_shell_leaves_nothing_running_once_it_is_back() {
     .await;
 }
 
+/// Starts `cmd` detached in `container` as another operator's `docker exec` would.
+async fn exec_detached(env: &TestEnv, container: &str, cmd: Vec<&str>, vars: Vec<&str>) {
+    let exec = env
+        .docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(cmd),
+                env: Some(vars),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    env.docker
+        .start_exec(
+            &exec.id,
+            Some(bollard::exec::StartExecOptions {
+                detach: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+}
+
+/// The cleanup after an attach ends what this attach started and nothing else: another
+/// operator's `docker exec` in the same session, started before or during the attach, and
+/// one carrying another attach's mark, all keep running.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_operators_exec_in_the_same_session_survives_the_attach_cleanup() {
+    with_env("e2e_shell_other", async |env| {
+        let session = env.id("other");
+        let container = env.session(&session, None, true).await;
+        exec_detached(env, &container, vec!["sleep", "4321"], vec![]).await;
+        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
+        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        exec_detached(env, &container, vec!["sleep", "4322"], vec![]).await;
+        // Another attach of this tool (its own mark, 12 hex digits like every mark).
+        exec_detached(
+            env,
+            &container,
+            vec!["sleep", "4323"],
+            vec!["SANDKASTEN_TUI_SHELL=0123456789ab"],
+        )
+        .await;
+        cli.send("setsid sleep 1234 &\r");
+        cli.send("echo ready-$((6*7))\r");
+        cli.wait_for_text("ready-42", WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        cli.send("\x1d"); // ctrl-]: detach
+        assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 0);
+        let left = leftover_processes(env, &container).await;
+        for other in ["sleep 4321", "sleep 4322", "sleep 4323"] {
+            assert!(
+                left.iter().any(|l| l.contains(other)),
+                "{other} was killed: {left:?}"
+            );
+        }
+        assert!(
+            !left.iter().any(|l| l.contains("sleep 1234")),
+            "the attach's own process was left: {left:?}"
+        );
+    })
+    .await;
+}
+
 /// Modes a program in the shell can leave on, each with what turns it off.
 const MODES: [(&str, &str, &str); 7] = [
     ("line-drawing charset", "\x1b(0", "\x1b(B"),

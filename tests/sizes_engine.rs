@@ -100,19 +100,21 @@ impl Written {
         self.paths.push(path);
     }
 
-    /// Newest lstat mtime of everything below the root, read after all writes.
+    /// Newest lstat mtime of the root and everything below, read after all writes.
     fn newest_mtime(&self) -> Option<Timestamp> {
         self.paths
             .iter()
+            .chain(std::iter::once(&self.root))
             .map(|p| fs::symlink_metadata(p).unwrap().modified().unwrap())
             .max()
             .map(|t| Timestamp::try_from(t).unwrap())
     }
 
-    /// Newest lstat ctime of everything below the root, read after all writes.
+    /// Newest lstat ctime of the root and everything below, read after all writes.
     fn newest_ctime(&self) -> Option<Timestamp> {
         self.paths
             .iter()
+            .chain(std::iter::once(&self.root))
             .map(|p| {
                 let meta = fs::symlink_metadata(p).unwrap();
                 Timestamp::new(meta.ctime(), meta.ctime_nsec() as i32).unwrap()
@@ -126,6 +128,7 @@ impl Written {
             files: self.files,
             newest_mtime: self.newest_mtime(),
             newest_ctime: self.newest_ctime(),
+            unlisted: 0,
         }
     }
 }

@@ -362,4 +362,34 @@ mod tests {
         assert_eq!(rule.verdict(&ws, Some(&df_only), now), Verdict::Unknown);
         assert_eq!(Rule::last_activity(&ws, Some(&df_only)), None);
     }
+
+    #[test]
+    fn a_walk_that_could_not_list_a_directory_never_makes_a_workspace_idle() {
+        // A private directory the walk could not enter (rootless engine, a tenant's 0700
+        // directory under another uid) holds a file edited a minute ago; everything the walk
+        // could see is 100 days old.
+        let now = fixtures::now();
+        let ws = fixtures::workspace("private-dir", &[], 24 * 200);
+        let stats = crate::docker::sizes::DirStats {
+            bytes: 5000,
+            files: 3,
+            newest_mtime: days_ago(100),
+            newest_ctime: days_ago(100),
+            unlisted: 1,
+        };
+        let partial = Measurement::from_walk(stats);
+        let rule = Rule {
+            idle_for: Some(30 * DAY),
+            ..Default::default()
+        };
+        assert_eq!(rule.verdict(&ws, Some(&partial), now), Verdict::Unknown);
+        assert_eq!(Rule::last_activity(&ws, Some(&partial)), None);
+        assert_eq!(partial.bytes, 5000, "the bytes stay, as a lower bound");
+        // The same walk with every directory listed is judged as before.
+        let whole = Measurement::from_walk(crate::docker::sizes::DirStats {
+            unlisted: 0,
+            ..stats
+        });
+        assert_eq!(rule.verdict(&ws, Some(&whole), now), Verdict::Yes);
+    }
 }

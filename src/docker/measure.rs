@@ -46,12 +46,17 @@ impl Measurement {
         self.newest_mtime.max(self.newest_ctime)
     }
 
-    fn from_walk(stats: DirStats) -> Self {
+    /// A walk that could not list every directory knows neither the file count nor the
+    /// newest activity: what it missed may be the work of a minute ago. Taking its lower
+    /// bounds for the whole would make a busy workspace look idle to the cleanup rules, so
+    /// activity is unknown then (the bytes stay, as a lower bound).
+    pub(crate) fn from_walk(stats: DirStats) -> Self {
+        let complete = stats.unlisted == 0;
         Self {
             bytes: stats.bytes,
-            files: Some(stats.files),
-            newest_mtime: stats.newest_mtime,
-            newest_ctime: stats.newest_ctime,
+            files: complete.then_some(stats.files),
+            newest_mtime: stats.newest_mtime.filter(|_| complete),
+            newest_ctime: stats.newest_ctime.filter(|_| complete),
             measured_at: Timestamp::now(),
         }
     }

@@ -20,13 +20,19 @@ pub struct DirStats {
     pub bytes: u64,
     /// Regular files (each inode once).
     pub files: u64,
-    /// Newest modification time of anything inside (files, directories, symlinks themselves
-    /// via lstat), not counting the root directory itself; None when empty.
+    /// Newest modification time of the root directory and anything inside (files,
+    /// directories, symlinks themselves via lstat). The root's own counts: removing or
+    /// renaming an entry at the top (a build tree made and removed every day) changes nothing
+    /// else. None only when not even the root could be stat'ed.
     pub newest_mtime: Option<Timestamp>,
     /// Newest status change time of the same entries. Unlike mtime no unprivileged call can
     /// set it back: a restore that keeps old mtimes (`tar x`, `cp -a`, `touch -d`) still sets
     /// it to the time of the restore, so it is what activity is judged by.
     pub newest_ctime: Option<Timestamp>,
+    /// Directories below the root that could not be listed (permissions; not those that
+    /// vanished or became symlinks meanwhile). What they hold is in no figure: the bytes are a
+    /// lower bound, and the newest times say nothing about what was written inside them.
+    pub unlisted: u64,
 }
 
 /// Walks `root` without ever following a symlink, so it never leaves the tree. Blocking: call
@@ -45,6 +51,7 @@ pub fn walk(root: &Path) -> std::io::Result<DirStats> {
     // volume. One handle is held per depth level, so wide trees cannot exhaust descriptors.
     let root = open_dir(rustix::fs::CWD, root).map_err(std::io::Error::from)?;
     let mut walker = Walker::default();
+    walker.note(&rustix::fs::fstat(&root).map_err(std::io::Error::from)?);
     let pending = walker.scan(&root).map_err(std::io::Error::from)?;
     let mut stack = vec![(root, pending)];
     while let Some((dir, pending)) = stack.last_mut() {
@@ -53,16 +60,34 @@ pub fn walk(root: &Path) -> std::io::Result<DirStats> {
             continue;
         };
         // A subdirectory that vanished, was swapped for a symlink, or cannot be read adds
-        // only its own times (already noted by its parent's scan).
-        let Ok(child) = open_dir(&*dir, name.as_c_str()) else {
-            continue;
+        // only its own times (already noted by its parent's scan); one that cannot be read
+        // is counted as unlisted.
+        let child = match open_dir(&*dir, name.as_c_str()) {
+            Ok(child) => child,
+            Err(e) => {
+                if !gone(e) {
+                    walker.unlisted += 1;
+                }
+                continue;
+            }
         };
-        let Ok(pending) = walker.scan(&child) else {
-            continue;
+        let pending = match walker.scan(&child) {
+            Ok(pending) => pending,
+            Err(_) => {
+                walker.unlisted += 1;
+                continue;
+            }
         };
         stack.push((child, pending));
     }
     Ok(walker.finish())
+}
+
+/// An error that says the directory is no longer there as one (removed, or replaced by a
+/// file or a symlink), not that it could not be read.
+fn gone(e: rustix::io::Errno) -> bool {
+    use rustix::io::Errno;
+    matches!(e, Errno::NOENT | Errno::NOTDIR | Errno::LOOP)
 }
 
 fn open_dir<P: rustix::path::Arg>(
@@ -94,6 +119,7 @@ struct Walker {
     /// Newest mtime and ctime: (seconds, nanoseconds) since the epoch, as lstat gives them.
     newest_mtime: Option<(i64, i64)>,
     newest_ctime: Option<(i64, i64)>,
+    unlisted: u64,
 }
 
 impl Walker {
@@ -103,8 +129,11 @@ impl Walker {
         let mut subdirs = Vec::new();
         let mut entries = rustix::fs::Dir::read_from(dir)?;
         while let Some(entry) = entries.read() {
-            // A listing error ends that directory's listing.
-            let Ok(entry) = entry else { break };
+            // A listing error ends that directory's listing, which is then incomplete.
+            let Ok(entry) = entry else {
+                self.unlisted += 1;
+                break;
+            };
             let name = entry.file_name();
             if name.to_bytes() == b"." || name.to_bytes() == b".." {
                 continue;
@@ -112,14 +141,7 @@ impl Walker {
             let Ok(st) = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) else {
                 continue; // vanished since the listing
             };
-            note_newest(
-                &mut self.newest_mtime,
-                (st.st_mtime, st.st_mtime_nsec as i64),
-            );
-            note_newest(
-                &mut self.newest_ctime,
-                (st.st_ctime, st.st_ctime_nsec as i64),
-            );
+            self.note(&st);
             match FileType::from_raw_mode(st.st_mode) {
                 FileType::Directory => subdirs.push(name.to_owned()),
                 // st_dev/st_ino are u64 here but narrower on other targets.
@@ -138,6 +160,18 @@ impl Walker {
         Ok(subdirs)
     }
 
+    /// Takes one entry's (or the root's) modification and status change times.
+    fn note(&mut self, st: &rustix::fs::Stat) {
+        note_newest(
+            &mut self.newest_mtime,
+            (st.st_mtime, st.st_mtime_nsec as i64),
+        );
+        note_newest(
+            &mut self.newest_ctime,
+            (st.st_ctime, st.st_ctime_nsec as i64),
+        );
+    }
+
     fn finish(self) -> DirStats {
         let timestamp = |t: Option<(i64, i64)>| {
             t.and_then(|(secs, nanos)| Timestamp::new(secs, i32::try_from(nanos).unwrap_or(0)).ok())
@@ -147,6 +181,7 @@ impl Walker {
             files: self.files,
             newest_mtime: timestamp(self.newest_mtime),
             newest_ctime: timestamp(self.newest_ctime),
+            unlisted: self.unlisted,
         }
     }
 }

@@ -104,7 +104,7 @@ fn symlinks_add_nothing_and_are_not_followed() {
 }
 
 #[test]
-fn newest_mtime_is_the_newest_entry_and_not_the_root() {
+fn newest_mtime_is_the_newest_entry_or_the_root() {
     let s = Scratch::new("mtime");
     s.file("old.txt", 1);
     s.file("sub/older.txt", 1);
@@ -115,7 +115,7 @@ fn newest_mtime_is_the_newest_entry_and_not_the_root() {
     set_mtime(&s.path("newer/inner.txt"), at(1_100_000_000));
     let newer = UNIX_EPOCH + Duration::new(1_200_000_000, 123_456_789);
     set_mtime(&s.path("newer"), newer);
-    // The root keeps its current mtime (now), which must not count.
+    set_mtime(&s.0, at(1_150_000_000));
     let got = walk(&s.0).unwrap();
     assert_eq!(got.newest_mtime, Some(ts(newer)));
 
@@ -132,12 +132,13 @@ fn newest_ctime_is_when_restored_files_were_written_not_their_old_mtime() {
     let before = Timestamp::now() - jiff::SignedDuration::from_secs(2);
     s.file("proj/main.c", 10);
     s.file("notes.txt", 10);
-    for rel in ["proj/main.c", "notes.txt", "proj"] {
+    // "": the root, whose own times count too.
+    for rel in ["proj/main.c", "notes.txt", "proj", ""] {
         set_mtime(&s.path(rel), at(1_577_836_800));
     }
     let got = walk(&s.0).unwrap();
     assert_eq!(got.newest_mtime, Some(ts(at(1_577_836_800))));
-    let newest_ctime = ["proj/main.c", "notes.txt", "proj"]
+    let newest_ctime = ["proj/main.c", "notes.txt", "proj", ""]
         .iter()
         .map(|rel| {
             use std::os::unix::fs::MetadataExt;
@@ -164,10 +165,29 @@ fn a_symlinks_own_mtime_counts() {
 }
 
 #[test]
-fn an_empty_directory_has_nothing() {
+fn an_empty_directory_has_nothing_but_its_own_times() {
     let s = Scratch::new("empty");
-    assert_eq!(walk(&s.0).unwrap(), DirStats::default());
-    assert_eq!(walk(&s.0).unwrap().newest_mtime, None);
+    set_mtime(&s.0, at(1_000_000_000));
+    let got = walk(&s.0).unwrap();
+    assert_eq!((got.bytes, got.files, got.unlisted), (0, 0, 0));
+    assert_eq!(got.newest_mtime, Some(ts(at(1_000_000_000))));
+}
+
+#[test]
+fn removing_an_entry_at_the_top_is_activity() {
+    // A build tree made and removed at the top every day, beside old caches: the only trace
+    // is the root directory's own times.
+    let s = Scratch::new("top-rm");
+    s.file("cache/old.bin", 10);
+    for rel in ["cache/old.bin", "cache"] {
+        set_mtime(&s.path(rel), at(1_000_000_000));
+    }
+    let before = Timestamp::now() - jiff::SignedDuration::from_secs(2);
+    s.file("build-1/out.o", 10);
+    fs::remove_dir_all(s.path("build-1")).unwrap();
+    let got = walk(&s.0).unwrap();
+    assert!(got.newest_mtime.unwrap() > before, "{got:?}");
+    assert!(got.newest_ctime.unwrap() > before, "{got:?}");
 }
 
 #[test]
@@ -218,9 +238,17 @@ fn an_unlistable_subdirectory_is_skipped() {
     // Root (CAP_DAC_READ_SEARCH) lists it anyway; anyone else skips what it holds.
     if fs::read_dir(s.path("locked")).is_ok() {
         assert_eq!((got.bytes, got.files), (open + locked, 2));
+        assert_eq!(got.unlisted, 0);
     } else {
         assert_eq!((got.bytes, got.files), (open, 1));
+        // Said, so that nothing takes these figures for the whole.
+        assert_eq!(got.unlisted, 1);
     }
+    // A directory that vanishes or becomes a symlink is not "unlisted": it is not there.
+    fs::set_permissions(s.path("locked"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::remove_dir_all(s.path("locked")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent", s.path("was-a-dir")).unwrap();
+    assert_eq!(walk(&s.0).unwrap().unlisted, 0);
 }
 
 #[test]

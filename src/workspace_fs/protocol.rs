@@ -396,6 +396,8 @@ pub fn decode_walk(payload: &[u8]) -> Result<DirStats, FsError> {
         files,
         newest_mtime: timestamp(newest_mtime),
         newest_ctime: timestamp(newest_ctime),
+        // The agent lists with DAC_OVERRIDE or DAC_READ_SEARCH: every directory.
+        unlisted: 0,
     })
 }
 

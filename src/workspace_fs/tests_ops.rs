@@ -528,6 +528,50 @@ async fn rename_without_overwrite_never_replaces_a_file_that_appears_at_the_targ
 }
 
 #[tokio::test]
+async fn rename_without_overwrite_never_removes_a_file_the_session_puts_at_the_old_name() {
+    // The browser renames `src` to `dst` while the session saves `src` the way editors do
+    // (a new file renamed over the name). Linking to `dst` and then unlinking `src` by name
+    // removed the session's new file whenever its rename landed in between; a rename moves
+    // only what it found, so the session's save is always kept.
+    let s = Scratch::new("rename-src-race");
+    let wfs = Arc::new(serve(&s.0).await);
+    let (src, dst, tmp) = (s.path("src"), s.path("dst"), s.path("tmp"));
+    for round in 0..200 {
+        let _ = fs::remove_file(&dst);
+        s.file("src", b"old");
+        s.file("tmp", b"saved by the session");
+        let tenant = {
+            let (src, dst, tmp) = (src.clone(), dst.clone(), tmp.clone());
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                while fs::symlink_metadata(&dst).is_err() {
+                    if start.elapsed() > Duration::from_secs(5) {
+                        return;
+                    }
+                    std::hint::spin_loop();
+                }
+                fs::rename(&tmp, &src).unwrap();
+            })
+        };
+        wfs.rename(&p("src"), &p("dst"), false).await.unwrap();
+        tenant.join().unwrap();
+        assert_eq!(fs::read(&dst).unwrap(), b"old", "round {round}");
+        assert_eq!(
+            fs::read(&src).ok().as_deref(),
+            Some(&b"saved by the session"[..]),
+            "round {round}: the session's save was removed"
+        );
+        let left: Vec<_> = fs::read_dir(&s.0)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .filter(|n| n != "src" && n != "dst")
+            .collect();
+        assert!(left.is_empty(), "round {round}: left behind {left:?}");
+    }
+}
+
+#[tokio::test]
 async fn rename_without_overwrite_moves_a_symlink_itself() {
     let s = Scratch::new("rename-link");
     symlink("/etc/passwd", s.path("link")).unwrap();

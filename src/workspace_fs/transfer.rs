@@ -2,6 +2,7 @@
 //! reporting bytes as they move. Symlinks are skipped both ways (never followed); only regular
 //! files and directories are copied.
 
+use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -64,6 +65,94 @@ fn write_or_skip_zeros(out: &mut std::fs::File, data: &[u8]) -> std::io::Result<
     }
 }
 
+/// Copies one workspace file to the new host file `to`, as big as it was at `entry` (the
+/// stat that started the copy); returns `moved` plus its bytes. Each chunk is read by name, so
+/// each reply's version is checked against the start: a file replaced meanwhile (another
+/// inode) would give a copy that is half one file and half another, and one cut shorter a copy
+/// that looks whole. Either fails, and the partial copy is removed. Growth is fine: the copy
+/// is the file as big as it was.
+async fn copy_file(
+    fs: &WorkspaceFs,
+    from: &FsPath,
+    entry: &super::Entry,
+    to: &Path,
+    mut moved: u64,
+    progress: &mut impl FnMut(u64),
+) -> Result<(u64, (u64, u64)), String> {
+    let mut out = create_new_file(to, entry.mode)?;
+    let mut offset = 0u64;
+    let copied: Result<(), String> = async {
+        // The size it had when the copy started: a file the sandbox keeps growing (faster
+        // than it is read) would otherwise fill the host's disk, never ending.
+        while offset < entry.size {
+            let chunk = fs
+                .read(from, offset, CHUNK.min(entry.size - offset))
+                .await
+                .map_err(|e| e.to_string())?;
+            let now = chunk.version;
+            // Growth is the one change allowed (a log being appended to); the same size with
+            // new times is a rewrite in place, which would make the copy a mix as well.
+            let replaced = (now.ino, now.dev) != (entry.ino, entry.dev);
+            let rewritten = now.size == entry.size && now != entry.version();
+            if replaced || rewritten || now.size < entry.size {
+                return Err(format!(
+                    "{} changed while it was copied (replaced, rewritten or cut shorter): not downloaded",
+                    display(from)
+                ));
+            }
+            if chunk.data.is_empty() {
+                break;
+            }
+            write_or_skip_zeros(&mut out, &chunk.data)
+                .map_err(|e| format!("{}: {e}", to.display()))?;
+            offset += chunk.data.len() as u64;
+            moved += chunk.data.len() as u64;
+            progress(moved);
+        }
+        // Skipped zeros at the end still count: the length is set, not written.
+        out.set_len(offset)
+            .map_err(|e| format!("{}: {e}", to.display()))
+    }
+    .await;
+    let copied = copied.and_then(|()| {
+        use std::os::unix::fs::MetadataExt;
+        let meta = out
+            .metadata()
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+        Ok((meta.dev(), meta.ino()))
+    });
+    match copied {
+        Ok(id) => Ok((moved, id)),
+        Err(e) => {
+            remove_own_file(&out, to);
+            Err(e)
+        }
+    }
+}
+
+/// Makes `to` another name of the host copy `first`, if `first` still is that copy (`id`: its
+/// dev and inode) and a regular file; false when it is not, and the file is copied instead.
+/// link(2) never replaces `to` nor follows a symlink at it.
+fn link_copy(first: &Path, id: (u64, u64), to: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let still =
+        std::fs::symlink_metadata(first).is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == id);
+    still && std::fs::hard_link(first, to).is_ok()
+}
+
+/// Removes the host file this copy created, only while `to` still names it (never something
+/// put in its place meanwhile).
+fn remove_own_file(out: &std::fs::File, to: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let same = match (out.metadata(), std::fs::symlink_metadata(to)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    };
+    if same {
+        let _ = std::fs::remove_file(to);
+    }
+}
+
 /// Copies `path` (file or directory) to `dest` on the host. `dest` must not exist yet, or
 /// be an existing directory, which then receives the entry under its [`crate::format::host_file_name`]. Nothing
 /// on the host is replaced and no symlink there is followed: each file and directory is
@@ -84,6 +173,8 @@ pub async fn download(
     };
     let mut moved = 0u64;
     let mut files = 0usize;
+    // Workspace file (dev, inode) -> its copy on the host and that copy's (dev, inode).
+    let mut copies: HashMap<(u64, u64), (PathBuf, (u64, u64))> = HashMap::new();
     let mut stack: Vec<(FsPath, PathBuf)> = vec![(path.clone(), dest.clone())];
     while let Some((from, to)) = stack.pop() {
         let entry = fs.stat(&from).await.map_err(|e| e.to_string())?;
@@ -100,27 +191,17 @@ pub async fn download(
                 }
             }
             EntryKind::File => {
-                let mut out = create_new_file(&to, entry.mode)?;
-                let mut offset = 0u64;
-                // The size it had when the copy started: a file the sandbox keeps growing
-                // (faster than it is read) would otherwise fill the host's disk, never ending.
-                while offset < entry.size {
-                    let chunk = fs
-                        .read(&from, offset, CHUNK.min(entry.size - offset))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    if chunk.data.is_empty() {
-                        break;
-                    }
-                    write_or_skip_zeros(&mut out, &chunk.data)
-                        .map_err(|e| format!("{}: {e}", to.display()))?;
-                    offset += chunk.data.len() as u64;
-                    moved += chunk.data.len() as u64;
-                    progress(moved);
+                // Another name of a file already copied becomes another name of its copy, as
+                // `cp -a` and tar do: a thousand links to one big file (which the workspace's
+                // size counts once) would otherwise write it a thousand times to the host.
+                let copied = copies.get(&(entry.dev, entry.ino));
+                if copied.is_some_and(|(first, id)| link_copy(first, *id, &to)) {
+                    files += 1;
+                    continue;
                 }
-                // Skipped zeros at the end still count: the length is set, not written.
-                out.set_len(offset)
-                    .map_err(|e| format!("{}: {e}", to.display()))?;
+                let (total, id) = copy_file(fs, &from, &entry, &to, moved, &mut progress).await?;
+                moved = total;
+                copies.insert((entry.dev, entry.ino), (to.clone(), id));
                 files += 1;
             }
             EntryKind::Symlink | EntryKind::Other => {}
@@ -133,6 +214,48 @@ pub async fn download(
         files,
         crate::format::bytes(moved)
     ))
+}
+
+/// Reads a host file for upload: opened without following a symlink (one swapped in since it
+/// was listed would otherwise bring whatever it points at into the sandbox) nor waiting on a
+/// FIFO, and its size checked before anything is read, then read no further than one write
+/// holds: a file too big for one write is refused without taking its size in memory first.
+fn read_host_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{}: not a regular file any more: not uploaded",
+            path.display()
+        ));
+    }
+    let too_big = || {
+        format!(
+            "{}: larger than one upload can hold ({}): not uploaded",
+            path.display(),
+            crate::format::bytes(super::protocol::MAX_DATA as u64)
+        )
+    };
+    if meta.len() > super::protocol::MAX_DATA as u64 {
+        return Err(too_big());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // One byte more than fits says it grew past the limit since the stat.
+    file.take(super::protocol::MAX_DATA as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(fail)?;
+    if data.len() > super::protocol::MAX_DATA {
+        return Err(too_big());
+    }
+    Ok(data)
 }
 
 /// Copies the host file or directory `src` into the workspace directory `dir`.
@@ -179,7 +302,7 @@ pub async fn upload(
                 Err(super::FsError::NotFound(_)) => {}
                 Err(e) => return Err(e.to_string()),
             }
-            let data = std::fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+            let data = read_host_file(&from)?;
             // Created only if still absent: a file the session made while this one was read
             // from the host is refused too, not replaced.
             match fs.create_new(&to, &data).await {
@@ -304,6 +427,134 @@ mod tests {
         let copied = std::fs::read(host.path("log")).unwrap();
         assert_eq!(copied.len(), start.len(), "copied past the size it had");
         assert!(copied == start, "not the content it had");
+    }
+
+    #[tokio::test]
+    async fn a_file_replaced_during_its_download_fails_and_leaves_no_spliced_copy() {
+        let ws = Scratch::new("dl-swap-ws");
+        let first = vec![b'a'; (2 * CHUNK) as usize];
+        ws.file("data", &first);
+        ws.file("other", &vec![b'b'; (2 * CHUNK) as usize]);
+        let host = Scratch::new("dl-swap-host");
+        let fs = serve(&ws.0).await;
+        let (from, to) = (ws.path("other"), ws.path("data"));
+        let mut swapped = false;
+        // The sandbox renames another file of the same size over it after the first chunk:
+        // the chunks read after that are another file's, and the copy is neither.
+        let result = download(&fs, &p("data"), &host.path("data"), |_| {
+            if !swapped {
+                swapped = true;
+                std::fs::rename(&from, &to).unwrap();
+            }
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.contains("changed while it was copied"), "{err}");
+        assert!(
+            !host.path("data").exists(),
+            "a copy that is half one file and half another is left on the host"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_file_rewritten_in_place_during_its_download_fails() {
+        let ws = Scratch::new("dl-rewrite-ws");
+        ws.file("data", &vec![b'a'; (2 * CHUNK) as usize]);
+        let host = Scratch::new("dl-rewrite-host");
+        let fs = serve(&ws.0).await;
+        let path = ws.path("data");
+        let mut done = false;
+        // Same inode, same size, the second half written over: `dd conv=notrunc`.
+        let result = download(&fs, &p("data"), &host.path("data"), |_| {
+            if !done {
+                done = true;
+                let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                std::os::unix::fs::FileExt::write_all_at(&f, &vec![b'b'; CHUNK as usize], CHUNK)
+                    .unwrap();
+            }
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.contains("changed while it was copied"), "{err}");
+        assert!(!host.path("data").exists());
+    }
+
+    #[tokio::test]
+    async fn a_file_truncated_during_its_download_fails_instead_of_a_short_copy() {
+        let ws = Scratch::new("dl-shrink-ws");
+        ws.file("data", &vec![b'a'; (3 * CHUNK) as usize]);
+        let host = Scratch::new("dl-shrink-host");
+        let fs = serve(&ws.0).await;
+        let path = ws.path("data");
+        let mut cut = false;
+        let result = download(&fs, &p("data"), &host.path("data"), |_| {
+            if !cut {
+                cut = true;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .set_len(CHUNK + 1)
+                    .unwrap();
+            }
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.contains("changed while it was copied"), "{err}");
+        assert!(!host.path("data").exists(), "a short copy looks complete");
+    }
+
+    #[tokio::test]
+    async fn an_upload_of_a_file_too_big_for_one_write_is_refused_before_it_is_read() {
+        // Read whole before the size was checked: a 20 GB file took 20 GB of the program's
+        // memory (and the host's) before being refused. 1 TiB here, sparse: never read.
+        let host = Scratch::new("ul-big-host");
+        host.file("disk.img", b"");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(host.path("disk.img"))
+            .unwrap()
+            .set_len(1 << 40)
+            .unwrap();
+        let ws = Scratch::new("ul-big-ws");
+        let fs = serve(&ws.0).await;
+        let err = upload(&fs, &host.path("disk.img"), &FsPath::root(), |_| {})
+            .await
+            .unwrap_err();
+        assert!(err.contains("larger than one upload can hold"), "{err}");
+        assert!(!ws.path("disk.img").exists());
+    }
+
+    #[tokio::test]
+    async fn hard_links_download_as_hard_links_and_never_multiply_a_file_on_the_host() {
+        use std::os::unix::fs::MetadataExt;
+        // 100 names for one 8 MiB file: the workspace holds 8 MiB (what its size shows), and
+        // a copy per name wrote 800 MiB to the host; a farm of links fills its disk.
+        let ws = Scratch::new("dl-links-ws");
+        ws.file("farm/big", &vec![b'x'; (2 * CHUNK) as usize]);
+        for i in 0..99 {
+            std::fs::hard_link(ws.path("farm/big"), ws.path(&format!("farm/link{i}"))).unwrap();
+        }
+        ws.file("farm/alone", b"one name");
+        let host = Scratch::new("dl-links-host");
+        let fs = serve(&ws.0).await;
+        let said = download(&fs, &p("farm"), &host.path("farm"), |_| {})
+            .await
+            .unwrap();
+        let big = std::fs::metadata(host.path("farm/big")).unwrap();
+        assert_eq!(big.nlink(), 100, "one file on the host, under every name");
+        assert_eq!(big.len(), 2 * CHUNK);
+        let link = std::fs::metadata(host.path("farm/link42")).unwrap();
+        assert_eq!((link.dev(), link.ino()), (big.dev(), big.ino()));
+        assert_eq!(
+            std::fs::metadata(host.path("farm/alone")).unwrap().nlink(),
+            1
+        );
+        assert!(said.contains("101 files"), "{said}");
+        assert!(
+            said.contains(&crate::format::bytes(2 * CHUNK + 8)),
+            "{said}"
+        );
     }
 
     #[tokio::test]
