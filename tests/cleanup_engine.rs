@@ -55,12 +55,10 @@ fn backdate_dirs(dir: &Path, days_ago: u64) {
     for entry in fs::read_dir(dir).unwrap().flatten() {
         if entry.file_type().unwrap().is_dir() {
             backdate_dirs(&entry.path(), days_ago);
-            fs::File::open(entry.path())
-                .unwrap()
-                .set_modified(when)
-                .unwrap();
         }
     }
+    // The directory itself too, the workspace's root included: its own time is activity.
+    fs::File::open(dir).unwrap().set_modified(when).unwrap();
 }
 
 /// An idle rule the test can wait out: activity is never older than the volume itself, so an
