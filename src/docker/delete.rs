@@ -19,6 +19,7 @@ use super::error::describe;
 use super::inventory::fetch_inventory;
 use super::measure::{self, Measurement, Strategy};
 use super::model::{WORKSPACE_VOLUME_PREFIX, Workspace, deletable_volume};
+use super::{DockerEvent, RequestId};
 use crate::cleanup::{Pick, recheck};
 
 /// Concurrent removals: measured to halve the wall time of a 1000-volume delete on 2 cores;
@@ -247,4 +248,40 @@ pub async fn delete_all(docker: Docker, targets: Vec<DeleteTarget>) -> Vec<Delet
     }
     let _ = job.await;
     out
+}
+
+/// The Docker task's deletion job: destroys the sessions, then deletes the volumes, reporting
+/// each step as it finishes.
+pub async fn delete_and_report(
+    docker: bollard::Docker,
+    req: RequestId,
+    sessions: Vec<String>,
+    volumes: Vec<DeleteTarget>,
+    events: mpsc::Sender<DockerEvent>,
+) {
+    for container_id in sessions {
+        let result = super::lifecycle::destroy_session(&docker, &container_id)
+            .await
+            .map_err(|e| e.to_string());
+        let _ = events
+            .send(DockerEvent::SessionDestroyed {
+                req,
+                container_id,
+                result,
+            })
+            .await;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let deleting = tokio::spawn(delete_volumes(docker, volumes, tx));
+    while let Some(done) = rx.recv().await {
+        let _ = events
+            .send(DockerEvent::VolumeDeleted {
+                req,
+                volume: done.volume,
+                outcome: done.outcome,
+            })
+            .await;
+    }
+    let _ = deleting.await;
+    let _ = events.send(DockerEvent::DeleteFinished { req }).await;
 }

@@ -15,7 +15,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::connect::{Engine, connect_at, endpoint_description};
 use super::deadline;
-use super::delete::delete_volumes;
+use super::delete::delete_and_report;
 use super::detail::inspect_session;
 use super::error::{DockerError, describe};
 use super::events::{ended_container, is_relevant, released_volume, subscribe};
@@ -244,41 +244,6 @@ fn start_measuring(
     true
 }
 
-/// Destroys the sessions, then deletes the volumes, reporting each step as it finishes.
-async fn delete_job(
-    docker: bollard::Docker,
-    req: RequestId,
-    sessions: Vec<String>,
-    volumes: Vec<super::delete::DeleteTarget>,
-    events: mpsc::Sender<DockerEvent>,
-) {
-    for container_id in sessions {
-        let result = destroy_session(&docker, &container_id)
-            .await
-            .map_err(|e| e.to_string());
-        let _ = events
-            .send(DockerEvent::SessionDestroyed {
-                req,
-                container_id,
-                result,
-            })
-            .await;
-    }
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let deleting = tokio::spawn(delete_volumes(docker, volumes, tx));
-    while let Some(done) = rx.recv().await {
-        let _ = events
-            .send(DockerEvent::VolumeDeleted {
-                req,
-                volume: done.volume,
-                outcome: done.outcome,
-            })
-            .await;
-    }
-    let _ = deleting.await;
-    let _ = events.send(DockerEvent::DeleteFinished { req }).await;
-}
-
 enum JobDone {
     /// The engine did not answer a one-shot job in time: `then` is that job's (failed)
     /// answer for the UI, and the connection is given up as lost.
@@ -441,7 +406,7 @@ async fn serve(
                     let docker = engine.docker.clone();
                     let events = events.clone();
                     jobs.spawn(async move {
-                        delete_job(docker, req, destroy_sessions, volumes, events).await;
+                        delete_and_report(docker, req, destroy_sessions, volumes, events).await;
                         JobDone::Streamed
                     });
                 }
