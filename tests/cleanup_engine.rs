@@ -714,3 +714,37 @@ async fn prune_json_on_a_terminal_prints_the_plan_and_deletes_only_with_yes() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_with_its_output_redirected_shows_the_plan_where_it_asks() {
+    use support::pty::Tui;
+
+    with_env("prune_redirected", async |env| {
+        let ws = env.id("redirected");
+        let volume = env.workspace(&ws).await;
+        let out = std::env::temp_dir().join(format!("{}-plan.txt", env.prefix));
+        let script = format!(
+            "exec \"$0\" prune --unused --id-prefix {} > {}",
+            env.prefix,
+            out.display()
+        );
+        let mut prune = Tui::spawn_program("sh", &["-c", &script, support::binary()], &[], 200, 50);
+        prune.wait_for_text("Type 1 to confirm", Duration::from_secs(30));
+        // The question on the terminal comes with the plan it is about.
+        assert!(prune.screen().contains(&ws), "{}", prune.screen());
+        prune.send("\r");
+        assert_eq!(
+            prune.wait_exit_code(Duration::from_secs(30)),
+            3,
+            "not confirmed"
+        );
+        assert!(env.volume_exists(&volume).await, "nothing deleted");
+        let written = std::fs::read_to_string(&out).unwrap_or_default();
+        let _ = std::fs::remove_file(&out);
+        assert!(
+            written.contains(&ws),
+            "the plan still goes to the output: {written}"
+        );
+    })
+    .await;
+}

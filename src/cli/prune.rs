@@ -100,7 +100,8 @@ struct FailedJson {
     reason: String,
 }
 
-fn print_plan(plan: &Plan) {
+/// The plan as the operator reads it, before anything is asked or done.
+fn plan_text(plan: &Plan) -> String {
     let now = Timestamp::now();
     let row = |c: &crate::cleanup::Candidate| {
         vec![
@@ -115,21 +116,18 @@ fn print_plan(plan: &Plan) {
             c.skip.as_ref().map(ToString::to_string).unwrap_or_default(),
         ]
     };
-    println!("rule: {}", plan.rule);
+    let mut text = format!("rule: {}\n", plan.rule);
     let rows: Vec<Vec<String>> = plan.delete.iter().chain(&plan.skipped).map(row).collect();
     if rows.is_empty() {
-        println!("nothing matches");
-        return;
+        text.push_str("nothing matches\n");
+        return text;
     }
-    print!(
-        "{}",
-        table::render(
-            &["ID", "KIND", "SIZE", "LAST ACTIVITY", "AGE", "SKIPPED"],
-            &rows
-        )
-    );
-    println!(
-        "{} to delete, {}{} reclaimed; {} skipped",
+    text.push_str(&table::render(
+        &["ID", "KIND", "SIZE", "LAST ACTIVITY", "AGE", "SKIPPED"],
+        &rows,
+    ));
+    text.push_str(&format!(
+        "{} to delete, {}{} reclaimed; {} skipped\n",
         plan.delete.len(),
         if plan.reclaim_partial {
             "at least "
@@ -138,7 +136,8 @@ fn print_plan(plan: &Plan) {
         },
         format::bytes(plan.reclaim_bytes),
         plan.skipped.len()
-    );
+    ));
+    text
 }
 
 /// Asks on the terminal for the count to be typed back. Whatever was typed before the question
@@ -195,8 +194,9 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
         kept: Vec::new(),
         failed: Vec::new(),
     };
+    let plan_shown = plan_text(&plan);
     if !args.json {
-        print_plan(&plan);
+        print!("{plan_shown}");
     }
     let emit = |report: &Report| {
         if args.json
@@ -229,6 +229,11 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
                 exit::REFUSED,
                 "nothing deleted: no --yes, and no terminal to ask on (pass --yes, or --dry-run to only look)",
             ));
+        }
+        // With the output going elsewhere (`> plan.txt`), the question must not come without
+        // the plan it is about: the operator reads it where the question is asked.
+        if !std::io::stdout().is_terminal() {
+            eprint!("{plan_shown}");
         }
         if !confirmed_on_terminal(plan.delete.len(), plan.reclaim_bytes) {
             return Err(Failure::new(
