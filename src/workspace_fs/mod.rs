@@ -233,6 +233,24 @@ impl WorkspaceFs {
         data: &[u8],
         expected: Option<Version>,
     ) -> Result<Version, FsError> {
+        self.write(path, data, expected, false).await
+    }
+
+    /// Creates the file with `data`, only if nothing has its name: [`FsError::AlreadyExists`]
+    /// otherwise, even when something took the name a moment ago (the agent links the new
+    /// file into place, which never replaces). Mode 0644, the directory's owner.
+    pub async fn create_new(&self, path: &FsPath, data: &[u8]) -> Result<Version, FsError> {
+        self.write(path, data, None, true).await
+    }
+
+    /// One write request: the whole content in one frame, so it is refused here when too big.
+    async fn write(
+        &self,
+        path: &FsPath,
+        data: &[u8],
+        expected: Option<Version>,
+        create_new: bool,
+    ) -> Result<Version, FsError> {
         if data.len() > MAX_DATA {
             return Err(FsError::Refused(format!(
                 "{path}: {} bytes, more than one save can hold (32 MiB)",
@@ -244,29 +262,7 @@ impl WorkspaceFs {
             .call(&Request::Write {
                 path,
                 expected,
-                create_new: false,
-                data,
-            })
-            .await?;
-        protocol::decode_version(&reply)
-    }
-
-    /// Creates the file with `data`, only if nothing has its name: [`FsError::AlreadyExists`]
-    /// otherwise, even when something took the name a moment ago (the agent links the new
-    /// file into place, which never replaces). Mode 0644, the directory's owner.
-    pub async fn create_new(&self, path: &FsPath, data: &[u8]) -> Result<Version, FsError> {
-        if data.len() > MAX_DATA {
-            return Err(FsError::Refused(format!(
-                "{path}: {} bytes, more than one save can hold (32 MiB)",
-                data.len()
-            )));
-        }
-        let reply = self
-            .client
-            .call(&Request::Write {
-                path,
-                expected: None,
-                create_new: true,
+                create_new,
                 data,
             })
             .await?;
