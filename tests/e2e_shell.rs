@@ -207,6 +207,31 @@ async fn closing_the_terminal_during_a_shell_attach_ends_the_program() {
     .await;
 }
 
+/// Leaves a job running in the shell and waits until the shell has taken it.
+fn start_a_job(shell: &mut Tui) {
+    shell.send("sleep 1234 &\r");
+    shell.send("echo ready-$((6*7))\r");
+    shell.wait_for_text("ready-42", WAIT);
+}
+
+/// Sends `signal` (`TERM`, `INT`, …) to the program in the pseudo-terminal.
+fn signal(program: &Tui, signal: &str) {
+    let pid = program.pid().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+/// `session shell` in a pseudo-terminal, attached, with a job running in the session.
+fn cli_shell_with_a_job(session: &str) -> Tui {
+    let mut cli = Tui::spawn(&["session", "shell", session], &[], 100, 30);
+    cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+    start_a_job(&mut cli);
+    cli
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_a_shell_attach_exits_and_restores_the_terminal() {
     with_env("e2e_shell_term", async |env| {
@@ -219,12 +244,7 @@ async fn sigterm_during_a_shell_attach_exits_and_restores_the_terminal() {
         // A program in the shell hid the cursor and asked for mouse reports.
         tui.send("printf '\\033[?25l\\033[?1000h'\r");
         std::thread::sleep(Duration::from_millis(300));
-        let pid = tui.pid().unwrap().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        signal(&tui, "TERM");
         assert!(tui.wait_exit(Duration::from_secs(8)), "exit status");
         assert!(tui.terminal_restored(), "{}", tui.screen());
         let left = leftover_processes(env, &container).await;
@@ -238,17 +258,8 @@ async fn session_shell_command_ends_on_sigterm_with_143_and_leaves_nothing() {
     with_env("e2e_shell_cli_term", async |env| {
         let session = env.id("cliterm");
         let container = env.session(&session, None, true).await;
-        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
-        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
-        cli.send("sleep 1234 &\r");
-        cli.send("echo ready-$((6*7))\r");
-        cli.wait_for_text("ready-42", WAIT);
-        let pid = cli.pid().unwrap().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        let mut cli = cli_shell_with_a_job(&session);
+        signal(&cli, "TERM");
         assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 143);
         let left = leftover_processes(env, &container).await;
         assert!(left.is_empty(), "after SIGTERM: {left:?}");
@@ -262,11 +273,7 @@ async fn session_shell_command_ends_on_hangup_with_129_and_leaves_nothing() {
     with_env("e2e_shell_cli_hup", async |env| {
         let session = env.id("clihup");
         let container = env.session(&session, None, true).await;
-        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
-        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
-        cli.send("sleep 1234 &\r");
-        cli.send("echo ready-$((6*7))\r");
-        cli.wait_for_text("ready-42", WAIT);
+        let mut cli = cli_shell_with_a_job(&session);
         // The poke makes the shell echo once more, so the test's reader lets go of the pty.
         cli.hang_up("\r");
         assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 129);
@@ -288,15 +295,8 @@ async fn sigint_during_a_shell_attach_ends_it_like_sigterm() {
         tui.wait_for_text(&session, WAIT);
         select_session(&mut tui, &session);
         attach(&mut tui, &session);
-        tui.send("sleep 1234 &\r");
-        tui.send("echo ready-$((6*7))\r");
-        tui.wait_for_text("ready-42", WAIT);
-        let pid = tui.pid().unwrap().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        start_a_job(&mut tui);
+        signal(&tui, "INT");
         assert!(tui.wait_exit(Duration::from_secs(8)), "exit status");
         assert!(tui.terminal_restored(), "{}", tui.screen());
         let left = leftover_processes(env, &container).await;
@@ -310,17 +310,8 @@ async fn session_shell_command_ends_on_sigquit_with_131_and_leaves_nothing() {
     with_env("e2e_shell_cli_quit", async |env| {
         let session = env.id("cliquit");
         let container = env.session(&session, None, true).await;
-        let mut cli = Tui::spawn(&["session", "shell", &session], &[], 100, 30);
-        cli.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
-        cli.send("sleep 1234 &\r");
-        cli.send("echo ready-$((6*7))\r");
-        cli.wait_for_text("ready-42", WAIT);
-        let pid = cli.pid().unwrap().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-QUIT", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        let mut cli = cli_shell_with_a_job(&session);
+        signal(&cli, "QUIT");
         assert_eq!(cli.wait_exit_code(Duration::from_secs(8)), 131);
         let left = leftover_processes(env, &container).await;
         assert!(left.is_empty(), "after SIGQUIT: {left:?}");

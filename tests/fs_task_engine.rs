@@ -77,14 +77,14 @@ async fn open_load_and_kill_helper(
     open_load_and_kill(env, volume, rel, false).await
 }
 
-/// [`open_load_and_kill_helper`] with the access the operator chose (`--read-only`).
-async fn open_load_and_kill(
-    env: &TestEnv,
+/// Opens `volume` in the files task and loads `rel` as the editor does.
+async fn open_and_load(
+    files: &FsHandle,
+    events: &mut Receiver<FsEvent>,
     volume: &str,
     rel: &str,
     read_only: bool,
-) -> (FsHandle, Receiver<FsEvent>, FileData, String) {
-    let (files, mut events) = task::spawn_with_labels(env.test_labels());
+) -> FileData {
     files
         .send(FsCmd::Open {
             req: 1,
@@ -92,7 +92,7 @@ async fn open_load_and_kill(
             read_only,
         })
         .unwrap();
-    let FsEvent::Opened { result: Ok(_), .. } = next(&mut events).await else {
+    let FsEvent::Opened { result: Ok(_), .. } = next(events).await else {
         panic!("the workspace did not open");
     };
     files
@@ -104,10 +104,22 @@ async fn open_load_and_kill(
         .unwrap();
     let FsEvent::Loaded {
         result: Ok(data), ..
-    } = next(&mut events).await
+    } = next(events).await
     else {
         panic!("the file did not load");
     };
+    data
+}
+
+/// [`open_load_and_kill_helper`] with the access the operator chose (`--read-only`).
+async fn open_load_and_kill(
+    env: &TestEnv,
+    volume: &str,
+    rel: &str,
+    read_only: bool,
+) -> (FsHandle, Receiver<FsEvent>, FileData, String) {
+    let (files, mut events) = task::spawn_with_labels(env.test_labels());
+    let data = open_and_load(&files, &mut events, volume, rel, read_only).await;
     let [helper] = helpers(volume).try_into().expect("one helper");
     let killed = Command::new("docker")
         .args(["kill", &helper])
@@ -276,29 +288,7 @@ async fn open_load_and_lose_the_engine(
     rel: &str,
 ) -> (FsHandle, Receiver<FsEvent>, FileData) {
     let (files, mut events) = task::spawn_at(env.test_labels(), Some(proxy.endpoint()));
-    files
-        .send(FsCmd::Open {
-            req: 1,
-            volume: volume.to_owned(),
-            read_only: false,
-        })
-        .unwrap();
-    let FsEvent::Opened { result: Ok(_), .. } = next(&mut events).await else {
-        panic!("the workspace did not open");
-    };
-    files
-        .send(FsCmd::Load {
-            req: 2,
-            path: p(rel),
-            limit: 1 << 20,
-        })
-        .unwrap();
-    let FsEvent::Loaded {
-        result: Ok(data), ..
-    } = next(&mut events).await
-    else {
-        panic!("the file did not load");
-    };
+    let data = open_and_load(&files, &mut events, volume, rel, false).await;
     let [helper] = helpers(volume).try_into().expect("one helper");
     proxy.stop();
     // Its attach gone, the helper's stdin closes and the engine removes it.
