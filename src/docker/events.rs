@@ -70,7 +70,12 @@ pub fn released_volume(ev: &EventMessage) -> Option<&str> {
     if ev.typ != Some(EventMessageTypeEnum::VOLUME) || ev.action.as_deref() != Some("unmount") {
         return None;
     }
-    ev.actor.as_ref()?.id.as_deref().filter(|id| !id.is_empty())
+    // Only sandkasten's volumes: any other unmount on the host must not wake the UI.
+    ev.actor
+        .as_ref()?
+        .id
+        .as_deref()
+        .filter(|id| id.starts_with(WORKSPACE_VOLUME_PREFIX))
 }
 
 #[cfg(test)]
@@ -170,6 +175,11 @@ mod tests {
         );
         assert_eq!(
             released_volume(&event(CONTAINER, "unmount", "sandkasten-ws-a", &by)),
+            None
+        );
+        // Anyone else's volume never wakes the UI.
+        assert_eq!(
+            released_volume(&event(VOLUME, "unmount", "postgres-data", &by)),
             None
         );
     }

@@ -189,7 +189,11 @@ pub async fn start_shell(
             "the engine started the shell detached".into(),
         ));
     };
-    resize(docker, &exec.id, cols, rows).await?;
+    // The shell runs from here on: a failed resize must not return before the caller holds
+    // what it needs to end the shell (its size is cosmetic; the next window change retries).
+    if let Err(e) = resize(docker, &exec.id, cols, rows).await {
+        tracing::warn!(%e, "sizing the shell after start");
+    }
     let (pid, first_output) = read_pid_marker(&mut output).await;
     Ok(ShellExec {
         id: exec.id,

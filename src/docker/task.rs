@@ -388,8 +388,14 @@ async fn serve(
                         return Outcome::Closed;
                     }
                 }
-                Some(Err(e)) => return Outcome::Lost(describe(&e)),
-                None => return Outcome::Lost("the engine closed the events stream".into()),
+                Some(Err(e)) => {
+                    jobs.detach_all();
+                    return Outcome::Lost(describe(&e));
+                }
+                None => {
+                    jobs.detach_all();
+                    return Outcome::Lost("the engine closed the events stream".into());
+                }
             },
             cmd = cmds.recv() => match cmd {
                 None => return Outcome::Closed,
@@ -488,6 +494,10 @@ async fn serve(
                         if let Some(answer) = answer_of(*then) {
                             let _ = events.send(answer).await;
                         }
+                        // The other jobs run to their own end (a session creation finishes
+                        // or undoes itself, a deletion reports what it removed); answers that
+                        // arrive after the reconnection are dropped as stale by update.
+                        jobs.detach_all();
                         return Outcome::Lost(reason);
                     }
                     Ok(JobDone::Version(Ok(info))) => {
@@ -499,7 +509,10 @@ async fn serve(
                         }
                         DockerEvent::Connected(info)
                     }
-                    Ok(JobDone::Version(Err(reason))) => return Outcome::Lost(reason),
+                    Ok(JobDone::Version(Err(reason))) => {
+                        jobs.detach_all();
+                        return Outcome::Lost(reason);
+                    }
                     Ok(JobDone::Inventory(Err(_))) if !connected => {
                         refresh_running = false;
                         continue;

@@ -290,8 +290,12 @@ fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome 
             };
             // The delete dialog takes over: exactly the previewed set, confirmed again there,
             // and the rule goes along so each pick is re-checked right before its removal.
-            let rule = state.workspaces.planner.rule().ok();
-            open_delete_for(state, volumes, rule);
+            // Without a rule that parses there is nothing to re-check the picks against: they
+            // must never pass as picked by hand.
+            let Ok(rule) = state.workspaces.planner.rule() else {
+                return (Some(Dialog::Planner(p)), Vec::new());
+            };
+            open_delete_for(state, volumes, Some(rule));
             return (state.dialog.take(), Vec::new());
         }
         _ => {}
