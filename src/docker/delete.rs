@@ -99,7 +99,9 @@ async fn current_volumes(docker: &Docker) -> Result<HashMap<String, Volume>, Str
 /// the engine's df walks every volume on the host per call and refuses two at once, so it runs
 /// once for all of them, up front.
 enum Remeasure {
-    PerVolume(Strategy),
+    /// Walks volume by volume, at most [`measure::WALKERS`] at once however many removals run:
+    /// more walkers than cores only slow each other down.
+    PerVolume(Strategy, tokio::sync::Semaphore),
     Measured(HashMap<String, Result<Measurement, String>>),
 }
 
@@ -118,7 +120,7 @@ impl Remeasure {
                     .collect();
                 Self::Measured(measure::measure_all(strategy, targets).await)
             }
-            other => Self::PerVolume(other),
+            other => Self::PerVolume(other, tokio::sync::Semaphore::new(measure::WALKERS)),
         }
     }
 
@@ -128,7 +130,8 @@ impl Remeasure {
                 .get(&ws.volume)
                 .cloned()
                 .unwrap_or_else(|| Err("no measurement came back".to_owned())),
-            Self::PerVolume(strategy) => {
+            Self::PerVolume(strategy, walkers) => {
+                let _walking = walkers.acquire().await.map_err(|e| e.to_string())?;
                 let target = vec![(ws.volume.clone(), PathBuf::from(&ws.mountpoint))];
                 measure::measure_all(strategy.clone(), target)
                     .await

@@ -109,7 +109,7 @@ pub fn choose(sample_mountpoint: Option<&Path>) -> Strategy {
 }
 
 /// Parallel walkers: the machine class this targets has 2 cores, and the walk is syscall-bound.
-const WALKERS: usize = 2;
+pub(super) const WALKERS: usize = 2;
 const DF_BUSY_RETRIES: u32 = 10;
 const DF_TIMEOUT: Duration = Duration::from_secs(60);
 
