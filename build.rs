@@ -1,20 +1,26 @@
-//! Builds the workspace agent (`agent/main.rs`, std only) as a static x86_64 Linux binary into
-//! `$OUT_DIR/agent`, which `src/workspace_fs/image.rs` embeds and imports as an image. It is
-//! compiled with `$RUSTC` directly rather than as a cargo target: crt-static for the whole crate
-//! would break its proc-macros (DESIGN.md §3), and only this one file needs it. Also exports
-//! `SANDKASTEN_TUI_AGENT_HASH`, a content hash of the binary, so that a changed agent gets a new
-//! image tag. Anywhere the agent cannot run (another CPU architecture) it writes an empty file
-//! and the module answers "unsupported" instead of failing the build.
+//! Builds the workspace agent (`agent/main.rs` and the modules it declares, std only) as a
+//! static x86_64 Linux binary into `$OUT_DIR/agent`, which `src/workspace_fs/image.rs` embeds
+//! and imports as an image. It is compiled with `$RUSTC` directly rather than as a cargo
+//! target: crt-static for the whole crate would break its proc-macros (DESIGN.md §3), and only
+//! the agent needs it. Also exports `SANDKASTEN_TUI_AGENT_HASH`, a content hash of the binary,
+//! so that a changed agent gets a new image tag. Anywhere the agent cannot run (another CPU
+//! architecture) it writes an empty file and the module answers "unsupported" instead of
+//! failing the build.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The agent's crate root; rustc follows its `mod` declarations to the other files in
+/// `AGENT_DIR`.
 const SOURCE: &str = "agent/main.rs";
+const AGENT_DIR: &str = "agent";
 
 fn main() {
-    println!("cargo:rerun-if-changed={SOURCE}");
+    // A directory makes cargo rerun when any file in it changes, so a new agent module needs
+    // no entry here.
+    println!("cargo:rerun-if-changed={AGENT_DIR}");
     println!("cargo:rerun-if-changed=build.rs");
     let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) else {
         panic!("cargo did not set OUT_DIR");

@@ -95,10 +95,10 @@ pub(super) fn names(listing: &Listing) -> Vec<Vec<u8>> {
 
 #[test]
 fn constants_agree() {
-    assert_eq!(agent::HELLO, protocol::HELLO);
-    assert_eq!(agent::PROTOCOL_VERSION, protocol::PROTOCOL_VERSION);
-    assert_eq!(agent::MAX_DATA, protocol::MAX_DATA);
-    assert_eq!(agent::MAX_FRAME, protocol::MAX_FRAME);
+    assert_eq!(agent::wire::HELLO, protocol::HELLO);
+    assert_eq!(agent::wire::PROTOCOL_VERSION, protocol::PROTOCOL_VERSION);
+    assert_eq!(agent::wire::MAX_DATA, protocol::MAX_DATA);
+    assert_eq!(agent::wire::MAX_FRAME, protocol::MAX_FRAME);
 }
 
 #[test]
@@ -119,8 +119,11 @@ fn golden_list_request() {
     assert_eq!(frame, golden);
     // The agent reads the same bytes back.
     let body = agent::read_frame(&mut &golden[..]).unwrap().unwrap();
-    assert_eq!((&body[..4], body[4]), (&[7, 0, 0, 0][..], agent::OP_LIST));
-    let mut c = agent::Cursor::new(&body[5..]);
+    assert_eq!(
+        (&body[..4], body[4]),
+        (&[7, 0, 0, 0][..], agent::wire::OP_LIST)
+    );
+    let mut c = agent::wire::Reader::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"a/b");
     assert_eq!(c.u32().unwrap(), 3);
     assert_eq!(c.rest(), 0);
@@ -157,18 +160,18 @@ fn golden_write_request() {
     .encode(1);
     assert_eq!(frame, golden);
     let body = agent::read_frame(&mut &golden[..]).unwrap().unwrap();
-    assert_eq!(body[4], agent::OP_WRITE);
-    let mut c = agent::Cursor::new(&body[5..]);
+    assert_eq!(body[4], agent::wire::OP_WRITE);
+    let mut c = agent::wire::Reader::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"f");
     assert_eq!(
         c.expected().unwrap(),
-        agent::Expected::Version(agent::Stamp {
+        Some(agent::wire::Expected::Version(agent::wire::Stamp {
             mtime_ns: 16,
             size: 5,
             ctime_ns: 17,
             ino: 9,
             dev: 3
-        })
+        }))
     );
     assert_eq!(c.blob().unwrap(), b"hi");
     assert_eq!(c.rest(), 0);
@@ -181,9 +184,9 @@ fn golden_write_request() {
     }
     .encode(1);
     let body = agent::read_frame(&mut &create[..]).unwrap().unwrap();
-    let mut c = agent::Cursor::new(&body[5..]);
+    let mut c = agent::wire::Reader::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"f");
-    assert_eq!(c.expected().unwrap(), agent::Expected::Absent);
+    assert_eq!(c.expected().unwrap(), Some(agent::wire::Expected::Absent));
     assert_eq!(c.blob().unwrap(), b"hi");
 }
 
@@ -208,7 +211,10 @@ fn golden_rename_and_remove_requests() {
     }
     .encode(3);
     assert_eq!(remove, [11, 0, 0, 0, 3, 0, 0, 0, 7, 1, 0, 0, 0, b'a', 0]);
-    for (frame, op) in [(rename, agent::OP_RENAME), (remove, agent::OP_REMOVE)] {
+    for (frame, op) in [
+        (rename, agent::wire::OP_RENAME),
+        (remove, agent::wire::OP_REMOVE),
+    ] {
         let body = agent::read_frame(&mut &frame[..]).unwrap().unwrap();
         assert_eq!(body[4], op);
     }
@@ -226,15 +232,15 @@ fn golden_read_reply() {
         2, 0, 0, 0, b'h', b'i', // data
     ];
     let mut agent_side = Vec::new();
-    let stamp = agent::Stamp {
+    let stamp = agent::wire::Stamp {
         mtime_ns: 5,
         size: 6,
         ctime_ns: 7,
         ino: 8,
         dev: 9,
     };
-    agent::put_version(&mut agent_side, Some(stamp));
-    agent::put_blob(&mut agent_side, b"hi");
+    agent::wire::put_version(&mut agent_side, Some(stamp));
+    agent::wire::put_blob(&mut agent_side, b"hi");
     assert_eq!(agent_side, golden);
     let got = protocol::decode_read(golden).unwrap();
     assert_eq!(got.data, b"hi");
@@ -353,17 +359,17 @@ fn the_agent_refuses_escaping_paths_whatever_the_client_sends() {
         b"a/./b",
         b"a\0b",
     ] {
-        let mut frame = vec![1, 0, 0, 0, agent::OP_STAT];
-        agent::put_blob(&mut frame, raw);
+        let mut frame = vec![1, 0, 0, 0, agent::wire::OP_STAT];
+        agent::wire::put_blob(&mut frame, raw);
         let reply = ws.answer(&frame);
         assert_eq!(
             reply[8],
-            agent::ERR_REFUSED,
+            agent::wire::ERR_REFUSED,
             "{}",
             String::from_utf8_lossy(raw)
         );
     }
     // A request cut short is a bad request, not a crash.
-    let reply = ws.answer(&[1, 0, 0, 0, agent::OP_READ, 1, 0, 0, 0, b'a']);
-    assert_eq!(reply[8], agent::ERR_BAD_REQUEST);
+    let reply = ws.answer(&[1, 0, 0, 0, agent::wire::OP_READ, 1, 0, 0, 0, b'a']);
+    assert_eq!(reply[8], agent::wire::ERR_BAD_REQUEST);
 }

@@ -148,7 +148,7 @@ async fn listing_thousands_of_entries_streams_each_once_in_order() {
 #[test]
 fn the_agent_never_sends_a_frame_over_the_limit() {
     let body = vec![7u8; MAX_FRAME];
-    let frame = agent::bounded_frame([5, 0, 0, 0], agent::STATUS_OK, &body);
+    let frame = agent::bounded_frame([5, 0, 0, 0], agent::wire::STATUS_OK, &body);
     assert!(frame.len() < 1024, "replaced by an error");
     let raw = protocol::split_reply(&frame).unwrap().unwrap();
     assert_eq!(raw.id, 5);
@@ -156,7 +156,7 @@ fn the_agent_never_sends_a_frame_over_the_limit() {
         protocol::decode_error(raw.status, raw.payload),
         FsError::Refused(m) if m.contains("more than one frame")
     ));
-    let fits = agent::bounded_frame([5, 0, 0, 0], agent::STATUS_OK, &body[..MAX_FRAME - 5]);
+    let fits = agent::bounded_frame([5, 0, 0, 0], agent::wire::STATUS_OK, &body[..MAX_FRAME - 5]);
     assert_eq!(fits.len(), 4 + MAX_FRAME);
 }
 
@@ -196,7 +196,7 @@ async fn an_oversized_reply_fails_only_its_request_and_the_connection_keeps_work
         agent::put_entry(&mut body, b"x", &meta, None);
         tx.unbounded_send(out(agent::bounded_frame(
             [1, 0, 0, 0],
-            agent::STATUS_OK,
+            agent::wire::STATUS_OK,
             &body,
         )))
         .unwrap();
