@@ -1,17 +1,13 @@
-//! The wire format between this client and the agent (`agent/main.rs`, which keeps its own
-//! copy because it is built standalone; `tests.rs` checks both against the same golden
-//! bytes). Encoding and decoding only: no IO.
+//! The client's side of the wire format to the agent: requests from the client's types to
+//! frames, reply frames back into `Entry`, `FileData`, `Version`, `DirStats` and `FsError`.
+//! Encoding and decoding only: no IO. The format itself (numbers, frame layout, field
+//! encodings) is `agent/wire.rs`, the one file the agent compiles too, included here as
+//! [`wire`]; this module must not spell any of it out again. `tests.rs` pins the bytes.
 //!
-//! Little-endian. The agent first writes `HELLO <version>\n`. Request frames are
-//! `u32 len | u32 id | u8 op | payload`, replies `u32 len | u32 id | u8 status | payload`, where
-//! `len` counts the bytes after it. Strings and blobs are `u32 len | bytes`; a path is one blob
-//! of `/`-joined components (empty for the workspace root); a version is
-//! `u8 present | i64 mtime_ns | u64 size | i64 ctime_ns | u64 ino | u64 dev`. An error reply
-//! carries a message blob (and, for a conflict, the version on disk now). A listing is
-//! answered with `STATUS_PART` frames (`u32 count | entries`, in readdir order) and a final
-//! `u32 total | u32 sent`; the client sorts. No frame exceeds [`MAX_FRAME`]: the agent turns a
-//! reply that would into an error for that request, and the client skips (rather than
-//! buffers) any longer frame and fails only its request.
+//! A listing is answered with `STATUS_PART` frames and a final count; the client sorts. No
+//! frame exceeds [`MAX_FRAME`]: the agent turns a reply that would into an error for that
+//! request, and the client skips (rather than buffers) any longer frame and fails only its
+//! request.
 
 use jiff::Timestamp;
 
@@ -19,37 +15,17 @@ use super::error::FsError;
 use super::path::FsPath;
 use crate::docker::sizes::DirStats;
 
-/// 3: a walk reply carries the newest ctime after the newest mtime.
-pub const PROTOCOL_VERSION: u32 = 3;
-pub const HELLO: &[u8] = b"HELLO 3\n";
+// The agent's half of the shared file (decoding requests, encoding versions, entries and walk
+// totals) is unused here. The unit tests compile the agent into this crate as well
+// (`mod agent` in `mod.rs`), which brings its own `mod wire` of the same file: two builds'
+// copies side by side, on purpose.
+#[allow(dead_code)]
+#[cfg_attr(test, allow(clippy::duplicate_mod))]
+#[path = "../../agent/wire.rs"]
+mod wire;
 
-const OP_LIST: u8 = 1;
-const OP_STAT: u8 = 2;
-const OP_READ: u8 = 3;
-const OP_WRITE: u8 = 4;
-const OP_MKDIR: u8 = 5;
-const OP_RENAME: u8 = 6;
-const OP_REMOVE: u8 = 7;
-const OP_WALK: u8 = 8;
-
-pub const STATUS_OK: u8 = 0;
-/// One chunk of a reply that continues in more frames with the same id.
-pub const STATUS_PART: u8 = 11;
-const ERR_NOT_FOUND: u8 = 1;
-const ERR_PERMISSION: u8 = 2;
-const ERR_CONFLICT: u8 = 3;
-const ERR_NOT_DIR: u8 = 4;
-const ERR_IS_DIR: u8 = 5;
-const ERR_EXISTS: u8 = 6;
-const ERR_NOT_EMPTY: u8 = 7;
-const ERR_REFUSED: u8 = 8;
-const ERR_IO: u8 = 9;
-const ERR_BAD_REQUEST: u8 = 10;
-
-/// Largest file content in one request or reply (the agent's limit too).
-pub const MAX_DATA: usize = 32 << 20;
-/// Largest frame either way.
-pub const MAX_FRAME: usize = MAX_DATA + (1 << 16);
+use wire::{Expected, Reader, Stamp};
+pub use wire::{HELLO, MAX_DATA, MAX_FRAME, PROTOCOL_VERSION, STATUS_OK, STATUS_PART};
 
 /// What an entry is, as lstat sees it (a symlink is never resolved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,23 +159,19 @@ impl Request<'_> {
     /// The complete frame for request `id`.
     pub fn encode(&self, id: u32) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.data_len());
-        out.extend_from_slice(&[0; 4]);
-        put_u32(&mut out, id);
+        let start = wire::start_frame(&mut out, id, self.op());
         match *self {
             Request::List { dir, limit } => {
-                out.push(OP_LIST);
-                put_blob(&mut out, dir.as_bytes());
-                put_u32(&mut out, limit);
+                wire::put_blob(&mut out, dir.as_bytes());
+                wire::put_u32(&mut out, limit);
             }
-            Request::Stat { path } => {
-                out.push(OP_STAT);
-                put_blob(&mut out, path.as_bytes());
+            Request::Stat { path } | Request::Mkdir { path } => {
+                wire::put_blob(&mut out, path.as_bytes());
             }
             Request::Read { path, offset, len } => {
-                out.push(OP_READ);
-                put_blob(&mut out, path.as_bytes());
-                put_u64(&mut out, offset);
-                put_u64(&mut out, len);
+                wire::put_blob(&mut out, path.as_bytes());
+                wire::put_u64(&mut out, offset);
+                wire::put_u64(&mut out, len);
             }
             Request::Write {
                 path,
@@ -207,46 +179,48 @@ impl Request<'_> {
                 create_new,
                 data,
             } => {
-                out.push(OP_WRITE);
-                put_blob(&mut out, path.as_bytes());
-                if create_new {
-                    // Expectation kind 2, "absent", and a zero version.
-                    put_version(&mut out, None);
-                    let kind = out.len() - VERSION_LEN;
-                    out[kind] = 2;
-                } else {
-                    put_version(&mut out, expected);
-                }
-                put_blob(&mut out, data);
-            }
-            Request::Mkdir { path } => {
-                out.push(OP_MKDIR);
-                put_blob(&mut out, path.as_bytes());
+                wire::put_blob(&mut out, path.as_bytes());
+                let expected = match (create_new, expected) {
+                    (true, _) => Expected::Absent,
+                    (false, Some(version)) => Expected::Version(version.into()),
+                    (false, None) => Expected::Any,
+                };
+                wire::put_expected(&mut out, expected);
+                wire::put_blob(&mut out, data);
             }
             Request::Rename {
                 from,
                 to,
                 overwrite,
             } => {
-                out.push(OP_RENAME);
-                put_blob(&mut out, from.as_bytes());
-                put_blob(&mut out, to.as_bytes());
+                wire::put_blob(&mut out, from.as_bytes());
+                wire::put_blob(&mut out, to.as_bytes());
                 out.push(u8::from(overwrite));
             }
             Request::Remove { path, recursive } => {
-                out.push(OP_REMOVE);
-                put_blob(&mut out, path.as_bytes());
+                wire::put_blob(&mut out, path.as_bytes());
                 out.push(u8::from(recursive));
             }
             Request::Walk { dir } => {
-                out.push(OP_WALK);
-                put_blob(&mut out, dir.as_bytes());
+                wire::put_blob(&mut out, dir.as_bytes());
             }
         }
-        // Frames are bounded by MAX_FRAME (callers check data sizes), far below u32::MAX.
-        let len = u32::try_from(out.len() - 4).unwrap_or(u32::MAX);
-        out[..4].copy_from_slice(&len.to_le_bytes());
+        // Callers check data sizes, so the frame stays within MAX_FRAME.
+        wire::finish_frame(&mut out, start);
         out
+    }
+
+    fn op(&self) -> u8 {
+        match self {
+            Request::List { .. } => wire::OP_LIST,
+            Request::Stat { .. } => wire::OP_STAT,
+            Request::Read { .. } => wire::OP_READ,
+            Request::Write { .. } => wire::OP_WRITE,
+            Request::Mkdir { .. } => wire::OP_MKDIR,
+            Request::Rename { .. } => wire::OP_RENAME,
+            Request::Remove { .. } => wire::OP_REMOVE,
+            Request::Walk { .. } => wire::OP_WALK,
+        }
     }
 
     fn data_len(&self) -> usize {
@@ -286,7 +260,7 @@ pub fn split_reply(buf: &[u8]) -> Result<Option<RawReply<'_>>, FsError> {
         return Ok(None);
     };
     let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-    if !(5..=MAX_FRAME).contains(&len) {
+    if !wire::frame_len_ok(len) {
         return Err(FsError::Protocol(format!("reply frame of {len} bytes")));
     }
     let Some(frame) = buf.get(4..4 + len) else {
@@ -302,229 +276,166 @@ pub fn split_reply(buf: &[u8]) -> Result<Option<RawReply<'_>>, FsError> {
 
 /// Turns an error reply into the error it reports.
 pub fn decode_error(status: u8, payload: &[u8]) -> FsError {
-    let mut r = Cursor::new(payload);
+    let mut r = Reader::new(payload);
     let message = match r.blob() {
         // The agent's message names paths of the sandbox: shown escaped, like every name.
         Ok(m) => crate::format::escape_name(m),
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     match status {
-        ERR_NOT_FOUND => FsError::NotFound(message),
-        ERR_PERMISSION => FsError::PermissionDenied(message),
-        ERR_CONFLICT => match r.version() {
-            Ok(current) => FsError::Conflict { message, current },
-            Err(e) => e,
+        wire::ERR_NOT_FOUND => FsError::NotFound(message),
+        wire::ERR_PERMISSION => FsError::PermissionDenied(message),
+        wire::ERR_CONFLICT => match r.version() {
+            Ok(current) => FsError::Conflict {
+                message,
+                current: current.map(Version::from),
+            },
+            Err(e) => e.into(),
         },
-        ERR_NOT_DIR => FsError::NotADirectory(message),
-        ERR_IS_DIR => FsError::IsADirectory(message),
-        ERR_EXISTS => FsError::AlreadyExists(message),
-        ERR_NOT_EMPTY => FsError::NotEmpty(message),
-        ERR_REFUSED => FsError::Refused(message),
-        ERR_IO => FsError::Io(message),
-        ERR_BAD_REQUEST => FsError::Protocol(format!("the agent refused the request: {message}")),
+        wire::ERR_NOT_DIR => FsError::NotADirectory(message),
+        wire::ERR_IS_DIR => FsError::IsADirectory(message),
+        wire::ERR_EXISTS => FsError::AlreadyExists(message),
+        wire::ERR_NOT_EMPTY => FsError::NotEmpty(message),
+        wire::ERR_REFUSED => FsError::Refused(message),
+        wire::ERR_IO => FsError::Io(message),
+        wire::ERR_BAD_REQUEST => {
+            FsError::Protocol(format!("the agent refused the request: {message}"))
+        }
         other => FsError::Protocol(format!("unknown status {other}: {message}")),
     }
 }
 
 /// One `STATUS_PART` chunk of a listing, appended to `into`.
 pub fn decode_listing_chunk(payload: &[u8], into: &mut Vec<Entry>) -> Result<(), FsError> {
-    let mut r = Cursor::new(payload);
+    let mut r = Reader::new(payload);
     let count = r.u32()?;
-    // Never trust a count to size an allocation: each entry takes at least 61 bytes.
-    into.reserve((count as usize).min(payload.len() / 61));
+    // Never trust a count to size an allocation.
+    into.reserve((count as usize).min(payload.len() / wire::ENTRY_MIN_LEN));
     for _ in 0..count {
-        into.push(r.entry()?);
+        into.push(entry(&mut r)?);
     }
-    r.end()
+    end(&r)
 }
 
 /// The final frame of a listing: `(total, sent)`.
 pub fn decode_listing_end(payload: &[u8]) -> Result<(u32, u32), FsError> {
-    let mut r = Cursor::new(payload);
+    let mut r = Reader::new(payload);
     let total = r.u32()?;
     let sent = r.u32()?;
-    r.end()?;
+    end(&r)?;
     Ok((total, sent))
 }
 
 pub fn decode_entry(payload: &[u8]) -> Result<Entry, FsError> {
-    let mut r = Cursor::new(payload);
-    let entry = r.entry()?;
-    r.end()?;
+    let mut r = Reader::new(payload);
+    let entry = entry(&mut r)?;
+    end(&r)?;
     Ok(entry)
 }
 
 pub fn decode_read(payload: &[u8]) -> Result<FileData, FsError> {
-    let mut r = Cursor::new(payload);
+    let mut r = Reader::new(payload);
     let version = r
         .version()?
-        .ok_or_else(|| FsError::Protocol("read reply without a version".into()))?;
+        .ok_or_else(|| FsError::Protocol("read reply without a version".into()))?
+        .into();
     let data = r.blob()?.to_vec();
-    r.end()?;
+    end(&r)?;
     Ok(FileData { data, version })
 }
 
 pub fn decode_version(payload: &[u8]) -> Result<Version, FsError> {
-    let mut r = Cursor::new(payload);
+    let mut r = Reader::new(payload);
     let version = r
         .version()?
         .ok_or_else(|| FsError::Protocol("write reply without a version".into()))?;
-    r.end()?;
-    Ok(version)
+    end(&r)?;
+    Ok(version.into())
 }
 
 pub fn decode_empty(payload: &[u8]) -> Result<(), FsError> {
-    Cursor::new(payload).end()
+    end(&Reader::new(payload))
 }
 
-/// `u64 bytes | u64 files | u8 any | i64 newest_mtime_ns | i64 newest_ctime_ns`.
+/// The totals of a walk; no newest times when there was nothing to look at.
 pub fn decode_walk(payload: &[u8]) -> Result<DirStats, FsError> {
-    let mut r = Cursor::new(payload);
-    let bytes = r.u64()?;
-    let files = r.u64()?;
-    let has_newest = r.u8()? != 0;
-    let newest_mtime = r.i64()?;
-    let newest_ctime = r.i64()?;
-    r.end()?;
-    let timestamp = |ns: i64| {
-        has_newest
-            .then(|| Timestamp::from_nanosecond(i128::from(ns)).ok())
-            .flatten()
-    };
+    let mut r = Reader::new(payload);
+    let wire::WalkTotals {
+        bytes,
+        files,
+        newest,
+    } = r.walk()?;
+    end(&r)?;
+    let timestamp = |ns: i64| Timestamp::from_nanosecond(i128::from(ns)).ok();
     Ok(DirStats {
         bytes,
         files,
-        newest_mtime: timestamp(newest_mtime),
-        newest_ctime: timestamp(newest_ctime),
+        newest_mtime: newest.and_then(|(mtime, _)| timestamp(mtime)),
+        newest_ctime: newest.and_then(|(_, ctime)| timestamp(ctime)),
         // The agent lists with DAC_OVERRIDE or DAC_READ_SEARCH: every directory.
         unlisted: 0,
     })
 }
 
-fn put_u32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, u32::try_from(b.len()).unwrap_or(u32::MAX));
-    out.extend_from_slice(b);
-}
-
-/// Encoded length of a version: the kind byte and five 8-byte fields.
-const VERSION_LEN: usize = 1 + 5 * 8;
-
-fn put_version(out: &mut Vec<u8>, v: Option<Version>) {
-    out.push(u8::from(v.is_some()));
-    let v = v.unwrap_or_default();
-    out.extend_from_slice(&v.mtime_ns.to_le_bytes());
-    put_u64(out, v.size);
-    out.extend_from_slice(&v.ctime_ns.to_le_bytes());
-    put_u64(out, v.ino);
-    put_u64(out, v.dev);
-}
-
-/// Reads a reply payload; running short or leaving bytes over is a protocol error.
-struct Cursor<'a> {
-    buf: &'a [u8],
-}
-
-impl<'a> Cursor<'a> {
-    fn new(buf: &'a [u8]) -> Self {
-        Self { buf }
+impl From<wire::Short> for FsError {
+    fn from(_: wire::Short) -> Self {
+        FsError::Protocol("reply cut short".into())
     }
+}
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], FsError> {
-        if self.buf.len() < n {
-            return Err(FsError::Protocol("reply cut short".into()));
+impl From<Stamp> for Version {
+    fn from(s: Stamp) -> Self {
+        Version {
+            mtime_ns: s.mtime_ns,
+            size: s.size,
+            ctime_ns: s.ctime_ns,
+            ino: s.ino,
+            dev: s.dev,
         }
-        let (head, rest) = self.buf.split_at(n);
-        self.buf = rest;
-        Ok(head)
     }
+}
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], FsError> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
+impl From<Version> for Stamp {
+    fn from(v: Version) -> Self {
+        Stamp {
+            mtime_ns: v.mtime_ns,
+            size: v.size,
+            ctime_ns: v.ctime_ns,
+            ino: v.ino,
+            dev: v.dev,
+        }
     }
+}
 
-    fn u8(&mut self) -> Result<u8, FsError> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    fn u32(&mut self) -> Result<u32, FsError> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, FsError> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
-    fn i64(&mut self) -> Result<i64, FsError> {
-        Ok(i64::from_le_bytes(self.array()?))
-    }
-
-    fn blob(&mut self) -> Result<&'a [u8], FsError> {
-        let n = self.u32()? as usize;
-        self.take(n)
-    }
-
-    fn version(&mut self) -> Result<Option<Version>, FsError> {
-        let present = self.u8()? != 0;
-        let version = Version {
-            mtime_ns: self.i64()?,
-            size: self.u64()?,
-            ctime_ns: self.i64()?,
-            ino: self.u64()?,
-            dev: self.u64()?,
-        };
-        Ok(present.then_some(version))
-    }
-
-    fn entry(&mut self) -> Result<Entry, FsError> {
-        let name = self.blob()?.to_vec();
-        let kind = match self.u8()? {
-            0 => EntryKind::File,
-            1 => EntryKind::Dir,
-            2 => EntryKind::Symlink,
+/// One entry, from its wire record.
+fn entry(r: &mut Reader<'_>) -> Result<Entry, FsError> {
+    let e = r.entry()?;
+    Ok(Entry {
+        name: e.name.to_vec(),
+        kind: match e.kind {
+            wire::KIND_FILE => EntryKind::File,
+            wire::KIND_DIR => EntryKind::Dir,
+            wire::KIND_SYMLINK => EntryKind::Symlink,
             _ => EntryKind::Other,
-        };
-        let size = self.u64()?;
-        let mode = self.u32()?;
-        let uid = self.u32()?;
-        let gid = self.u32()?;
-        let mtime_ns = self.i64()?;
-        let ctime_ns = self.i64()?;
-        let ino = self.u64()?;
-        let dev = self.u64()?;
-        let target = self.blob()?;
-        Ok(Entry {
-            name,
-            kind,
-            size,
-            mode,
-            uid,
-            gid,
-            mtime_ns,
-            ctime_ns,
-            ino,
-            dev,
-            symlink_target: (!target.is_empty()).then(|| target.to_vec()),
-        })
-    }
+        },
+        size: e.size,
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+        mtime_ns: e.mtime_ns,
+        ctime_ns: e.ctime_ns,
+        ino: e.ino,
+        dev: e.dev,
+        symlink_target: (!e.target.is_empty()).then(|| e.target.to_vec()),
+    })
+}
 
-    fn end(&self) -> Result<(), FsError> {
-        if self.buf.is_empty() {
-            Ok(())
-        } else {
-            Err(FsError::Protocol(format!(
-                "{} unexpected bytes at the end of a reply",
-                self.buf.len()
-            )))
-        }
+/// A reply payload must be read to its end: bytes left over are a protocol error.
+fn end(r: &Reader<'_>) -> Result<(), FsError> {
+    match r.rest() {
+        0 => Ok(()),
+        n => Err(FsError::Protocol(format!(
+            "{n} unexpected bytes at the end of a reply"
+        ))),
     }
 }
