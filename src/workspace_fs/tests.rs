@@ -101,6 +101,56 @@ fn constants_agree() {
     assert_eq!(agent::wire::MAX_FRAME, protocol::MAX_FRAME);
 }
 
+/// Both sides take the numbers from one file, so they always agree; this pins them, since a
+/// renumbering there would break every agent image already built.
+#[test]
+fn wire_numbers_are_pinned() {
+    use agent::wire as w;
+    assert_eq!((w::PROTOCOL_VERSION, w::HELLO), (3, &b"HELLO 3\n"[..]));
+    assert_eq!(
+        [
+            w::OP_LIST,
+            w::OP_STAT,
+            w::OP_READ,
+            w::OP_WRITE,
+            w::OP_MKDIR,
+            w::OP_RENAME,
+            w::OP_REMOVE,
+            w::OP_WALK
+        ],
+        [1, 2, 3, 4, 5, 6, 7, 8]
+    );
+    assert_eq!(
+        [
+            w::STATUS_OK,
+            w::ERR_NOT_FOUND,
+            w::ERR_PERMISSION,
+            w::ERR_CONFLICT,
+            w::ERR_NOT_DIR,
+            w::ERR_IS_DIR,
+            w::ERR_EXISTS,
+            w::ERR_NOT_EMPTY,
+            w::ERR_REFUSED,
+            w::ERR_IO,
+            w::ERR_BAD_REQUEST,
+            w::STATUS_PART
+        ],
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    );
+    assert_eq!(
+        [w::KIND_FILE, w::KIND_DIR, w::KIND_SYMLINK, w::KIND_OTHER],
+        [0, 1, 2, 3]
+    );
+    assert_eq!(
+        [w::EXPECT_ANY, w::EXPECT_VERSION, w::EXPECT_ABSENT],
+        [0, 1, 2]
+    );
+    assert_eq!(
+        (w::MAX_DATA, w::MAX_FRAME, w::MIN_FRAME, w::ENTRY_MIN_LEN),
+        (32 << 20, (32 << 20) + (1 << 16), 5, 61)
+    );
+}
+
 #[test]
 fn golden_list_request() {
     let golden: &[u8] = &[
@@ -183,6 +233,10 @@ fn golden_write_request() {
         data: b"hi",
     }
     .encode(1);
+    let mut golden_create = golden.to_vec();
+    golden_create[14] = 2; // expectation: absent
+    golden_create[15..55].fill(0); // and a zero version
+    assert_eq!(create, golden_create);
     let body = agent::read_frame(&mut &create[..]).unwrap().unwrap();
     let mut c = agent::wire::Reader::new(&body[5..]);
     assert_eq!(c.blob().unwrap(), b"f");
@@ -254,6 +308,42 @@ fn golden_read_reply() {
             dev: 9
         }
     );
+}
+
+#[test]
+fn golden_walk_reply() {
+    let golden: &[u8] = &[
+        7, 0, 0, 0, 0, 0, 0, 0, // bytes
+        2, 0, 0, 0, 0, 0, 0, 0, // files
+        1, // a newest time follows
+        5, 0, 0, 0, 0, 0, 0, 0, // newest mtime_ns
+        6, 0, 0, 0, 0, 0, 0, 0, // newest ctime_ns
+    ];
+    let mut agent_side = Vec::new();
+    let totals = agent::wire::WalkTotals {
+        bytes: 7,
+        files: 2,
+        newest: Some((5, 6)),
+    };
+    agent::wire::put_walk(&mut agent_side, &totals);
+    assert_eq!(agent_side, golden);
+    let got = protocol::decode_walk(golden).unwrap();
+    let ns = |t: Option<jiff::Timestamp>| t.map(|t| t.as_nanosecond());
+    assert_eq!(
+        (
+            got.bytes,
+            got.files,
+            ns(got.newest_mtime),
+            ns(got.newest_ctime)
+        ),
+        (7, 2, Some(5), Some(6))
+    );
+    // Nothing to look at: zeros, and no newest times.
+    let mut agent_side = Vec::new();
+    agent::wire::put_walk(&mut agent_side, &agent::wire::WalkTotals::default());
+    assert_eq!(agent_side, [0; 33]);
+    let got = protocol::decode_walk(&agent_side).unwrap();
+    assert_eq!((ns(got.newest_mtime), ns(got.newest_ctime)), (None, None));
 }
 
 #[test]
