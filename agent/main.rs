@@ -30,7 +30,8 @@ mod paths;
 mod reply;
 mod walk;
 // The agent decodes requests and encodes replies; the client's half of the shared file
-// (encoding expectations, decoding entries, versions and walk totals) is unused here.
+// (encoding expectations, decoding entries, versions and walk totals) is unused here. Public
+// for the crate's unit tests, which reach it as `agent::wire`.
 #[allow(dead_code)]
 pub mod wire;
 mod write;
