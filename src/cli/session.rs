@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use crate::cli::{Failure, Policy, exit};
 use crate::config::LoadedConfig;
-use crate::docker::lifecycle::{
-    SessionSpec, SessionStorage, create_session, destroy_session, set_running,
-};
-use crate::docker::{self, Session, SessionState};
-use crate::tui::handoff::{ShellOutcome, ShellTarget, run_shell_plain};
+use crate::docker;
+use crate::docker::lifecycle::{create_session, destroy_session, set_running};
+use crate::domain::session::{Session, SessionSpec, SessionState, SessionStorage};
+use crate::domain::shell::ShellTarget;
+use crate::tui::handoff::{ShellOutcome, run_shell_plain};
 
 #[derive(Debug, Subcommand)]
 pub enum SessionAction {
@@ -91,10 +91,10 @@ pub async fn run(
                     ));
                 }
                 Some(ws) => {
-                    crate::docker::model::validate_workspace_id(&ws)
+                    crate::domain::ids::validate_workspace_id(&ws)
                         .map_err(|e| Failure::new(exit::USAGE, e))?;
                     let engine = docker::connect()?;
-                    let volume = format!("{}{ws}", crate::docker::model::WORKSPACE_VOLUME_PREFIX);
+                    let volume = format!("{}{ws}", crate::domain::labels::WORKSPACE_VOLUME_PREFIX);
                     let inspect = engine.docker.inspect_volume(&volume);
                     if docker::deadline::answer("inspecting the workspace", inspect)
                         .await?
