@@ -23,7 +23,8 @@ use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, VolumeC
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, RemoveImageOptions, StartContainerOptions,
 };
-use sandkasten_tui::workspace_fs::{FsPath, WorkspaceFs, agent_image, ensure_agent_image};
+use sandkasten_tui::domain::files::FsPath;
+use sandkasten_tui::workspace_fs::{WorkspaceFs, agent_image, ensure_agent_image};
 
 const ROUNDS: usize = 7;
 const ENTRIES: usize = 10_000;

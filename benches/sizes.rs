@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
 use futures::{StreamExt, stream};
-use sandkasten_tui::docker::sizes::{DirStats, SizeError, system_df_volume_sizes, walk};
+use sandkasten_tui::docker::sizes::{SizeError, system_df_volume_sizes, walk};
+use sandkasten_tui::domain::measure::DirStats;
 
 const VOLUMES: usize = 200;
 const FILES: usize = 100;

@@ -7,12 +7,11 @@ use jiff::Timestamp;
 
 use crate::app::state::{ConfigSummary, State};
 use crate::config::ConfigSource;
-use crate::docker::measure::{Measurement, Strategy};
-use crate::docker::model::{MountSummary, PoolInfo};
-use crate::docker::{
-    DockerEvent, EngineInfo, Inventory, Session, SessionState, SessionWorkspace, Workspace,
-    WorkspaceKind,
-};
+use crate::docker::DockerEvent;
+use crate::domain::engine::EngineInfo;
+use crate::domain::measure::{Measurement, Strategy};
+use crate::domain::session::{MountSummary, PoolInfo, Session, SessionState, SessionWorkspace};
+use crate::domain::workspace::{Inventory, Workspace, WorkspaceKind};
 
 pub fn now() -> Timestamp {
     "2026-11-23T12:00:00Z"
@@ -136,7 +135,7 @@ pub fn fresh_state() -> State {
             "sandbox-runtime:python".into(),
             "sandbox-runtime:base".into(),
         ],
-        defaults: crate::config::Defaults::default(),
+        defaults: crate::domain::session::Defaults::default(),
         persist_by_default: false,
     };
     state

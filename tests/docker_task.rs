@@ -12,7 +12,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, Inventory, deadline};
+use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, deadline};
+use sandkasten_tui::domain::ids::RequestId;
+use sandkasten_tui::domain::session::SessionState;
+use sandkasten_tui::domain::workspace::Inventory;
 use support::with_env;
 use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
@@ -61,7 +64,7 @@ async fn changes_arrive_from_the_events_stream_without_a_request() {
         let inv = next_inventory_where(&mut events, "the running session", |inv| {
             inv.sessions
                 .iter()
-                .any(|s| s.id == session && s.state == docker::SessionState::Running)
+                .any(|s| s.id == session && s.state == SessionState::Running)
         })
         .await;
         let ws = inv.workspaces.iter().find(|w| w.id == later).unwrap();
@@ -77,13 +80,17 @@ async fn changes_arrive_from_the_events_stream_without_a_request() {
             .clone();
         handle
             .send(DockerCmd::InspectSession {
-                req: 7,
+                req: RequestId(7),
                 container_id: container_id.clone(),
             })
             .unwrap();
         let detail = timeout(Duration::from_secs(5), async {
             loop {
-                if let Some(DockerEvent::SessionDetail { req: 7, result, .. }) = events.recv().await
+                if let Some(DockerEvent::SessionDetail {
+                    req: RequestId(7),
+                    result,
+                    ..
+                }) = events.recv().await
                 {
                     return result;
                 }
@@ -265,14 +272,18 @@ async fn a_stall_after_connecting_is_noticed_when_a_call_times_out() {
     // connection and reports the stall, instead of staying "connected" forever.
     handle
         .send(DockerCmd::InspectSession {
-            req: 3,
+            req: RequestId(3),
             container_id: "c1".into(),
         })
         .unwrap();
     let reason = timeout(deadline::JOB + Duration::from_secs(5), async {
         loop {
             match events.recv().await {
-                Some(DockerEvent::SessionDetail { req: 3, result, .. }) => {
+                Some(DockerEvent::SessionDetail {
+                    req: RequestId(3),
+                    result,
+                    ..
+                }) => {
                     let err = result.expect_err("no answer from a stalled engine");
                     assert!(err.contains("stalled"), "{err}");
                 }

@@ -14,8 +14,11 @@ use std::fs;
 use std::process::Command;
 use std::time::Duration;
 
+use sandkasten_tui::domain::files::{FileData, FsPath};
+use sandkasten_tui::domain::ids::RequestId;
+use sandkasten_tui::domain::labels::VOLUME_LABEL;
+use sandkasten_tui::workspace_fs::FsError;
 use sandkasten_tui::workspace_fs::task::{self, FsCmd, FsEvent, FsHandle};
-use sandkasten_tui::workspace_fs::{FileData, FsError, FsPath, VOLUME_LABEL};
 use support::proxy::EngineProxy;
 use support::{RUN_LABEL, TestEnv, test_image, with_env};
 use tokio::sync::mpsc::Receiver;
@@ -87,7 +90,7 @@ async fn open_and_load(
 ) -> FileData {
     files
         .send(FsCmd::Open {
-            req: 1,
+            req: RequestId(1),
             volume: volume.to_owned(),
             read_only,
         })
@@ -97,7 +100,7 @@ async fn open_and_load(
     };
     files
         .send(FsCmd::Load {
-            req: 2,
+            req: RequestId(2),
             path: p(rel),
             limit: 1 << 20,
         })
@@ -146,13 +149,18 @@ async fn a_save_after_the_helper_was_killed_reopens_it_and_saves() {
             open_load_and_kill_helper(env, &volume, "notes.txt").await;
         files
             .send(FsCmd::Save {
-                req: 3,
+                req: RequestId(3),
                 path: p("notes.txt"),
                 data: b"v1\nedited while the helper was gone\n".to_vec(),
                 expected: Some(data.version),
             })
             .unwrap();
-        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+        let FsEvent::Saved {
+            req: RequestId(3),
+            result,
+            ..
+        } = next(&mut events).await
+        else {
             panic!("no save answer");
         };
         result.expect("saved through a new helper");
@@ -179,13 +187,18 @@ async fn a_save_after_the_helper_was_killed_still_detects_a_change_made_meanwhil
         fs::write(dir.join("notes.txt"), b"someone else's v2\n").unwrap();
         files
             .send(FsCmd::Save {
-                req: 3,
+                req: RequestId(3),
                 path: p("notes.txt"),
                 data: b"my v2\n".to_vec(),
                 expected: Some(data.version),
             })
             .unwrap();
-        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+        let FsEvent::Saved {
+            req: RequestId(3),
+            result,
+            ..
+        } = next(&mut events).await
+        else {
             panic!("no save answer");
         };
         assert!(
@@ -213,12 +226,16 @@ async fn a_download_after_the_helper_was_killed_reopens_it() {
         fs::create_dir(&host).unwrap();
         files
             .send(FsCmd::Download {
-                req: 3,
+                req: RequestId(3),
                 path: p("notes.txt"),
                 dest: host.join("notes.txt"),
             })
             .unwrap();
-        let FsEvent::TransferDone { req: 3, result } = next(&mut events).await else {
+        let FsEvent::TransferDone {
+            req: RequestId(3),
+            result,
+        } = next(&mut events).await
+        else {
             panic!("no transfer answer");
         };
         let copied = fs::read(host.join("notes.txt"));
@@ -240,12 +257,17 @@ async fn a_helper_reopened_in_read_only_mode_mounts_read_only_with_only_read_acc
             open_load_and_kill(env, &volume, "notes.txt", true).await;
         files
             .send(FsCmd::Load {
-                req: 3,
+                req: RequestId(3),
                 path: p("notes.txt"),
                 limit: 1 << 20,
             })
             .unwrap();
-        let FsEvent::Loaded { req: 3, result, .. } = next(&mut events).await else {
+        let FsEvent::Loaded {
+            req: RequestId(3),
+            result,
+            ..
+        } = next(&mut events).await
+        else {
             panic!("no load answer");
         };
         assert_eq!(result.expect("loaded through a new helper").data, b"v1\n");
@@ -262,13 +284,18 @@ async fn a_helper_reopened_in_read_only_mode_mounts_read_only_with_only_read_acc
         // And the engine refuses a write through it, whatever the app would allow.
         files
             .send(FsCmd::Save {
-                req: 4,
+                req: RequestId(4),
                 path: p("notes.txt"),
                 data: b"changed\n".to_vec(),
                 expected: None,
             })
             .unwrap();
-        let FsEvent::Saved { req: 4, result, .. } = next(&mut events).await else {
+        let FsEvent::Saved {
+            req: RequestId(4),
+            result,
+            ..
+        } = next(&mut events).await
+        else {
             panic!("no save answer");
         };
         assert!(result.is_err(), "a read-only helper wrote: {result:?}");
@@ -318,13 +345,18 @@ async fn a_save_after_the_engine_was_lost_and_came_back_saves_with_the_same_vers
             open_load_and_lose_the_engine(env, &mut proxy, &volume, "notes.txt").await;
         files
             .send(FsCmd::Save {
-                req: 3,
+                req: RequestId(3),
                 path: p("notes.txt"),
                 data: b"v1\nedited while the engine was gone\n".to_vec(),
                 expected: Some(data.version),
             })
             .unwrap();
-        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+        let FsEvent::Saved {
+            req: RequestId(3),
+            result,
+            ..
+        } = next(&mut events).await
+        else {
             panic!("no save answer");
         };
         result.expect("saved through a new helper once the engine is back");
@@ -351,13 +383,18 @@ async fn a_save_after_the_engine_came_back_is_a_conflict_when_the_file_changed_m
         fs::write(dir.join("notes.txt"), b"v2\n").unwrap();
         files
             .send(FsCmd::Save {
-                req: 3,
+                req: RequestId(3),
                 path: p("notes.txt"),
                 data: b"my v2\n".to_vec(),
                 expected: Some(data.version),
             })
             .unwrap();
-        let FsEvent::Saved { req: 3, result, .. } = next(&mut events).await else {
+        let FsEvent::Saved {
+            req: RequestId(3),
+            result,
+            ..
+        } = next(&mut events).await
+        else {
             panic!("no save answer");
         };
         assert!(

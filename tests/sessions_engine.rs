@@ -9,11 +9,9 @@ mod support;
 use bollard::Docker;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use futures::StreamExt;
-use sandkasten_tui::config::Defaults;
 use sandkasten_tui::docker::exec::probe_shell;
-use sandkasten_tui::docker::lifecycle::{
-    CreatedSession, SessionSpec, SessionStorage, create_session, destroy_session,
-};
+use sandkasten_tui::docker::lifecycle::{create_session, destroy_session};
+use sandkasten_tui::domain::session::{CreatedSession, Defaults, SessionSpec, SessionStorage};
 use support::{TestEnv, noshell_image, test_image, with_env};
 
 fn spec(image: String, storage: SessionStorage) -> SessionSpec {

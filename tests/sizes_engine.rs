@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sandkasten_tui::docker::sizes::{DirStats, SizeError, system_df_volume_sizes, walk};
+use sandkasten_tui::docker::sizes::{SizeError, system_df_volume_sizes, walk};
+use sandkasten_tui::domain::measure::DirStats;
 use support::{TestEnv, with_env};
 
 fn socket() -> PathBuf {

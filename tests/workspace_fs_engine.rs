@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use sandkasten_tui::docker::sizes;
-use sandkasten_tui::workspace_fs::{
-    EntryKind, FsError, FsPath, HELPER_LABEL, WorkspaceFs, reap_stale_helpers,
-};
+use sandkasten_tui::domain::files::{EntryKind, FsPath};
+use sandkasten_tui::domain::labels::HELPER_LABEL;
+use sandkasten_tui::workspace_fs::{FsError, WorkspaceFs, reap_stale_helpers};
 use support::{RUN_LABEL, TestEnv, test_image, with_env};
 
 fn p(raw: &str) -> FsPath {
@@ -354,7 +354,10 @@ async fn odd_names_are_listed_and_readable() {
 async fn client_side_validation_refuses_escapes() {
     for raw in ["../x", "/etc/passwd", "a/../../b", "a//b", ".."] {
         assert!(
-            matches!(FsPath::parse(raw), Err(FsError::Refused(_))),
+            matches!(
+                FsPath::parse(raw).map_err(FsError::from),
+                Err(FsError::Refused(_))
+            ),
             "{raw}"
         );
     }

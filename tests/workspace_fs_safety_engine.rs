@@ -15,7 +15,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::Command;
 
 use bollard::query_parameters::InspectContainerOptions;
-use sandkasten_tui::workspace_fs::{Access, FsError, FsPath, WorkspaceFs};
+use sandkasten_tui::domain::files::FsPath;
+use sandkasten_tui::workspace_fs::{Access, FsError, WorkspaceFs};
 use support::{RUN_LABEL, TestEnv, test_image, with_env};
 
 fn p(raw: &str) -> FsPath {

@@ -5,7 +5,8 @@ use serde::Deserialize;
 
 use crate::app::state::Pane;
 use crate::docker::{DockerCmd, DockerEvent};
-use crate::tui::handoff::{ShellOutcome, ShellTarget};
+use crate::domain::shell::ShellTarget;
+use crate::tui::handoff::ShellOutcome;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::app::workspace_row::WorkspaceRow;
 use crate::cleanup::{Rule, parse_duration, parse_size};
-use crate::docker::WorkspaceKind;
-use crate::tui::handoff::ShellTarget;
+use crate::domain::shell::ShellTarget;
+use crate::domain::workspace::WorkspaceKind;
 
 /// Deleting more than this many workspaces asks for the count to be typed.
 pub const TYPED_CONFIRM_OVER: usize = 10;
@@ -49,12 +49,12 @@ pub struct FilePrompt {
     pub error: Option<String>,
     /// What a rename or download acts on: fixed when the prompt opens, whatever the listing
     /// does meanwhile.
-    pub source: Option<crate::workspace_fs::FsPath>,
+    pub source: Option<crate::domain::files::FsPath>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemovePath {
-    pub path: crate::workspace_fs::FsPath,
+    pub path: crate::domain::files::FsPath,
     pub name: String,
     pub is_dir: bool,
 }
@@ -129,8 +129,8 @@ impl NewSession {
     }
 
     /// The storage as the engine call needs it, or why it is not valid yet.
-    pub fn storage(&self) -> Result<crate::docker::lifecycle::SessionStorage, String> {
-        use crate::docker::lifecycle::SessionStorage;
+    pub fn storage(&self) -> Result<crate::domain::session::SessionStorage, String> {
+        use crate::domain::session::SessionStorage;
         match self.storage {
             StorageChoice::Ephemeral => Ok(SessionStorage::Ephemeral),
             StorageChoice::Existing => self
@@ -139,7 +139,7 @@ impl NewSession {
                 .map(|w| SessionStorage::Existing(w.clone()))
                 .ok_or_else(|| "no workspace to pick".to_owned()),
             StorageChoice::New => {
-                crate::docker::model::validate_workspace_id(&self.new_id)?;
+                crate::domain::ids::validate_workspace_id(&self.new_id)?;
                 if self.workspaces.contains(&self.new_id) {
                     return Err(format!(
                         "workspace {} already exists: pick it instead",
@@ -170,7 +170,7 @@ pub struct DeleteItem {
 impl DeleteItem {
     /// `sessions` are all known sessions: those whose container mounts the volume are its
     /// users (by container id, since session ids are labels and may repeat).
-    pub fn from_row(row: &WorkspaceRow, sessions: &[crate::docker::Session]) -> Self {
+    pub fn from_row(row: &WorkspaceRow, sessions: &[crate::domain::session::Session]) -> Self {
         Self {
             id: row.ws.id.clone(),
             volume: row.ws.volume.clone(),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ratatui_textarea::TextArea;
 
-use crate::docker::RequestId;
-use crate::workspace_fs::{Entry, EntryKind, FsPath, Version};
+use crate::domain::files::{Entry, EntryKind, FsPath, Version};
+use crate::domain::ids::RequestId;
 
 /// Files larger than this open in the preview only.
 pub const EDITOR_LIMIT: u64 = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use crate::docker::RequestId;
+use crate::domain::ids::RequestId;
 
 /// Lines kept; older ones are dropped (a chatty session must not grow memory without bound).
 pub const MAX_LINES: usize = 10_000;
@@ -109,7 +109,7 @@ mod tests {
     use super::*;
 
     fn view(n: usize) -> LogsView {
-        let mut v = LogsView::new(1, "s".into(), "c".into());
+        let mut v = LogsView::new(RequestId(1), "s".into(), "c".into());
         v.page = 10;
         v.push((0..n).map(|i| format!("line {i}")).collect());
         v

@@ -25,7 +25,8 @@ use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, SessionsConfig
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
 use crate::docker::{self, DockerHandle};
-use crate::tui::handoff::{self, ShellTarget};
+use crate::domain::shell::ShellTarget;
+use crate::tui::handoff;
 use crate::tui::{InputReader, TerminalGuard};
 use crate::ui::{self, HitMap};
 use crate::workspace_fs::task::FsHandle;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::workspace_fs::FsPath;
+use crate::domain::files::FsPath;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {

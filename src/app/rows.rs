@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use crate::app::list::ListRow;
 use crate::app::workspace_row::WorkspaceRow;
-use crate::docker::{Session, SessionWorkspace};
+use crate::domain::session::{Session, SessionWorkspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionColumn {

@@ -15,8 +15,10 @@ use crate::app::rows::{SessionColumn, WorkspaceColumn};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::cleanup::Plan;
 use crate::config::{ConfigSource, LoadedConfig};
-use crate::docker::measure::Strategy;
-use crate::docker::{EngineInfo, RequestId, Session, SessionDetail, SessionState};
+use crate::domain::engine::EngineInfo;
+use crate::domain::ids::RequestId;
+use crate::domain::measure::Strategy;
+use crate::domain::session::{Session, SessionDetail, SessionState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -205,7 +207,7 @@ pub struct SessionsConfig {
     pub default_image: String,
     /// `default_image` first, then the other allowed images.
     pub images: Vec<String>,
-    pub defaults: crate::config::Defaults,
+    pub defaults: crate::domain::session::Defaults,
     pub persist_by_default: bool,
 }
 
@@ -316,7 +318,7 @@ impl State {
             editor: None,
             sessions_config: SessionsConfig::default(),
             now: Timestamp::UNIX_EPOCH,
-            next_request: 1,
+            next_request: RequestId(1),
             key_seq: 0,
             dialog_drawn: None,
             quit_requested: false,
@@ -344,7 +346,7 @@ impl State {
     }
 
     /// The editor's buffer when it holds edits not yet written: (volume, path, bytes).
-    pub fn unsaved_buffer(&self) -> Option<(&str, &crate::workspace_fs::FsPath, Vec<u8>)> {
+    pub fn unsaved_buffer(&self) -> Option<(&str, &crate::domain::files::FsPath, Vec<u8>)> {
         let editor = self.editor.as_ref().filter(|e| e.dirty)?;
         let volume = self.files.as_ref().map_or("", |f| f.volume.as_str());
         Some((volume, &editor.path, editor.bytes()))

@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 
-use crate::docker::Workspace;
-use crate::docker::measure::Measurement;
+use crate::domain::measure::Measurement;
+use crate::domain::workspace::Workspace;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceRow {

@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::rule::{Rule, Verdict};
-use crate::docker::measure::Measurement;
-use crate::docker::{Workspace, WorkspaceKind};
+use crate::domain::measure::Measurement;
+use crate::domain::workspace::{Workspace, WorkspaceKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]

@@ -5,8 +5,8 @@
 use jiff::Timestamp;
 
 use super::rule::{Rule, Verdict};
-use crate::docker::Workspace;
-use crate::docker::measure::Measurement;
+use crate::domain::measure::Measurement;
+use crate::domain::workspace::Workspace;
 
 /// Why a volume is part of a deletion request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use thiserror::Error;
 
-use crate::docker::Workspace;
-use crate::docker::measure::Measurement;
+use crate::domain::measure::Measurement;
+use crate::domain::workspace::Workspace;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rule {
@@ -370,7 +370,7 @@ mod tests {
         // could see is 100 days old.
         let now = fixtures::now();
         let ws = fixtures::workspace("private-dir", &[], 24 * 200);
-        let stats = crate::docker::sizes::DirStats {
+        let stats = crate::domain::measure::DirStats {
             bytes: 5000,
             files: 3,
             newest_mtime: days_ago(100),
@@ -386,7 +386,7 @@ mod tests {
         assert_eq!(Rule::last_activity(&ws, Some(&partial)), None);
         assert_eq!(partial.bytes, 5000, "the bytes stay, as a lower bound");
         // The same walk with every directory listed is judged as before.
-        let whole = Measurement::from_walk(crate::docker::sizes::DirStats {
+        let whole = Measurement::from_walk(crate::domain::measure::DirStats {
             unlisted: 0,
             ..stats
         });

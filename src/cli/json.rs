@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::docker::measure::Measurement;
-use crate::docker::{Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
+use crate::domain::measure::Measurement;
+use crate::domain::session::{Session, SessionState, SessionWorkspace};
+use crate::domain::workspace::{Workspace, WorkspaceKind};
 
 #[derive(Debug, Serialize)]
 pub struct SessionJson<'a> {
@@ -34,7 +35,7 @@ impl<'a> From<&'a Session> for SessionJson<'a> {
         let volume = s
             .mounts
             .iter()
-            .find(|m| m.kind == "volume" && m.destination == crate::docker::model::WORKSPACE_MOUNT)
+            .find(|m| m.kind == "volume" && m.destination == crate::domain::labels::WORKSPACE_MOUNT)
             .map(|m| m.source.as_str());
         Self {
             id: &s.id,

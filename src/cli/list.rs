@@ -5,8 +5,10 @@ use jiff::Timestamp;
 use crate::cli::json::{SessionJson, WorkspaceJson};
 use crate::cli::table;
 use crate::cli::{Failure, exit};
-use crate::docker::measure::{Measurement, measure_workspaces};
-use crate::docker::{self, DockerError, Inventory};
+use crate::docker::measure::measure_workspaces;
+use crate::docker::{self, DockerError};
+use crate::domain::measure::Measurement;
+use crate::domain::workspace::Inventory;
 use crate::format;
 use std::collections::HashMap;
 

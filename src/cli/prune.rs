@@ -10,9 +10,11 @@ use serde::Serialize;
 
 use crate::cleanup::{Pick, Plan, Rule, parse_duration, parse_size};
 use crate::cli::{Failure, Policy, exit, table};
+use crate::docker;
 use crate::docker::delete::{DeleteTarget, VolumeOutcome, delete_all};
-use crate::docker::measure::{Measurement, measure_workspaces};
-use crate::docker::{self, WorkspaceKind};
+use crate::docker::measure::measure_workspaces;
+use crate::domain::measure::Measurement;
+use crate::domain::workspace::WorkspaceKind;
 use crate::format;
 
 #[derive(Debug, Args)]

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use crate::cli::{Failure, Policy, exit};
 use crate::config::LoadedConfig;
-use crate::docker::lifecycle::{
-    SessionSpec, SessionStorage, create_session, destroy_session, set_running,
-};
-use crate::docker::{self, Session, SessionState};
-use crate::tui::handoff::{ShellOutcome, ShellTarget, run_shell_plain};
+use crate::docker;
+use crate::docker::lifecycle::{create_session, destroy_session, set_running};
+use crate::domain::session::{Session, SessionSpec, SessionState, SessionStorage};
+use crate::domain::shell::ShellTarget;
+use crate::tui::handoff::{ShellOutcome, run_shell_plain};
 
 #[derive(Debug, Subcommand)]
 pub enum SessionAction {
@@ -60,7 +60,7 @@ struct CreatedJson<'a> {
     volume: &'a str,
 }
 
-async fn find(id: &str) -> Result<(bollard::Docker, Session), Failure> {
+async fn find(id: &str) -> Result<(docker::Engine, Session), Failure> {
     let engine = docker::connect()?;
     let inventory = docker::fetch_inventory(&engine.docker).await?;
     let session = inventory
@@ -68,7 +68,7 @@ async fn find(id: &str) -> Result<(bollard::Docker, Session), Failure> {
         .into_iter()
         .find(|s| s.id == id || s.container == id)
         .ok_or_else(|| Failure::new(exit::USAGE, format!("no sandkasten session {id}")))?;
-    Ok((engine.docker, session))
+    Ok((engine, session))
 }
 
 pub async fn run(
@@ -91,10 +91,10 @@ pub async fn run(
                     ));
                 }
                 Some(ws) => {
-                    crate::docker::model::validate_workspace_id(&ws)
+                    crate::domain::ids::validate_workspace_id(&ws)
                         .map_err(|e| Failure::new(exit::USAGE, e))?;
                     let engine = docker::connect()?;
-                    let volume = format!("{}{ws}", crate::docker::model::WORKSPACE_VOLUME_PREFIX);
+                    let volume = format!("{}{ws}", crate::domain::labels::WORKSPACE_VOLUME_PREFIX);
                     let inspect = engine.docker.inspect_volume(&volume);
                     if docker::deadline::answer("inspecting the workspace", inspect)
                         .await?
@@ -209,9 +209,9 @@ pub async fn run(
             }
         }
         SessionAction::Logs { id, follow, tail } => {
-            let (docker, session) = find(&id).await?;
+            let (engine, session) = find(&id).await?;
             let mut stream = Box::pin(docker::logs::stream(
-                &docker,
+                &engine.docker,
                 &session.container_id,
                 tail,
                 follow,
@@ -233,14 +233,14 @@ pub async fn run(
             Failure::new(exit::REFUSED, format!("read-only mode: {id} not changed")),
         ),
         SessionAction::Stop { id } => {
-            let (docker, session) = find(&id).await?;
-            set_running(&docker, &session.container_id, false).await?;
+            let (engine, session) = find(&id).await?;
+            set_running(&engine.docker, &session.container_id, false).await?;
             println!("stopped session {}", session.id);
             Ok(exit::OK)
         }
         SessionAction::Start { id } => {
-            let (docker, session) = find(&id).await?;
-            set_running(&docker, &session.container_id, true).await?;
+            let (engine, session) = find(&id).await?;
+            set_running(&engine.docker, &session.container_id, true).await?;
             println!("started session {}", session.id);
             Ok(exit::OK)
         }

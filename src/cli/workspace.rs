@@ -3,10 +3,11 @@
 use clap::Subcommand;
 
 use crate::cli::{Failure, Policy, exit};
+use crate::docker;
 use crate::docker::delete::{DeleteTarget, VolumeOutcome, delete_all};
 use crate::docker::lifecycle::{create_workspace, destroy_session};
-use crate::docker::model::WORKSPACE_VOLUME_PREFIX;
-use crate::docker::{self, Workspace};
+use crate::domain::labels::WORKSPACE_VOLUME_PREFIX;
+use crate::domain::workspace::Workspace;
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceAction {
@@ -25,7 +26,7 @@ pub enum WorkspaceAction {
 pub async fn run(action: WorkspaceAction, policy: Policy) -> Result<u8, Failure> {
     match action {
         WorkspaceAction::Create { id } => {
-            crate::docker::model::validate_workspace_id(&id)
+            crate::domain::ids::validate_workspace_id(&id)
                 .map_err(|e| Failure::new(exit::USAGE, e))?;
             policy.check_writable("creating a workspace")?;
             if !policy.workspaces_enabled {

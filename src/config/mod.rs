@@ -7,7 +7,7 @@ mod sandkasten;
 mod validate;
 
 pub use sandkasten::{
-    ConfigError, ConfigSource, DEFAULT_CONFIG_PATH, Defaults, LoadedConfig, PoolConfig,
-    SandkastenConfig, WorkspaceConfig, load,
+    ConfigError, ConfigSource, DEFAULT_CONFIG_PATH, LoadedConfig, PoolConfig, SandkastenConfig,
+    WorkspaceConfig, load,
 };
 pub use validate::Origin;

@@ -7,30 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Defaults {
-    pub cpu_limit: f64,
-    pub mem_limit_mb: u64,
-    pub pids_limit: i64,
-    pub max_exec_timeout_ms: u64,
-    /// `none` for isolated sessions, `full` for network access.
-    pub network_mode: String,
-    pub readonly_rootfs: bool,
-}
-
-impl Default for Defaults {
-    fn default() -> Self {
-        Self {
-            cpu_limit: 1.0,
-            mem_limit_mb: 512,
-            pids_limit: 256,
-            max_exec_timeout_ms: 120_000,
-            network_mode: "none".into(),
-            readonly_rootfs: true,
-        }
-    }
-}
+use crate::domain::session::Defaults;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

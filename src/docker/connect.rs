@@ -5,20 +5,14 @@ use bollard::Docker;
 
 use super::deadline;
 use super::error::{DockerError, describe};
+use super::model::engine_info;
+use crate::domain::engine::EngineInfo;
 
 /// A bollard client plus the endpoint it talks to (for the status bar and error messages).
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub docker: Docker,
     pub endpoint: String,
-}
-
-/// What the engine says about itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineInfo {
-    pub endpoint: String,
-    pub version: String,
-    pub api_version: String,
 }
 
 /// The endpoint bollard will use, as the operator would write it.
@@ -70,10 +64,6 @@ impl Engine {
             }
             Ok(Ok(v)) => v,
         };
-        Ok(EngineInfo {
-            endpoint: self.endpoint.clone(),
-            version: v.version.unwrap_or_else(|| "?".into()),
-            api_version: v.api_version.unwrap_or_else(|| "?".into()),
-        })
+        Ok(engine_info(&self.endpoint, v))
     }
 }

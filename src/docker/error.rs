@@ -2,12 +2,25 @@
 
 use thiserror::Error;
 
+use crate::domain::outcome::{Failure, FailureKind};
+
 #[derive(Debug, Error)]
 pub enum DockerError {
     #[error("cannot connect to the Docker engine at {endpoint}: {reason}")]
     Connect { endpoint: String, reason: String },
+    /// Anything else that went wrong on the way, as text.
     #[error("{0}")]
     Api(String),
+    /// The engine answered with an error status: the daemon's reason.
+    #[error("{reason}")]
+    Answered { status: u16, reason: String },
+    /// The connection broke during a call (the socket is gone, refused, reset).
+    #[error("{0}")]
+    Lost(String),
+    /// This module declined on its own (not a sandkasten object, a bad id, a name taken):
+    /// `kind` says which, for the typed [`Failure`].
+    #[error("{reason}")]
+    Declined { kind: FailureKind, reason: String },
     /// The engine accepted the call but did not answer within its deadline.
     #[error(
         "{}: no answer to {what} within {}",
@@ -26,6 +39,36 @@ impl DockerError {
     pub fn is_stalled(&self) -> bool {
         matches!(self, DockerError::Stalled { .. })
     }
+
+    pub fn declined(kind: FailureKind, reason: impl Into<String>) -> Self {
+        DockerError::Declined {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The engine's statuses, read as what they mean here: 404 is gone, 409 is "in use" when the
+/// daemon says so (a mounted volume, a running container) and a conflict otherwise (a name
+/// taken), 304 is "already in that state".
+impl From<DockerError> for Failure {
+    fn from(e: DockerError) -> Self {
+        let kind = match &e {
+            DockerError::Connect { .. } | DockerError::Lost(_) => FailureKind::Unreachable,
+            DockerError::Stalled { .. } => FailureKind::Stalled,
+            DockerError::Declined { kind, .. } => *kind,
+            DockerError::Answered { status, reason } => match status {
+                404 => FailureKind::NotFound,
+                409 if reason.contains("in use") => FailureKind::InUse,
+                409 | 304 => FailureKind::Conflict,
+                400 => FailureKind::Invalid,
+                401 | 403 => FailureKind::Refused,
+                _ => FailureKind::Other,
+            },
+            DockerError::Api(_) => FailureKind::Other,
+        };
+        Failure::new(kind, e.to_string())
+    }
 }
 
 impl From<bollard::errors::Error> for DockerError {
@@ -36,6 +79,15 @@ impl From<bollard::errors::Error> for DockerError {
                 what: "a request".to_owned(),
                 after: super::deadline::CALL,
             },
+            bollard::errors::Error::DockerResponseServerError { status_code, .. } => {
+                DockerError::Answered {
+                    status: status_code,
+                    reason: describe(&e),
+                }
+            }
+            bollard::errors::Error::SocketNotFoundError(_)
+            | bollard::errors::Error::HyperLegacyError { .. }
+            | bollard::errors::Error::IOError { .. } => DockerError::Lost(describe(&e)),
             e => DockerError::Api(describe(&e)),
         }
     }
@@ -75,5 +127,61 @@ pub fn describe(e: &bollard::errors::Error) -> String {
                 format!("{outer}: {inner}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(status_code: u16, message: &str) -> DockerError {
+        DockerError::from(bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message: message.to_owned(),
+        })
+    }
+
+    fn kind(e: DockerError) -> FailureKind {
+        Failure::from(e).kind
+    }
+
+    #[test]
+    fn engine_answers_become_the_kinds_the_screen_acts_on() {
+        assert_eq!(kind(answered(404, "no such volume")), FailureKind::NotFound);
+        let in_use = answered(409, "remove sandkasten-ws-a: volume is in use - [abc]");
+        assert_eq!(kind(in_use), FailureKind::InUse);
+        assert_eq!(
+            kind(answered(409, "name already taken")),
+            FailureKind::Conflict
+        );
+        assert_eq!(
+            kind(answered(400, "invalid reference")),
+            FailureKind::Invalid
+        );
+        assert_eq!(kind(answered(500, "boom")), FailureKind::Other);
+    }
+
+    #[test]
+    fn the_detail_is_the_daemons_reason() {
+        let f = Failure::from(answered(409, "volume is in use"));
+        assert_eq!(f.detail, "volume is in use (409)");
+    }
+
+    #[test]
+    fn lost_stalled_and_declined_keep_their_meaning() {
+        let gone = DockerError::from(bollard::errors::Error::SocketNotFoundError("/x".into()));
+        assert_eq!(kind(gone), FailureKind::Unreachable);
+        let connect = DockerError::Connect {
+            endpoint: "unix:///x".into(),
+            reason: "no such file".into(),
+        };
+        assert_eq!(kind(connect), FailureKind::Unreachable);
+        let timeout = DockerError::from(bollard::errors::Error::RequestTimeoutError);
+        assert!(timeout.is_stalled());
+        assert_eq!(kind(timeout), FailureKind::Stalled);
+        let refused = DockerError::declined(FailureKind::Refused, "x: not touched");
+        assert_eq!(refused.to_string(), "x: not touched");
+        assert_eq!(kind(refused), FailureKind::Refused);
+        assert_eq!(kind(DockerError::Api("odd".into())), FailureKind::Other);
     }
 }

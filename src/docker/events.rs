@@ -8,7 +8,7 @@ use bollard::models::{EventMessage, EventMessageTypeEnum};
 use bollard::query_parameters::EventsOptionsBuilder;
 use futures::Stream;
 
-use super::model::{LABEL_MANAGED, SESSION_CONTAINER_PREFIX, WORKSPACE_VOLUME_PREFIX};
+use crate::domain::labels::{LABEL_MANAGED, SESSION_CONTAINER_PREFIX, WORKSPACE_VOLUME_PREFIX};
 
 /// Container and volume events. Volume events carry no labels, so filtering by label on the
 /// engine side would drop them: we filter client-side instead.

@@ -7,7 +7,9 @@ use bollard::query_parameters::{ListContainersOptionsBuilder, ListVolumesOptions
 
 use super::deadline;
 use super::error::DockerError;
-use super::model::{Inventory, WORKSPACE_VOLUME_PREFIX, build_inventory};
+use super::model::build_inventory;
+use crate::domain::labels::WORKSPACE_VOLUME_PREFIX;
+use crate::domain::workspace::Inventory;
 
 /// Lists containers and volumes concurrently and joins them into the domain view.
 pub async fn fetch_inventory(docker: &Docker) -> Result<Inventory, DockerError> {

@@ -10,22 +10,26 @@ use bollard::query_parameters::RemoveContainerOptionsBuilder;
 
 use super::deadline;
 use super::error::{DockerError, describe};
-use super::model::{
-    LABEL_MANAGED, LABEL_SESSION_ID, LABEL_WORKSPACE, LABEL_WORKSPACE_ID, WORKSPACE_MOUNT,
-    WORKSPACE_VOLUME_PREFIX, deletable_volume, validate_workspace_id,
+use crate::domain::ids::validate_workspace_id;
+use crate::domain::labels::{
+    LABEL_CREATED_BY, LABEL_MANAGED, LABEL_SESSION_ID, LABEL_WORKSPACE, LABEL_WORKSPACE_ID,
+    WORKSPACE_MOUNT, WORKSPACE_VOLUME_PREFIX, deletable_volume,
 };
+use crate::domain::outcome::FailureKind;
+use crate::domain::session::{CreatedSession, Defaults, Destroyed, SessionSpec, SessionStorage};
 
 /// Creates `sandkasten-ws-<id>` with sandkasten's labels. Refuses an existing one.
 pub async fn create_workspace(docker: &Docker, id: &str) -> Result<String, DockerError> {
-    validate_workspace_id(id).map_err(DockerError::Api)?;
+    validate_workspace_id(id).map_err(|e| DockerError::declined(FailureKind::Invalid, e))?;
     let volume = format!("{WORKSPACE_VOLUME_PREFIX}{id}");
     if deadline::answer("inspecting the volume", docker.inspect_volume(&volume))
         .await?
         .is_ok()
     {
-        return Err(DockerError::Api(format!(
-            "workspace {id} already exists ({volume})"
-        )));
+        return Err(DockerError::declined(
+            FailureKind::Conflict,
+            format!("workspace {id} already exists ({volume})"),
+        ));
     }
     let labels = HashMap::from([
         (LABEL_WORKSPACE.to_owned(), "true".to_owned()),
@@ -39,17 +43,6 @@ pub async fn create_workspace(docker: &Docker, id: &str) -> Result<String, Docke
     });
     deadline::answer("creating the volume", create).await??;
     Ok(volume)
-}
-
-/// What destroying a session did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Destroyed {
-    pub session_id: String,
-    pub container: String,
-    /// The ephemeral volume removed with it.
-    pub removed_volume: Option<String>,
-    /// The persistent workspace left in place.
-    pub kept_workspace: Option<String>,
 }
 
 /// Destroys one sandkasten session (by container id or name). Refuses containers that are not
@@ -72,9 +65,10 @@ pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroy
         .trim_start_matches('/')
         .to_owned();
     if labels.get(LABEL_MANAGED).map(String::as_str) != Some("true") {
-        return Err(DockerError::Api(format!(
-            "{name} is not a sandkasten session: not touched"
-        )));
+        return Err(DockerError::declined(
+            FailureKind::Refused,
+            format!("{name} is not a sandkasten session: not touched"),
+        ));
     }
     let session_id = labels.get(LABEL_SESSION_ID).cloned().unwrap_or_default();
     let kept_workspace = labels
@@ -127,37 +121,6 @@ pub async fn destroy_session(docker: &Docker, container: &str) -> Result<Destroy
     })
 }
 
-/// Where a new session's `/workspace` comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionStorage {
-    /// Session-scoped storage, removed with the session.
-    Ephemeral,
-    /// An existing persistent workspace.
-    Existing(String),
-    /// A persistent workspace created for it.
-    New(String),
-}
-
-/// Everything a new session needs; limits come from `sandkasten.yaml`'s `defaults`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionSpec {
-    pub image: String,
-    pub storage: SessionStorage,
-    pub defaults: crate::config::Defaults,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatedSession {
-    pub id: String,
-    pub container: String,
-    pub container_id: String,
-    pub workspace_id: Option<String>,
-    pub volume: String,
-}
-
-/// Label on containers this tool created, so operators can tell them from the daemon's.
-pub const LABEL_CREATED_BY: &str = "sandkasten-tui.created";
-
 /// 12 hex digits, like a short container id: unique enough per host, easy to type.
 pub fn new_session_id() -> String {
     use std::hash::BuildHasher;
@@ -179,7 +142,7 @@ fn docker_network_mode(mode: &str) -> &'static str {
 
 /// The session container's `HostConfig`: the workspace at `/workspace`, sandkasten's tmpfs
 /// mounts, its hardening, the configured network and limits, and `init`.
-fn session_host_config(volume: &str, d: &crate::config::Defaults) -> bollard::models::HostConfig {
+fn session_host_config(volume: &str, d: &Defaults) -> bollard::models::HostConfig {
     use bollard::models::{HostConfig, Mount, MountType};
     let tmpfs_opts = "rw,nosuid,nodev".to_owned();
     HostConfig {
@@ -228,12 +191,16 @@ pub async fn create_session(
                 deadline::answer("inspecting the workspace", docker.inspect_volume(&volume))
                     .await?
                     .map_err(|_| {
-                        DockerError::Api(format!("no workspace {ws} (volume {volume})"))
+                        DockerError::declined(
+                            FailureKind::NotFound,
+                            format!("no workspace {ws} (volume {volume})"),
+                        )
                     })?;
             if current.labels.get(LABEL_WORKSPACE).map(String::as_str) != Some("true") {
-                return Err(DockerError::Api(format!(
-                    "{volume} is not a sandkasten workspace"
-                )));
+                return Err(DockerError::declined(
+                    FailureKind::Refused,
+                    format!("{volume} is not a sandkasten workspace"),
+                ));
             }
             (Some(ws.clone()), volume, false)
         }
@@ -269,11 +236,14 @@ pub async fn create_session(
     let refused = |e: bollard::errors::Error| match &e {
         bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
-        } => DockerError::Api(format!(
-            "image {} is not on this engine (nothing is pulled): {}",
-            spec.image,
-            describe(&e)
-        )),
+        } => DockerError::declined(
+            FailureKind::NotFound,
+            format!(
+                "image {} is not on this engine (nothing is pulled): {}",
+                spec.image,
+                describe(&e)
+            ),
+        ),
         _ => DockerError::from(e),
     };
     // A stall stays one (the outer `?`), so the Docker task treats the connection as lost.
@@ -336,9 +306,10 @@ pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<
         .and_then(|l| l.get(LABEL_MANAGED))
         .is_some_and(|v| v == "true");
     if !managed {
-        return Err(DockerError::Api(format!(
-            "{container} is not a sandkasten session: not touched"
-        )));
+        return Err(DockerError::declined(
+            FailureKind::Refused,
+            format!("{container} is not a sandkasten session: not touched"),
+        ));
     }
     if run {
         let start = docker.start_container(
@@ -362,7 +333,6 @@ pub async fn set_running(docker: &Docker, container: &str, run: bool) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Defaults;
 
     fn network_for(mode: &str) -> Option<String> {
         let defaults = Defaults {

@@ -8,9 +8,10 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant, sleep_until};
 
+use super::DockerEvent;
 use super::deadline;
 use super::error::describe;
-use super::{DockerEvent, RequestId};
+use crate::domain::ids::RequestId;
 
 /// Longest line kept: a runaway line must not eat memory.
 pub const MAX_LINE: usize = 4096;

@@ -16,78 +16,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use super::sizes::{DirStats, SizeError, readable_dir, system_df_volume_sizes, walk};
-
-/// What is known about one volume's contents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Measurement {
-    pub bytes: u64,
-    /// Regular files; `None` when the strategy cannot count them.
-    pub files: Option<u64>,
-    /// Newest modification inside (what `ls -l` shows); `None` when empty or not known.
-    pub newest_mtime: Option<Timestamp>,
-    /// Newest status change inside; `None` when empty or not known. Writers can set mtimes
-    /// back (restores, `touch -d`), not ctimes: see [`Measurement::newest_activity`].
-    pub newest_ctime: Option<Timestamp>,
-    pub measured_at: Timestamp,
-}
-
-impl Measurement {
-    /// Whether the newest modification is known: a walk knows it, the engine's df does not
-    /// (it counts bytes only). An empty walked volume has activity "none since creation".
-    pub fn has_activity(&self) -> bool {
-        self.files.is_some()
-    }
-
-    /// The newest change of anything inside: the later of the newest mtime and the newest
-    /// ctime. A file restored with its old mtime (`tar x`, `cp -a`, `rsync -a`, `touch -d`)
-    /// still got a new ctime when it was written, so fresh work never looks old here.
-    pub fn newest_activity(&self) -> Option<Timestamp> {
-        self.newest_mtime.max(self.newest_ctime)
-    }
-
-    /// A walk that could not list every directory knows neither the file count nor the
-    /// newest activity: what it missed may be the work of a minute ago. Taking its lower
-    /// bounds for the whole would make a busy workspace look idle to the cleanup rules, so
-    /// activity is unknown then (the bytes stay, as a lower bound).
-    pub(crate) fn from_walk(stats: DirStats) -> Self {
-        let complete = stats.unlisted == 0;
-        Self {
-            bytes: stats.bytes,
-            files: complete.then_some(stats.files),
-            newest_mtime: stats.newest_mtime.filter(|_| complete),
-            newest_ctime: stats.newest_ctime.filter(|_| complete),
-            measured_at: Timestamp::now(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Strategy {
-    Walk,
-    SystemDf { socket: PathBuf },
-    Unavailable(String),
-}
-
-impl Strategy {
-    /// A few words for the summary line.
-    pub fn short(&self) -> &'static str {
-        match self {
-            Self::Walk => "mountpoint walk",
-            Self::SystemDf { .. } => "engine df",
-            Self::Unavailable(_) => "sizes unavailable",
-        }
-    }
-
-    /// How the detail pane and the CLI name it.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Walk => "in-process walk of volume mountpoints".to_owned(),
-            Self::SystemDf { .. } => "engine /system/df (sizes only, no activity)".to_owned(),
-            Self::Unavailable(why) => format!("unavailable: {why}"),
-        }
-    }
-}
+use super::sizes::{SizeError, readable_dir, system_df_volume_sizes, walk};
+use crate::domain::measure::{Measurement, Strategy};
+use crate::domain::workspace::Workspace;
 
 /// The engine's socket when it is local (a unix socket), else `None`.
 pub fn local_socket() -> Option<PathBuf> {
@@ -220,7 +151,7 @@ pub async fn measure_all(
 
 /// Picks the strategy for these workspaces and measures them all (for the CLI).
 pub async fn measure_workspaces(
-    workspaces: &[super::Workspace],
+    workspaces: &[Workspace],
 ) -> (Strategy, HashMap<String, Result<Measurement, String>>) {
     let strategy = choose(workspaces.first().map(|w| Path::new(&w.mountpoint)));
     let targets = workspaces

@@ -1,5 +1,7 @@
 //! Everything that talks to the Docker Engine API. The backend task (`task`) owns the bollard
-//! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. Nothing here draws.
+//! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. The domain types it
+//! speaks in live in crate::domain (`model` converts bollard's models into them). Nothing
+//! here draws, and nothing here imports app/ or ui/.
 
 mod connect;
 pub mod deadline;
@@ -17,20 +19,19 @@ pub mod model;
 pub mod sizes;
 mod task;
 
-pub use connect::{Engine, EngineInfo, connect, connect_at, endpoint_description};
-pub use detail::{SessionDetail, inspect_session};
+pub use connect::{Engine, connect, connect_at, endpoint_description};
+pub use detail::inspect_session;
 pub use error::DockerError;
 pub use inventory::fetch_inventory;
-pub use model::{Inventory, Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
 pub use task::{DockerHandle, spawn, spawn_at};
 
 use std::path::PathBuf;
 
-use lifecycle::{CreatedSession, Destroyed, SessionSpec};
-use measure::{Measurement, Strategy};
-
-/// Correlates a command with its reply; replies to ids no longer pending are dropped.
-pub type RequestId = u64;
+use crate::domain::engine::EngineInfo;
+use crate::domain::ids::RequestId;
+use crate::domain::measure::{Measurement, Strategy};
+use crate::domain::session::{CreatedSession, Destroyed, SessionDetail, SessionSpec};
+use crate::domain::workspace::Inventory;
 
 /// Requests to the Docker task.
 #[derive(Debug, Clone, PartialEq)]

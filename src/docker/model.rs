@@ -1,56 +1,25 @@
-//! Domain types for what sandkasten leaves on a Docker host, and the one place where bollard's
-//! models are turned into them. Pure: no IO, no Docker calls, no drawing.
+//! The one place where bollard's models are turned into domain types (crate::domain): the
+//! container list into sessions, volumes into workspaces, an inspect into a session's detail,
+//! the version answer into the engine's info. Pure: no IO, no Docker calls, no drawing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use bollard::models::{ContainerSummary, ContainerSummaryStateEnum, MountPoint, Volume};
+use bollard::models::{
+    ContainerInspectResponse, ContainerSummary, ContainerSummaryStateEnum, MountPoint,
+    SystemVersion, Volume,
+};
 use jiff::Timestamp;
-use serde::Serialize;
 
-/// Label every sandkasten session container carries (`true`).
-pub const LABEL_MANAGED: &str = "sandkasten.managed";
-pub const LABEL_SESSION_ID: &str = "sandkasten.session_id";
-pub const LABEL_WORKSPACE_ID: &str = "sandkasten.workspace_id";
-/// Label on persistent workspace volumes (`true`).
-pub const LABEL_WORKSPACE: &str = "sandkasten.workspace";
-pub const LABEL_POOL: &str = "sandkasten.pool";
-pub const LABEL_POOL_IMAGE: &str = "sandkasten.image";
-pub const LABEL_POOLED_AT: &str = "sandkasten.pooled_at";
-/// Container name prefix: `sandkasten-<session_id>`.
-pub const SESSION_CONTAINER_PREFIX: &str = "sandkasten-";
-/// Volume name prefix: `sandkasten-ws-<workspace_id>` (or `<session_id>` when ephemeral).
-pub const WORKSPACE_VOLUME_PREFIX: &str = "sandkasten-ws-";
-/// Where sandkasten mounts the workspace inside a session.
-pub const WORKSPACE_MOUNT: &str = "/workspace";
-
-/// Lifecycle state of a session container, as the engine reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionState {
-    Running,
-    Restarting,
-    Paused,
-    Created,
-    Exited,
-    Removing,
-    Dead,
-    Unknown,
-}
-
-impl SessionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Restarting => "restarting",
-            Self::Paused => "paused",
-            Self::Created => "created",
-            Self::Exited => "exited",
-            Self::Removing => "removing",
-            Self::Dead => "dead",
-            Self::Unknown => "unknown",
-        }
-    }
-}
+use crate::domain::engine::EngineInfo;
+use crate::domain::labels::{
+    LABEL_MANAGED, LABEL_POOL, LABEL_POOL_IMAGE, LABEL_POOLED_AT, LABEL_SESSION_ID,
+    LABEL_WORKSPACE, LABEL_WORKSPACE_ID, SESSION_CONTAINER_PREFIX, WORKSPACE_MOUNT,
+    WORKSPACE_VOLUME_PREFIX, has_sandkasten_label, is_true,
+};
+use crate::domain::session::{
+    MountSummary, PoolInfo, Session, SessionDetail, SessionState, SessionWorkspace,
+};
+use crate::domain::workspace::{Inventory, Workspace, WorkspaceKind};
 
 impl From<Option<ContainerSummaryStateEnum>> for SessionState {
     fn from(state: Option<ContainerSummaryStateEnum>) -> Self {
@@ -66,110 +35,6 @@ impl From<Option<ContainerSummaryStateEnum>> for SessionState {
             Some(S::EMPTY) | None => Self::Unknown,
         }
     }
-}
-
-/// What backs a session's `/workspace`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionWorkspace {
-    /// A persistent workspace (`sandkasten.workspace_id` label).
-    Persistent(String),
-    /// Session-scoped storage; `volume` is the mounted volume when there is one.
-    Ephemeral { volume: Option<String> },
-}
-
-/// Marks a pre-warmed pool container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PoolInfo {
-    pub image: Option<String>,
-    pub pooled_at: Option<String>,
-}
-
-/// A volume or bind mounted into a container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MountSummary {
-    pub kind: String,
-    /// Volume name, or host path for binds.
-    pub source: String,
-    pub destination: String,
-    pub read_write: bool,
-}
-
-/// One sandkasten session container.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub id: String,
-    pub container: String,
-    pub container_id: String,
-    pub state: SessionState,
-    /// The engine's human status, e.g. "Up 5 minutes".
-    pub status: String,
-    pub image: String,
-    pub created_at: Option<Timestamp>,
-    pub workspace: SessionWorkspace,
-    pub pool: Option<PoolInfo>,
-    pub labels: BTreeMap<String, String>,
-    pub mounts: Vec<MountSummary>,
-}
-
-impl Session {
-    pub fn workspace_id(&self) -> Option<&str> {
-        match &self.workspace {
-            SessionWorkspace::Persistent(id) => Some(id),
-            SessionWorkspace::Ephemeral { .. } => None,
-        }
-    }
-}
-
-/// Whether a `sandkasten-ws-*` volume is a persistent workspace or left-over session storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkspaceKind {
-    Persistent,
-    /// Ephemeral session storage (no `sandkasten.*` label) whose container is gone.
-    OrphanEphemeral,
-}
-
-/// One workspace volume: persistent, or an orphaned ephemeral one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Workspace {
-    pub id: String,
-    pub volume: String,
-    pub kind: WorkspaceKind,
-    pub created_at: Option<Timestamp>,
-    pub driver: String,
-    pub mountpoint: String,
-    pub labels: BTreeMap<String, String>,
-    pub options: BTreeMap<String, String>,
-    pub quota_bytes: Option<u64>,
-    /// Session ids of sandkasten containers that mount the volume (running or not).
-    pub used_by: Vec<String>,
-    /// Names of other containers that mount it: they block deletion too.
-    pub other_users: Vec<String>,
-    /// Container ids of every container that mounts it (sessions and others). Containers are
-    /// what mount volumes: session ids are labels and can repeat, so acting on a user (destroy
-    /// it, re-measure after it stops) goes by these ids.
-    pub mounted_by: Vec<String>,
-}
-
-impl Workspace {
-    pub fn is_orphan(&self) -> bool {
-        self.kind == WorkspaceKind::OrphanEphemeral
-    }
-
-    pub fn in_use(&self) -> bool {
-        !self.used_by.is_empty() || !self.other_users.is_empty()
-    }
-}
-
-/// Everything sandkasten has on the engine at one moment.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inventory {
-    pub sessions: Vec<Session>,
-    pub workspaces: Vec<Workspace>,
-}
-
-fn is_true(labels: &HashMap<String, String>, key: &str) -> bool {
-    labels.get(key).is_some_and(|v| v == "true")
 }
 
 fn non_empty(labels: &HashMap<String, String>, key: &str) -> Option<String> {
@@ -313,13 +178,6 @@ fn volume_users(
     users
 }
 
-/// Ephemeral storage carries no `sandkasten.*` label; any such label (e.g. a decoy
-/// `sandkasten.workspace=false`) means it is not ours to call an orphan. Labels of other tools
-/// (including this tool's test label) do not matter.
-fn has_sandkasten_label(labels: &HashMap<String, String>) -> bool {
-    labels.keys().any(|k| k.starts_with("sandkasten."))
-}
-
 /// A workspace for a persistent or orphaned volume, or `None` for anything else
 /// (other names, decoy labels, ephemeral storage still attached to its session).
 fn workspace_from_volume(
@@ -385,56 +243,45 @@ pub fn build_inventory(containers: &[ContainerSummary], volumes: &[Volume]) -> I
     }
 }
 
-/// Longest workspace id: keeps the volume name well inside filesystem name limits.
-pub const MAX_WORKSPACE_ID: usize = 64;
-
-/// Checks a new workspace id: the volume `sandkasten-ws-<id>` must be a valid Docker volume
-/// name (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`), and sandkasten uses ids in paths and labels, so no
-/// separators or spaces either.
-pub fn validate_workspace_id(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("a workspace id cannot be empty".into());
+/// A session's limits and hardening from its inspect answer.
+pub fn detail_from_inspect(inspect: &ContainerInspectResponse) -> SessionDetail {
+    let host = inspect.host_config.clone().unwrap_or_default();
+    let state = inspect.state.clone().unwrap_or_default();
+    let cpu_limit = match (host.nano_cpus, host.cpu_quota, host.cpu_period) {
+        (Some(n), _, _) if n > 0 => Some(n as f64 / 1e9),
+        (_, Some(q), Some(p)) if q > 0 && p > 0 => Some(q as f64 / p as f64),
+        _ => None,
+    };
+    // Docker reports "not set" as 0 or -1 depending on the field and the version.
+    let positive = |v: Option<i64>| v.filter(|n| *n > 0);
+    // Docker writes "0001-01-01T00:00:00Z" for "never".
+    let non_zero_time = |t: Option<String>| {
+        t.and_then(|s| s.parse::<Timestamp>().ok())
+            .filter(|ts| ts.as_second() > 0)
+    };
+    SessionDetail {
+        cpu_limit,
+        memory_bytes: positive(host.memory).map(|m| m as u64),
+        pids_limit: positive(host.pids_limit),
+        readonly_rootfs: host.readonly_rootfs.unwrap_or(false),
+        cap_drop: host.cap_drop.unwrap_or_default(),
+        cap_add: host.cap_add.unwrap_or_default(),
+        security_opt: host.security_opt.unwrap_or_default(),
+        network_mode: host.network_mode.unwrap_or_default(),
+        tmpfs: host.tmpfs.unwrap_or_default().into_iter().collect(),
+        init: host.init.unwrap_or(false),
+        started_at: non_zero_time(state.started_at),
+        finished_at: non_zero_time(state.finished_at),
+        exit_code: state.exit_code,
     }
-    if id.len() > MAX_WORKSPACE_ID {
-        return Err(format!(
-            "a workspace id has at most {MAX_WORKSPACE_ID} characters, this one {}",
-            id.len()
-        ));
-    }
-    if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err(format!(
-            "workspace id {id:?} must start with a letter or digit"
-        ));
-    }
-    if let Some(bad) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-    {
-        return Err(format!(
-            "workspace id {id:?} contains {bad:?}: use letters, digits, '_', '.' and '-'"
-        ));
-    }
-    Ok(())
 }
 
-/// Whether a volume, as the engine describes it now, is one this tool may delete: a
-/// `sandkasten-ws-*` volume that is either a labelled workspace or carries no sandkasten label
-/// (ephemeral storage). Anything else (decoys, relabelled volumes) is refused.
-pub fn deletable_volume(name: &str, labels: &HashMap<String, String>) -> Result<(), String> {
-    let Some(id) = name.strip_prefix(WORKSPACE_VOLUME_PREFIX) else {
-        return Err(format!(
-            "{name} is not a sandkasten volume (no {WORKSPACE_VOLUME_PREFIX} prefix)"
-        ));
-    };
-    if id.is_empty() {
-        return Err(format!("{name} has no workspace id"));
-    }
-    if is_true(labels, LABEL_WORKSPACE) || !has_sandkasten_label(labels) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name} carries sandkasten labels but is not a workspace: not touched"
-        ))
+/// What the engine says about itself, from its version answer (`?` for what it left out).
+pub fn engine_info(endpoint: &str, version: SystemVersion) -> EngineInfo {
+    EngineInfo {
+        endpoint: endpoint.to_owned(),
+        version: version.version.unwrap_or_else(|| "?".into()),
+        api_version: version.api_version.unwrap_or_else(|| "?".into()),
     }
 }
 

@@ -262,33 +262,47 @@ fn state_mapping_covers_every_engine_state() {
 }
 
 #[test]
-fn workspace_ids_follow_docker_and_sandkasten_rules() {
-    assert!(validate_workspace_id("alice-project_1.v2").is_ok());
-    assert!(validate_workspace_id("a").is_ok());
-    assert!(validate_workspace_id("").is_err());
-    assert!(validate_workspace_id("-leading").is_err());
-    assert!(validate_workspace_id("has space").is_err());
-    assert!(validate_workspace_id("../etc").is_err());
-    assert!(validate_workspace_id("a/b").is_err());
-    assert!(validate_workspace_id("ünï").is_err());
-    assert!(validate_workspace_id(&"x".repeat(65)).is_err());
-    let err = validate_workspace_id("a b").unwrap_err();
-    assert!(err.contains("' '"), "{err}");
+fn detail_reads_limits_and_treats_zero_as_unset() {
+    use bollard::models::{ContainerState, HostConfig};
+    let inspect = ContainerInspectResponse {
+        host_config: Some(HostConfig {
+            nano_cpus: Some(1_500_000_000),
+            memory: Some(0),
+            pids_limit: Some(-1),
+            readonly_rootfs: Some(true),
+            cap_drop: Some(vec!["ALL".into()]),
+            network_mode: Some("none".into()),
+            init: Some(true),
+            ..Default::default()
+        }),
+        state: Some(ContainerState {
+            started_at: Some("2026-01-02T03:04:05Z".into()),
+            finished_at: Some("0001-01-01T00:00:00Z".into()),
+            exit_code: Some(0),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let d = detail_from_inspect(&inspect);
+    assert_eq!(d.cpu_limit, Some(1.5));
+    assert_eq!(d.memory_bytes, None);
+    assert_eq!(d.pids_limit, None);
+    assert!(d.readonly_rootfs && d.init);
+    assert_eq!(d.cap_drop, vec!["ALL".to_owned()]);
+    assert_eq!(d.network_mode, "none");
+    assert!(d.started_at.is_some());
+    assert_eq!(d.finished_at, None, "Docker's year 1 means never");
+    assert_eq!(d.exit_code, Some(0));
 }
 
 #[test]
-fn only_workspaces_and_unlabelled_storage_are_deletable() {
-    let ws = labels(&[(LABEL_WORKSPACE, "true"), (LABEL_WORKSPACE_ID, "a")]);
-    assert!(deletable_volume("sandkasten-ws-a", &ws).is_ok());
-    assert!(deletable_volume("sandkasten-ws-eph", &labels(&[])).is_ok());
-    assert!(
-        deletable_volume(
-            "sandkasten-ws-eph",
-            &labels(&[("sandkasten-tui.test", "x")])
-        )
-        .is_ok()
-    );
-    assert!(deletable_volume("sandkasten-ws-x", &labels(&[(LABEL_WORKSPACE, "false")])).is_err());
-    assert!(deletable_volume("postgres-data", &ws).is_err());
-    assert!(deletable_volume("sandkasten-ws-", &ws).is_err());
+fn engine_info_marks_what_the_engine_left_out() {
+    let v = SystemVersion {
+        version: Some("27.1.0".into()),
+        ..Default::default()
+    };
+    let info = engine_info("unix:///var/run/docker.sock", v);
+    assert_eq!(info.version, "27.1.0");
+    assert_eq!(info.api_version, "?");
+    assert_eq!(info.endpoint, "unix:///var/run/docker.sock");
 }

@@ -12,28 +12,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
-/// What one walk of a volume found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DirStats {
-    /// Apparent size of regular files, each inode counted once (hard links), like
-    /// `du -sb --apparent-size` counts regular files. Directories and symlinks add nothing.
-    pub bytes: u64,
-    /// Regular files (each inode once).
-    pub files: u64,
-    /// Newest modification time of the root directory and anything inside (files,
-    /// directories, symlinks themselves via lstat). The root's own counts: removing or
-    /// renaming an entry at the top (a build tree made and removed every day) changes nothing
-    /// else. None only when not even the root could be stat'ed.
-    pub newest_mtime: Option<Timestamp>,
-    /// Newest status change time of the same entries. Unlike mtime no unprivileged call can
-    /// set it back: a restore that keeps old mtimes (`tar x`, `cp -a`, `touch -d`) still sets
-    /// it to the time of the restore, so it is what activity is judged by.
-    pub newest_ctime: Option<Timestamp>,
-    /// Directories below the root that could not be listed (permissions; not those that
-    /// vanished or became symlinks meanwhile). What they hold is in no figure: the bytes are a
-    /// lower bound, and the newest times say nothing about what was written inside them.
-    pub unlisted: u64,
-}
+use crate::domain::measure::DirStats;
 
 /// Walks `root` without ever following a symlink, so it never leaves the tree. Blocking: call
 /// it from `spawn_blocking`.

@@ -23,8 +23,13 @@ use super::inventory::fetch_inventory;
 use super::leftovers::{LeftoverId, Leftovers};
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
 use super::logs::follow as follow_logs;
-use super::measure::{self, Strategy};
-use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
+use super::measure;
+use super::{DockerCmd, DockerEvent};
+use crate::domain::engine::EngineInfo;
+use crate::domain::ids::RequestId;
+use crate::domain::measure::Strategy;
+use crate::domain::session::SessionDetail;
+use crate::domain::workspace::Inventory;
 
 /// Events within this window share one refresh (a session start emits several).
 const COALESCE: Duration = Duration::from_millis(25);

@@ -18,6 +18,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::docker::exec::{ShellCleanup, exec_exit_code, probe_shell, resize, start_shell};
 use crate::docker::lifecycle::set_running;
+use crate::domain::shell::ShellTarget;
 use crate::tui::raw_stdin::{PumpEnd, StdinPump};
 use crate::tui::{InputReader, TerminalGuard, Termination, reset_modes};
 
@@ -56,15 +57,6 @@ impl ShellOutcome {
 /// How long ending the shell's processes may take before the handoff gives up on it (the
 /// engine may be the reason the attach ended).
 const END_SESSION_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// What to attach to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShellTarget {
-    pub session: String,
-    pub container: String,
-    /// Start the container first (the operator confirmed).
-    pub start_first: bool,
-}
 
 /// The engine calls made before the handoff run while the TUI waits: a stalled engine gets a
 /// time limit and an error, not a frozen screen.

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::state::{DetailState, Pane, State};
 use crate::app::workspace_row::WorkspaceRow;
-use crate::docker::{Session, SessionDetail, SessionWorkspace};
+use crate::domain::session::{Session, SessionDetail, SessionWorkspace};
 use crate::format;
 use crate::ui::theme;
 

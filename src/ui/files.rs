@@ -9,10 +9,10 @@ use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wr
 
 use crate::app::files::{Connection, FilesView, Preview, display_name};
 use crate::app::state::{Mode, State};
+use crate::domain::files::{Entry, EntryKind};
 use crate::format;
 use crate::ui::table::window_offset;
 use crate::ui::theme;
-use crate::workspace_fs::{Entry, EntryKind};
 
 /// `drwxr-xr-x` from a mode and kind, with the special bits as `ls -l` shows them: setuid
 /// and setgid as `s` in the owner's and group's execute place (`S` without execute), sticky

@@ -10,7 +10,9 @@ use crate::app::keymap::Keymap;
 use crate::app::state::{DetailState, EngineStatus, Mode, Pane};
 use crate::app::update::update;
 use crate::config::keymap::Bindings;
-use crate::docker::{DockerEvent, SessionDetail};
+use crate::docker::DockerEvent;
+use crate::domain::ids::RequestId;
+use crate::domain::session::SessionDetail;
 use crate::fixtures;
 
 fn draw(state: &State, width: u16, height: u16) -> (Terminal<TestBackend>, HitMap) {
@@ -78,7 +80,7 @@ fn a_workspace_restored_with_old_times_shows_its_recent_activity() {
     // beta's files all say 2020 (`tar x`, `touch -d`), but they were written an hour ago:
     // IDLE says 1h, as the idle rule sees it, and the detail shows both figures.
     let mut state = fixtures::loaded_state();
-    let restored = crate::docker::measure::Measurement {
+    let restored = crate::domain::measure::Measurement {
         newest_mtime: "2020-01-01T00:00:00Z".parse().ok(),
         ..fixtures::measurement(8 * 1024 * 1024 * 1024, 1200, 1)
     };
@@ -235,10 +237,12 @@ fn a_thousand_rows_draw_only_the_window() {
         .collect();
     update(
         &mut state,
-        Action::Docker(DockerEvent::Inventory(crate::docker::Inventory {
-            sessions: Vec::new(),
-            workspaces,
-        })),
+        Action::Docker(DockerEvent::Inventory(
+            crate::domain::workspace::Inventory {
+                sessions: Vec::new(),
+                workspaces,
+            },
+        )),
     );
     update(&mut state, Action::FocusWorkspaces);
     update(&mut state, Action::SelectLast);
@@ -363,15 +367,15 @@ fn destroy_and_new_session_dialogs() {
 
 fn entry(
     name: &str,
-    kind: crate::workspace_fs::EntryKind,
+    kind: crate::domain::files::EntryKind,
     size: u64,
     target: Option<&str>,
-) -> crate::workspace_fs::Entry {
-    crate::workspace_fs::Entry {
+) -> crate::domain::files::Entry {
+    crate::domain::files::Entry {
         name: name.as_bytes().to_vec(),
         kind,
         size,
-        mode: if kind == crate::workspace_fs::EntryKind::Dir {
+        mode: if kind == crate::domain::files::EntryKind::Dir {
             0o755
         } else {
             0o644
@@ -388,9 +392,13 @@ fn entry(
 
 fn browser_state() -> State {
     use crate::app::files::{Connection, FilesView, Preview};
-    use crate::workspace_fs::{EntryKind, FsPath};
+    use crate::domain::files::{EntryKind, FsPath};
     let mut state = fixtures::loaded_state();
-    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    let mut files = FilesView::new(
+        "sandkasten-ws-alpha".into(),
+        "workspace alpha".into(),
+        RequestId(1),
+    );
     files.connection = Connection::Ready;
     files.entries = vec![
         entry("src", EntryKind::Dir, 4096, None),
@@ -426,11 +434,11 @@ fn editor_with_unsaved_changes() {
     ]);
     textarea.set_line_number_style(theme::dim());
     state.editor = Some(EditorView {
-        path: crate::workspace_fs::FsPath::parse("src/main.rs").unwrap(),
+        path: crate::domain::files::FsPath::parse("src/main.rs").unwrap(),
         textarea,
         ending: LineEnding::Lf,
         final_newline: true,
-        version: crate::workspace_fs::Version {
+        version: crate::domain::files::Version {
             mtime_ns: 1,
             size: 33,
             ..Default::default()

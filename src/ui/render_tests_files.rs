@@ -10,8 +10,9 @@ use crate::app::files::{Connection, FilesView, Preview};
 use crate::app::keymap::Keymap;
 use crate::app::state::Mode;
 use crate::config::keymap::Bindings;
+use crate::domain::files::{Entry, EntryKind, FsPath};
+use crate::domain::ids::RequestId;
 use crate::fixtures;
-use crate::workspace_fs::{Entry, EntryKind, FsPath};
 
 fn screen(state: &State, width: u16, height: u16) -> String {
     let keymap = Keymap::new(Bindings::defaults());
@@ -40,7 +41,11 @@ fn entry(name: &str, kind: EntryKind, mode: u32) -> Entry {
 
 fn browser(entries: Vec<Entry>, selected: usize, preview: Preview) -> State {
     let mut state = fixtures::loaded_state();
-    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    let mut files = FilesView::new(
+        "sandkasten-ws-alpha".into(),
+        "workspace alpha".into(),
+        RequestId(1),
+    );
     files.connection = Connection::Ready;
     files.entries = entries;
     files.selected = selected;
@@ -116,7 +121,7 @@ fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
     state.files = Some(FilesView::new(
         "sandkasten-ws-alpha".into(),
         "workspace alpha".into(),
-        9,
+        RequestId(9),
     ));
     state.mode = Mode::Files;
     let text = screen(&state, 120, 20);
@@ -124,7 +129,7 @@ fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
     crate::app::update::update(
         &mut state,
         crate::app::action::Action::Fs(crate::workspace_fs::task::FsEvent::Opened {
-            req: 9,
+            req: RequestId(9),
             result: Err("engine not answering (stalled): no answer to inspecting \
                          sandkasten-ws-alpha within 5s"
                 .into()),

@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Row};
 
 use crate::app::rows::{SessionColumn, session_workspace_label};
 use crate::app::state::{Pane, State};
-use crate::docker::{Session, SessionWorkspace};
+use crate::domain::session::{Session, SessionWorkspace};
 use crate::format;
 use crate::ui::table::{self, PaneHit, TableSpec, header_cell};
 use crate::ui::{pane_message, theme};

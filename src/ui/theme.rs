@@ -2,7 +2,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::docker::SessionState;
+use crate::domain::session::SessionState;
 
 pub fn border(focused: bool) -> Style {
     if focused {

@@ -4,7 +4,8 @@
 
 use thiserror::Error;
 
-use super::protocol::Version;
+use crate::domain::files::{PathRefused, Version};
+use crate::domain::outcome::{Failure, FailureKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FsError {
@@ -41,6 +42,9 @@ pub enum FsError {
     /// The engine refused a call (create, start, import, ...): the daemon's reason.
     #[error("{0}")]
     Engine(String),
+    /// The engine accepted a call but did not answer within its deadline.
+    #[error("{0}")]
+    Stalled(String),
     /// The agent said something this client does not understand (a stale image?).
     #[error("file helper protocol: {0}")]
     Protocol(String),
@@ -51,6 +55,96 @@ pub enum FsError {
 
 impl From<bollard::errors::Error> for FsError {
     fn from(e: bollard::errors::Error) -> Self {
-        FsError::Engine(crate::docker::DockerError::from(e).to_string())
+        let e = crate::docker::DockerError::from(e);
+        if e.is_stalled() {
+            FsError::Stalled(e.to_string())
+        } else {
+            FsError::Engine(e.to_string())
+        }
+    }
+}
+
+/// A path the domain refused never reaches the helper: the same refusal as the agent's.
+impl From<PathRefused> for FsError {
+    fn from(e: PathRefused) -> Self {
+        FsError::Refused(e.0)
+    }
+}
+
+/// What the screen can do about each: a conflict is reloaded or overwritten, a missing file
+/// refreshed, a gone helper reopened; the rest is shown.
+impl From<FsError> for Failure {
+    fn from(e: FsError) -> Self {
+        let kind = match &e {
+            FsError::NotFound(_) => FailureKind::NotFound,
+            FsError::PermissionDenied(_) | FsError::Refused(_) => FailureKind::Refused,
+            FsError::Conflict { .. } | FsError::AlreadyExists(_) | FsError::NotEmpty(_) => {
+                FailureKind::Conflict
+            }
+            FsError::NotADirectory(_) | FsError::IsADirectory(_) => FailureKind::Invalid,
+            FsError::HelperGone(_) => FailureKind::Unreachable,
+            FsError::Stalled(_) => FailureKind::Stalled,
+            FsError::Io(_)
+            | FsError::Engine(_)
+            | FsError::Protocol(_)
+            | FsError::Unsupported(_) => FailureKind::Other,
+        };
+        Failure::new(kind, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(e: FsError) -> FailureKind {
+        Failure::from(e).kind
+    }
+
+    #[test]
+    fn file_errors_become_the_kinds_the_screen_acts_on() {
+        assert_eq!(
+            kind(FsError::NotFound("a: gone".into())),
+            FailureKind::NotFound
+        );
+        let conflict = FsError::Conflict {
+            message: "a: changed".into(),
+            current: None,
+        };
+        assert_eq!(kind(conflict), FailureKind::Conflict);
+        assert_eq!(
+            kind(FsError::AlreadyExists("a".into())),
+            FailureKind::Conflict
+        );
+        assert_eq!(kind(FsError::NotEmpty("d".into())), FailureKind::Conflict);
+        assert_eq!(
+            kind(FsError::PermissionDenied("a".into())),
+            FailureKind::Refused
+        );
+        assert_eq!(
+            kind(FsError::IsADirectory("d".into())),
+            FailureKind::Invalid
+        );
+        assert_eq!(
+            kind(FsError::HelperGone("it exited".into())),
+            FailureKind::Unreachable
+        );
+        assert_eq!(kind(FsError::Io("no space".into())), FailureKind::Other);
+    }
+
+    #[test]
+    fn the_detail_is_the_errors_text() {
+        let f = Failure::from(FsError::Refused("../x: leaves".into()));
+        assert_eq!(f.kind, FailureKind::Refused);
+        assert_eq!(f.detail, "refused: ../x: leaves");
+    }
+
+    #[test]
+    fn stalls_stay_stalls_and_bad_paths_are_refusals() {
+        let stalled = FsError::from(bollard::errors::Error::RequestTimeoutError);
+        assert!(matches!(stalled, FsError::Stalled(_)), "{stalled:?}");
+        assert_eq!(kind(stalled), FailureKind::Stalled);
+        let bad = crate::domain::files::FsPath::parse("../etc").map_err(FsError::from);
+        assert!(matches!(bad, Err(FsError::Refused(_))), "{bad:?}");
     }
 }

@@ -19,12 +19,8 @@ use bollard::query_parameters::{
 };
 
 use super::error::FsError;
+use crate::domain::labels::{HELPER_LABEL, OWNER_LABEL, VOLUME_LABEL};
 
-pub const HELPER_LABEL: &str = "sandkasten-tui.helper";
-/// The workspace volume the helper mounts.
-pub const VOLUME_LABEL: &str = "sandkasten-tui.helper.volume";
-/// `<hostname>/<pid>` of the process that started it, so reaping can tell a live owner.
-pub const OWNER_LABEL: &str = "sandkasten-tui.helper.owner";
 /// A helper created but not started yet may belong to an open in progress elsewhere.
 const CREATE_GRACE: Duration = Duration::from_secs(60);
 

@@ -9,13 +9,12 @@ use bollard::query_parameters::CreateImageOptionsBuilder;
 use futures::StreamExt;
 
 use super::error::FsError;
+use crate::domain::labels::AGENT_LABEL;
 
 /// The agent binary; empty where `build.rs` could not build it (another architecture).
 static AGENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/agent"));
 const AGENT_HASH: &str = env!("SANDKASTEN_TUI_AGENT_HASH");
 const REPO: &str = "sandkasten-tui-agent";
-/// Label on the image, so operators can find it (`docker images --filter label=...`).
-pub const AGENT_LABEL: &str = "sandkasten-tui.agent";
 
 /// `sandkasten-tui-agent:<content hash>`.
 pub fn agent_image() -> String {

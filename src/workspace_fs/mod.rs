@@ -34,7 +34,6 @@ mod client;
 mod error;
 mod helper;
 mod image;
-mod path;
 mod protocol;
 mod reopen;
 pub mod task;
@@ -57,13 +56,13 @@ use std::time::Duration;
 use bollard::Docker;
 
 use crate::docker::deadline;
+use crate::domain::files::{Entry, FileData, FsPath, Version};
+use crate::domain::measure::DirStats;
 
-pub use crate::docker::sizes::DirStats;
 pub use error::FsError;
-pub use helper::{Access, HELPER_LABEL, VOLUME_LABEL, reap_stale_helpers};
+pub use helper::{Access, reap_stale_helpers};
 pub use image::{agent_image, ensure_agent_image};
-pub use path::FsPath;
-pub use protocol::{Entry, EntryKind, FileData, Listing, Version};
+pub use protocol::Listing;
 
 use client::Client;
 use helper::Helper;
@@ -110,7 +109,7 @@ impl WorkspaceFs {
         // The first call is the cheapest: an engine that does not answer it is stalled, and
         // the operator hears so within seconds instead of "Starting the file helper…" forever.
         let stalled =
-            |what: &str, limit| FsError::Engine(deadline::stalled(what, limit).to_string());
+            |what: &str, limit| FsError::Stalled(deadline::stalled(what, limit).to_string());
         match tokio::time::timeout(deadline::PROBE, docker.inspect_volume(volume)).await {
             Err(_) => return Err(stalled(&format!("inspecting {volume}"), deadline::PROBE)),
             Ok(Ok(_)) => {}

@@ -12,8 +12,8 @@
 use jiff::Timestamp;
 
 use super::error::FsError;
-use super::path::FsPath;
-use crate::docker::sizes::DirStats;
+use crate::domain::files::{Entry, EntryKind, FileData, FsPath, Version};
+use crate::domain::measure::DirStats;
 
 // The agent's half of the shared file (decoding requests, encoding versions, entries and walk
 // totals) is unused here. The unit tests compile the agent into this crate as well
@@ -26,65 +26,6 @@ mod wire;
 
 use wire::{Expected, Reader, Stamp};
 pub use wire::{HELLO, MAX_DATA, MAX_FRAME, PROTOCOL_VERSION, STATUS_OK, STATUS_PART};
-
-/// What an entry is, as lstat sees it (a symlink is never resolved).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EntryKind {
-    File,
-    Dir,
-    Symlink,
-    /// FIFO, socket, device.
-    Other,
-}
-
-/// A file's identity for conflict detection: what it was when read or last saved. mtime and
-/// size alone miss a same-size write whose mtime was put back (`touch -r`); ctime cannot be
-/// set back, and a replaced file has another inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Version {
-    pub mtime_ns: i64,
-    pub size: u64,
-    pub ctime_ns: i64,
-    pub ino: u64,
-    pub dev: u64,
-}
-
-/// One directory entry, or the result of `stat`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Raw bytes: names may be any bytes but `/` and NUL (invalid UTF-8, newlines, ...).
-    pub name: Vec<u8>,
-    pub kind: EntryKind,
-    pub size: u64,
-    /// Full `st_mode` (type and permission bits).
-    pub mode: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub mtime_ns: i64,
-    /// Status change time, inode and device: with mtime and size, the file's [`Version`].
-    pub ctime_ns: i64,
-    pub ino: u64,
-    pub dev: u64,
-    /// The link's own target (readlink), for symlinks only.
-    pub symlink_target: Option<Vec<u8>>,
-}
-
-impl Entry {
-    pub fn version(&self) -> Version {
-        Version {
-            mtime_ns: self.mtime_ns,
-            size: self.size,
-            ctime_ns: self.ctime_ns,
-            ino: self.ino,
-            dev: self.dev,
-        }
-    }
-
-    /// The name for display (invalid UTF-8 replaced).
-    pub fn display_name(&self) -> String {
-        String::from_utf8_lossy(&self.name).into_owned()
-    }
-}
 
 /// A directory's entries: directories first, then everything else, each by name (bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,13 +45,6 @@ impl Listing {
                 .then_with(|| a.name.cmp(&b.name))
         });
     }
-}
-
-/// Bytes read from a file, with the version of the file they were read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileData {
-    pub data: Vec<u8>,
-    pub version: Version,
 }
 
 /// A request, before it gets an id.

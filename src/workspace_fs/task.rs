@@ -8,8 +8,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use super::reopen::OpenWorkspace;
-use super::{Entry, FileData, FsError, FsPath, Version, WorkspaceFs};
-use crate::docker::RequestId;
+use super::{FsError, WorkspaceFs};
+use crate::domain::files::{Entry, FileData, FsPath, Version};
+use crate::domain::ids::RequestId;
 
 /// Requests to the files task.
 #[derive(Debug, Clone, PartialEq)]

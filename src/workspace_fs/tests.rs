@@ -18,6 +18,7 @@ use super::agent;
 use super::client::Client;
 use super::protocol::{self, Request};
 use super::*;
+use crate::domain::files::EntryKind;
 
 /// A fresh directory under the system temp dir, removed on drop.
 pub(super) struct Scratch(pub(super) PathBuf);

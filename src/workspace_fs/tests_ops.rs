@@ -21,6 +21,7 @@ use super::client::Client;
 use super::protocol::{self, Request};
 use super::tests::{Scratch, names, p, serve};
 use super::*;
+use crate::domain::files::EntryKind;
 
 // ---- operations, through the client ----
 

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::{EntryKind, FsPath, WorkspaceFs};
+use super::WorkspaceFs;
+use crate::domain::files::{EntryKind, FsPath};
 
 /// Reads are chunked so progress moves and memory stays bounded for big files.
 const CHUNK: u64 = 4 * 1024 * 1024;
@@ -74,7 +75,7 @@ fn write_or_skip_zeros(out: &mut std::fs::File, data: &[u8]) -> std::io::Result<
 async fn copy_file(
     fs: &WorkspaceFs,
     from: &FsPath,
-    entry: &super::Entry,
+    entry: &crate::domain::files::Entry,
     to: &Path,
     mut moved: u64,
     progress: &mut impl FnMut(u64),

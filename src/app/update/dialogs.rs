@@ -10,10 +10,11 @@ use crate::app::dialog::{
 };
 use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
 use crate::cleanup::{Pick, Plan, Rule};
+use crate::docker::DockerCmd;
 use crate::docker::delete::DeleteTarget;
-use crate::docker::model::validate_workspace_id;
-use crate::docker::{DockerCmd, WorkspaceKind};
-use crate::tui::handoff::ShellTarget;
+use crate::domain::ids::validate_workspace_id;
+use crate::domain::shell::ShellTarget;
+use crate::domain::workspace::WorkspaceKind;
 
 fn open(state: &mut State, dialog: Dialog) {
     state.dialog = Some(dialog);

@@ -8,7 +8,7 @@ use crate::app::action::{Action, Command};
 use crate::app::dialog::Dialog;
 use crate::app::files::{EDITOR_LIMIT, EditorView, display_name, split_text};
 use crate::app::state::{Mode, NoticeLevel, State};
-use crate::workspace_fs::FsPath;
+use crate::domain::files::FsPath;
 use crate::workspace_fs::task::FsCmd;
 
 /// Keys in the editor.
@@ -123,7 +123,7 @@ pub fn reload(state: &mut State) -> Vec<Command> {
     })]
 }
 
-pub fn open(state: &mut State, path: FsPath, data: crate::workspace_fs::FileData) {
+pub fn open(state: &mut State, path: FsPath, data: crate::domain::files::FileData) {
     match split_text(&data.data) {
         Ok((lines, ending, final_newline)) => {
             let mut textarea = TextArea::new(lines);

@@ -10,7 +10,10 @@ use crate::app::dialog::{Dialog, Report};
 use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::docker::delete::VolumeOutcome;
-use crate::docker::{DockerCmd, DockerEvent, Inventory, SessionState};
+use crate::docker::{DockerCmd, DockerEvent};
+use crate::domain::ids::RequestId;
+use crate::domain::session::SessionState;
+use crate::domain::workspace::Inventory;
 
 pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
     match event {
@@ -175,9 +178,9 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
 
 fn apply_detail(
     state: &mut State,
-    req: u64,
+    req: RequestId,
     container_id: String,
-    result: Result<Box<crate::docker::SessionDetail>, String>,
+    result: Result<Box<crate::domain::session::SessionDetail>, String>,
 ) {
     let Some(DetailState::Loading {
         req: pending,
@@ -298,7 +301,7 @@ pub fn measure(state: &mut State, volumes: Vec<String>) -> Vec<Command> {
 
 fn apply_measurements(
     state: &mut State,
-    results: Vec<(String, Result<crate::docker::measure::Measurement, String>)>,
+    results: Vec<(String, Result<crate::domain::measure::Measurement, String>)>,
 ) {
     let results: HashMap<String, _> = results.into_iter().collect();
     state.workspaces.list.update_rows(|rows| {
@@ -326,7 +329,7 @@ fn refresh_planner_preview(state: &mut State) {
     super::dialogs::recompute_preview(state);
 }
 
-fn finish_delete(state: &mut State, req: u64) {
+fn finish_delete(state: &mut State, req: RequestId) {
     let Some(progress) = state.workspaces.deleting.take_if(|p| p.req == req) else {
         return;
     };

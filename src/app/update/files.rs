@@ -10,9 +10,10 @@ use crate::app::files::{
     download_prompt,
 };
 use crate::app::state::{Mode, NoticeLevel, Pane, State};
-use crate::docker::SessionWorkspace;
+use crate::domain::files::{EntryKind, FsPath};
+use crate::domain::session::SessionWorkspace;
+use crate::workspace_fs::FsError;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
-use crate::workspace_fs::{EntryKind, FsError, FsPath};
 
 /// `f` (or enter on a workspace): the files of the selected workspace or session.
 pub fn open(state: &mut State) -> Vec<Command> {

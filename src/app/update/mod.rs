@@ -6,6 +6,7 @@ use crate::app::dialog::Dialog;
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
 use crate::app::state::{DetailState, Mode, Notice, NoticeLevel, Pane, State};
 use crate::docker::DockerCmd;
+use crate::domain::ids::RequestId;
 
 /// Rows one wheel notch moves.
 const WHEEL_STEP: isize = 3;
@@ -253,7 +254,7 @@ fn move_focused(state: &mut State, delta: isize) {
 
 fn with_focused_list(
     state: &mut State,
-    on_sessions: impl FnOnce(&mut crate::app::list::ListView<crate::docker::Session>),
+    on_sessions: impl FnOnce(&mut crate::app::list::ListView<crate::domain::session::Session>),
     on_workspaces: impl FnOnce(&mut crate::app::list::ListView<crate::app::workspace_row::WorkspaceRow>),
 ) {
     match state.focus {
@@ -283,9 +284,9 @@ fn sort(state: &mut State, session: Option<SessionColumn>, workspace: Option<Wor
 }
 
 /// A fresh request id: replies carrying an id no longer pending are dropped.
-pub(super) fn next_req(state: &mut State) -> u64 {
+pub(super) fn next_req(state: &mut State) -> RequestId {
     let req = state.next_request;
-    state.next_request += 1;
+    state.next_request = req.next();
     req
 }
 

@@ -7,9 +7,12 @@ use crate::app::action::Command;
 use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
 use crate::app::state::{Mode, NoticeLevel, Pane, State};
-use crate::docker::lifecycle::{CreatedSession, SessionSpec, SessionStorage};
-use crate::docker::{DockerCmd, SessionState, SessionWorkspace};
-use crate::tui::handoff::{ShellOutcome, ShellTarget};
+use crate::docker::DockerCmd;
+use crate::domain::session::{
+    CreatedSession, SessionSpec, SessionState, SessionStorage, SessionWorkspace,
+};
+use crate::domain::shell::ShellTarget;
+use crate::tui::handoff::ShellOutcome;
 
 fn open_dialog(state: &mut State, dialog: Dialog) {
     state.dialog = Some(dialog);

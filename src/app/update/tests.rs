@@ -1,7 +1,7 @@
 use super::*;
 use crate::app::state::{EngineStatus, Mode};
 use crate::docker::DockerEvent;
-use crate::docker::SessionState;
+use crate::domain::session::SessionState;
 use crate::fixtures;
 
 fn docker(state: &mut State, event: DockerEvent) -> Vec<Command> {
@@ -33,7 +33,7 @@ fn inventory_fills_both_panes_and_asks_for_the_selected_detail() {
     assert_eq!(
         cmds[1],
         Command::Docker(DockerCmd::InspectSession {
-            req: 1,
+            req: RequestId(1),
             container_id: selected
         })
     );
@@ -47,7 +47,7 @@ fn detail_replies_are_matched_by_request_id() {
     docker(
         &mut state,
         DockerEvent::SessionDetail {
-            req: 99,
+            req: RequestId(99),
             container_id: cid.clone(),
             result: Ok(Box::default()),
         },
@@ -59,7 +59,7 @@ fn detail_replies_are_matched_by_request_id() {
     docker(
         &mut state,
         DockerEvent::SessionDetail {
-            req: 1,
+            req: RequestId(1),
             container_id: cid.clone(),
             result: Ok(Box::default()),
         },
@@ -310,7 +310,7 @@ fn logs_follow_their_request_and_closing_stops_the_stream() {
     docker(
         &mut state,
         DockerEvent::LogLines {
-            req: req + 100,
+            req: RequestId(req.0 + 100),
             lines: vec!["stray".into()],
         },
     );
@@ -359,7 +359,7 @@ fn a_new_session_validates_the_new_workspace_id_and_then_creates_and_attaches() 
     assert_eq!(spec.image, "img:b");
     assert_eq!(
         spec.storage,
-        crate::docker::lifecycle::SessionStorage::New("bad".into())
+        crate::domain::session::SessionStorage::New("bad".into())
     );
 }
 
@@ -377,15 +377,19 @@ fn workspaces_disabled_offers_only_ephemeral_sessions() {
     assert_eq!(d.storage, StorageChoice::Ephemeral);
 }
 
-pub(super) fn browser_with(entries: &[(&str, crate::workspace_fs::EntryKind)]) -> State {
+pub(super) fn browser_with(entries: &[(&str, crate::domain::files::EntryKind)]) -> State {
     use crate::app::files::{Connection, FilesView};
     let mut state = fixtures::loaded_state();
-    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    let mut files = FilesView::new(
+        "sandkasten-ws-alpha".into(),
+        "workspace alpha".into(),
+        RequestId(1),
+    );
     files.connection = Connection::Ready;
-    files.cwd = crate::workspace_fs::FsPath::parse("sub").unwrap();
+    files.cwd = crate::domain::files::FsPath::parse("sub").unwrap();
     files.entries = entries
         .iter()
-        .map(|(name, kind)| crate::workspace_fs::Entry {
+        .map(|(name, kind)| crate::domain::files::Entry {
             name: name.as_bytes().to_vec(),
             kind: *kind,
             size: 1,
@@ -406,7 +410,7 @@ pub(super) fn browser_with(entries: &[(&str, crate::workspace_fs::EntryKind)]) -
 
 #[test]
 fn going_up_forgets_the_old_entries_so_nothing_typed_ahead_hits_the_parent() {
-    use crate::workspace_fs::EntryKind;
+    use crate::domain::files::EntryKind;
     let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
     update(&mut state, Action::GoUp);
     assert!(state.files.as_ref().unwrap().selected_path().is_none());
@@ -420,8 +424,8 @@ fn going_up_forgets_the_old_entries_so_nothing_typed_ahead_hits_the_parent() {
 
 #[test]
 fn rename_acts_on_what_was_selected_when_the_prompt_opened() {
+    use crate::domain::files::{EntryKind, FsPath};
     use crate::workspace_fs::task::FsCmd;
-    use crate::workspace_fs::{EntryKind, FsPath};
     let mut state = browser_with(&[("a.txt", EntryKind::File), ("b.txt", EntryKind::File)]);
     update(&mut state, Action::Rename); // a.txt selected
     // A new listing arrives meanwhile and the selection now points elsewhere.
@@ -442,8 +446,8 @@ fn rename_acts_on_what_was_selected_when_the_prompt_opened() {
 
 #[test]
 fn a_load_nobody_waits_for_opens_no_editor() {
+    use crate::domain::files::{EntryKind, FileData, FsPath, Version};
     use crate::workspace_fs::task::FsEvent;
-    use crate::workspace_fs::{EntryKind, FileData, FsPath, Version};
     let mut state = browser_with(&[("a.txt", EntryKind::File)]);
     let data = FileData {
         data: b"x\n".to_vec(),
@@ -456,7 +460,7 @@ fn a_load_nobody_waits_for_opens_no_editor() {
     update(
         &mut state,
         Action::Fs(FsEvent::Loaded {
-            req: 999,
+            req: RequestId(999),
             path: FsPath::parse("sub/a.txt").unwrap(),
             result: Ok(data),
         }),
@@ -471,11 +475,11 @@ fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
     let mut state = browser_with(&[]);
     state.config.read_only = true;
     state.editor = Some(EditorView {
-        path: crate::workspace_fs::FsPath::parse("sub/a.txt").unwrap(),
+        path: crate::domain::files::FsPath::parse("sub/a.txt").unwrap(),
         textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
         ending: LineEnding::Lf,
         final_newline: true,
-        version: crate::workspace_fs::Version {
+        version: crate::domain::files::Version {
             mtime_ns: 1,
             size: 2,
             ..Default::default()

@@ -7,10 +7,11 @@ use crate::app::files::{Connection, EditorView, FilesView, LineEnding};
 use crate::app::state::DeleteProgress;
 use crate::cleanup::Pick;
 use crate::docker::delete::VolumeOutcome;
-use crate::docker::{DockerCmd, DockerEvent, SessionState};
+use crate::docker::{DockerCmd, DockerEvent};
+use crate::domain::files::{FsPath, Version};
+use crate::domain::session::SessionState;
 use crate::fixtures;
 use crate::workspace_fs::task::FsEvent;
-use crate::workspace_fs::{FsPath, Version};
 
 /// Volumes that the commands ask to measure.
 fn measured(commands: &[Command]) -> Vec<String> {
@@ -27,7 +28,11 @@ fn measured(commands: &[Command]) -> Vec<String> {
 
 fn browsing_alpha() -> State {
     let mut state = fixtures::loaded_state();
-    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    let mut files = FilesView::new(
+        "sandkasten-ws-alpha".into(),
+        "workspace alpha".into(),
+        RequestId(1),
+    );
     files.connection = Connection::Ready;
     state.files = Some(files);
     state
@@ -48,14 +53,14 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
         final_newline: true,
         version,
         dirty: true,
-        saving: Some(7),
+        saving: Some(RequestId(7)),
         close_after_save: false,
         search: None,
     });
     let commands = update(
         &mut state,
         Action::Fs(FsEvent::Saved {
-            req: 7,
+            req: RequestId(7),
             path: FsPath::parse("a.txt").unwrap(),
             result: Ok(version),
         }),
@@ -67,12 +72,12 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
 fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
     let mut state = browsing_alpha();
     if let Some(files) = state.files.as_mut() {
-        files.changing = Some(8);
+        files.changing = Some(RequestId(8));
     }
     let commands = update(
         &mut state,
         Action::Fs(FsEvent::Changed {
-            req: 8,
+            req: RequestId(8),
             result: Ok("Removed old.txt".into()),
         }),
     );
@@ -140,18 +145,22 @@ fn planner_deletions_carry_their_rule_and_marked_ones_are_by_hand() {
 fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
     let mut state = fixtures::loaded_state();
     let volumes = ["v1".to_owned(), "v2".to_owned(), "v3".to_owned()];
-    state.workspaces.deleting = Some(DeleteProgress::new(5, &["c1".to_owned()], &volumes));
+    state.workspaces.deleting = Some(DeleteProgress::new(
+        RequestId(5),
+        &["c1".to_owned()],
+        &volumes,
+    ));
     let docker = |state: &mut State, event| update(state, Action::Docker(event));
     docker(
         &mut state,
         DockerEvent::SessionDestroyed {
-            req: 5,
+            req: RequestId(5),
             container_id: "c1".into(),
             result: Err("gone".into()),
         },
     );
     let volume = |volume: &str, outcome| DockerEvent::VolumeDeleted {
-        req: 5,
+        req: RequestId(5),
         volume: volume.into(),
         outcome,
     };
@@ -170,7 +179,10 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
     );
     let progress = state.workspaces.deleting.as_ref().unwrap();
     assert_eq!((progress.done(), progress.total()), (3, 4));
-    docker(&mut state, DockerEvent::DeleteFinished { req: 5 });
+    docker(
+        &mut state,
+        DockerEvent::DeleteFinished { req: RequestId(5) },
+    );
     let Some(Dialog::Report(report)) = &state.dialog else {
         panic!("a report: {:?}", state.dialog);
     };
@@ -183,10 +195,10 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
 #[test]
 fn a_deletion_refused_while_the_engine_is_down_reports_nothing_done() {
     let mut state = fixtures::loaded_state();
-    state.workspaces.deleting = Some(DeleteProgress::new(6, &[], &["v1".to_owned()]));
+    state.workspaces.deleting = Some(DeleteProgress::new(RequestId(6), &[], &["v1".to_owned()]));
     update(
         &mut state,
-        Action::Docker(DockerEvent::DeleteFinished { req: 6 }),
+        Action::Docker(DockerEvent::DeleteFinished { req: RequestId(6) }),
     );
     let Some(Dialog::Report(report)) = &state.dialog else {
         panic!("a report: {:?}", state.dialog);
@@ -240,14 +252,17 @@ fn an_upload_that_ends_measures_that_workspace_again() {
         let mut state = browsing_alpha();
         if let Some(files) = state.files.as_mut() {
             files.transfer = Some(crate::app::files::Transfer {
-                req: 9,
+                req: RequestId(9),
                 what: "uploading data".into(),
                 bytes: 0,
             });
         }
         let commands = update(
             &mut state,
-            Action::Fs(FsEvent::TransferDone { req: 9, result }),
+            Action::Fs(FsEvent::TransferDone {
+                req: RequestId(9),
+                result,
+            }),
         );
         assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
     }

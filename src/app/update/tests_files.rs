@@ -6,9 +6,10 @@ use crate::app::action::{Action, Command};
 use crate::app::dialog::{Dialog, FileOp};
 use crate::app::files::{Connection, FilesView, Preview};
 use crate::app::state::{Mode, State};
+use crate::domain::files::{Entry, EntryKind, FileData, FsPath, Version};
+use crate::domain::ids::RequestId;
 use crate::fixtures;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
-use crate::workspace_fs::{Entry, EntryKind, FileData, FsPath, Version};
 
 fn entry(name: &str, kind: EntryKind, mode: u32) -> Entry {
     Entry {
@@ -28,7 +29,11 @@ fn entry(name: &str, kind: EntryKind, mode: u32) -> Entry {
 
 fn browser(entries: Vec<Entry>) -> State {
     let mut state = fixtures::loaded_state();
-    let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
+    let mut files = FilesView::new(
+        "sandkasten-ws-alpha".into(),
+        "workspace alpha".into(),
+        RequestId(1),
+    );
     files.connection = Connection::Ready;
     files.entries = entries;
     files.show_hidden = true;

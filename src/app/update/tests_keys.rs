@@ -5,9 +5,10 @@ use super::tests::browser_with;
 use super::*;
 use crate::app::dialog::Dialog;
 use crate::app::files::{EditorView, LineEnding};
+use crate::domain::files::{EntryKind, FileData, FsPath, Version};
 use crate::fixtures::{self, frame_drawn};
+use crate::workspace_fs::FsError;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
-use crate::workspace_fs::{EntryKind, FileData, FsError, FsPath, Version};
 
 fn version() -> Version {
     Version {
@@ -226,7 +227,7 @@ fn quit_then_discard_quits_and_quit_then_cancel_stays() {
     assert!(!state.quit);
 }
 
-fn saved(state: &mut State, req: u64, result: Result<Version, FsError>) {
+fn saved(state: &mut State, req: RequestId, result: Result<Version, FsError>) {
     update(
         state,
         Action::Fs(FsEvent::Saved {

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::dialog::{DeleteDialog, InUseChoice};
 use crate::app::state::State;
-use crate::docker::WorkspaceKind;
+use crate::domain::workspace::WorkspaceKind;
 use crate::format;
 use crate::ui::theme;
 

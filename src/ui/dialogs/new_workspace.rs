@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::dialog::TextPrompt;
-use crate::docker::model::WORKSPACE_VOLUME_PREFIX;
+use crate::domain::labels::WORKSPACE_VOLUME_PREFIX;
 use crate::ui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, p: &TextPrompt) {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::dialog::{DestroySession, NewSession, StorageChoice};
-use crate::tui::handoff::ShellTarget;
+use crate::domain::shell::ShellTarget;
 use crate::ui::theme;
 
 fn keys_line(parts: &[(&'static str, &'static str)]) -> Line<'static> {

@@ -1,10 +1,23 @@
-//! Paths inside a workspace, validated before anything is sent: relative to `/workspace`,
-//! components of raw bytes (any but `/` and NUL), never `..`, `.` or empty. The agent checks
-//! again on its side; this is the first line, so that a bad path never leaves the process.
+//! Files inside a workspace as the rest of the program sees them: validated paths (relative
+//! to `/workspace`, components of raw bytes, never `..`, `.` or empty), directory entries,
+//! file versions for conflict detection and read data. Plain data and pure checks: talking to
+//! the file helper is workspace_fs's job. A bad path is refused here, so it never leaves the
+//! process (the agent checks again on its side).
 
 use std::fmt;
 
-use super::error::FsError;
+/// Why a path was refused: the path (escaped for display) and the reason. workspace_fs turns
+/// it into its `FsError::Refused`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRefused(pub String);
+
+impl fmt::Display for PathRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for PathRefused {}
 
 /// Linux's NAME_MAX and PATH_MAX.
 const MAX_NAME: usize = 255;
@@ -22,7 +35,7 @@ impl FsPath {
 
     /// Parses `a/b/c` (relative, `/`-separated). Refuses absolute paths, `..` and `.`
     /// components, empty components (`a//b`, a trailing `/`) and NUL; `""` is the root.
-    pub fn parse(raw: impl AsRef<[u8]>) -> Result<Self, FsError> {
+    pub fn parse(raw: impl AsRef<[u8]>) -> Result<Self, PathRefused> {
         let raw = raw.as_ref();
         if raw.is_empty() {
             return Ok(Self::root());
@@ -40,7 +53,7 @@ impl FsPath {
     }
 
     /// Builds a path from components such as directory entry names.
-    pub fn from_components<I, C>(components: I) -> Result<Self, FsError>
+    pub fn from_components<I, C>(components: I) -> Result<Self, PathRefused>
     where
         I: IntoIterator<Item = C>,
         C: AsRef<[u8]>,
@@ -51,7 +64,7 @@ impl FsPath {
     }
 
     /// This path with one more component (an entry name: no `/`).
-    pub fn join(&self, name: impl AsRef<[u8]>) -> Result<Self, FsError> {
+    pub fn join(&self, name: impl AsRef<[u8]>) -> Result<Self, PathRefused> {
         let name = name.as_ref();
         check_name(name, name)?;
         let mut raw = self.0.clone();
@@ -105,7 +118,7 @@ impl fmt::Display for FsPath {
     }
 }
 
-fn check_name(whole: &[u8], name: &[u8]) -> Result<(), FsError> {
+fn check_name(whole: &[u8], name: &[u8]) -> Result<(), PathRefused> {
     let why = if name.is_empty() {
         "empty path component"
     } else if name == b".." {
@@ -124,8 +137,74 @@ fn check_name(whole: &[u8], name: &[u8]) -> Result<(), FsError> {
     Err(refused(whole, why))
 }
 
-fn refused(raw: &[u8], why: &str) -> FsError {
-    FsError::Refused(format!("{}: {why}", crate::format::escape_name(raw)))
+fn refused(raw: &[u8], why: &str) -> PathRefused {
+    PathRefused(format!("{}: {why}", crate::format::escape_name(raw)))
+}
+
+/// What an entry is, as lstat sees it (a symlink is never resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    /// FIFO, socket, device.
+    Other,
+}
+
+/// A file's identity for conflict detection: what it was when read or last saved. mtime and
+/// size alone miss a same-size write whose mtime was put back (`touch -r`); ctime cannot be
+/// set back, and a replaced file has another inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Version {
+    pub mtime_ns: i64,
+    pub size: u64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub dev: u64,
+}
+
+/// One directory entry, or the result of `stat`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Raw bytes: names may be any bytes but `/` and NUL (invalid UTF-8, newlines, ...).
+    pub name: Vec<u8>,
+    pub kind: EntryKind,
+    pub size: u64,
+    /// Full `st_mode` (type and permission bits).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mtime_ns: i64,
+    /// Status change time, inode and device: with mtime and size, the file's [`Version`].
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub dev: u64,
+    /// The link's own target (readlink), for symlinks only.
+    pub symlink_target: Option<Vec<u8>>,
+}
+
+impl Entry {
+    pub fn version(&self) -> Version {
+        Version {
+            mtime_ns: self.mtime_ns,
+            size: self.size,
+            ctime_ns: self.ctime_ns,
+            ino: self.ino,
+            dev: self.dev,
+        }
+    }
+
+    /// The name for display (invalid UTF-8 replaced).
+    pub fn display_name(&self) -> String {
+        String::from_utf8_lossy(&self.name).into_owned()
+    }
+}
+
+/// Bytes read from a file, with the version of the file they were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileData {
+    pub data: Vec<u8>,
+    pub version: Version,
 }
 
 #[cfg(test)]
@@ -133,7 +212,7 @@ mod tests {
     use super::*;
 
     fn refused(raw: &[u8]) -> bool {
-        matches!(FsPath::parse(raw), Err(FsError::Refused(_)))
+        matches!(FsPath::parse(raw), Err(PathRefused(_)))
     }
 
     #[test]
@@ -181,7 +260,7 @@ mod tests {
         assert_eq!(dir.join("main.rs").unwrap().as_bytes(), b"src/main.rs");
         assert_eq!(FsPath::root().join("a").unwrap().as_bytes(), b"a");
         for bad in ["a/b", "..", ".", "", "/etc"] {
-            assert!(matches!(dir.join(bad), Err(FsError::Refused(_))), "{bad:?}");
+            assert!(matches!(dir.join(bad), Err(PathRefused(_))), "{bad:?}");
         }
         let p = FsPath::from_components([&b"a"[..], b"b\xff", b"c d"]).unwrap();
         assert_eq!(p.as_bytes(), b"a/b\xff/c d");
