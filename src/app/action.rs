@@ -4,8 +4,9 @@
 use serde::Deserialize;
 
 use crate::app::state::Pane;
+use crate::docker::shell::PreparedShell;
 use crate::docker::{DockerCmd, DockerEvent};
-use crate::tui::handoff::{ShellOutcome, ShellTarget};
+use crate::tui::handoff::ShellOutcome;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -153,6 +154,7 @@ pub enum Action {
 pub enum Command {
     Docker(DockerCmd),
     Fs(FsCmd),
-    /// Hand the terminal to a session's shell (the loop suspends the TUI for it).
-    Shell(ShellTarget),
+    /// Hand the terminal to a shell the Docker task prepared (the loop suspends the TUI for
+    /// it, attaches and bridges).
+    Shell(PreparedShell),
 }

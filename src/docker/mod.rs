@@ -1,5 +1,7 @@
 //! Everything that talks to the Docker Engine API. The backend task (`task`) owns the bollard
-//! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. Nothing here draws.
+//! client: it connects and reconnects, and lends its current client through [`EngineLink`] to
+//! the code that makes its own engine calls (the files task, a prepared shell); the UI sends it
+//! `DockerCmd`s and receives `DockerEvent`s. Nothing here draws.
 
 mod connect;
 pub mod deadline;
@@ -9,11 +11,14 @@ mod error;
 mod events;
 pub mod exec;
 mod inventory;
+mod jobs;
 mod leftovers;
 pub mod lifecycle;
+mod link;
 pub mod logs;
 pub mod measure;
 pub mod model;
+pub mod shell;
 pub mod sizes;
 mod task;
 
@@ -21,6 +26,7 @@ pub use connect::{Engine, EngineInfo, connect, connect_at, endpoint_description}
 pub use detail::{SessionDetail, inspect_session};
 pub use error::DockerError;
 pub use inventory::fetch_inventory;
+pub use link::EngineLink;
 pub use model::{Inventory, Session, SessionState, SessionWorkspace, Workspace, WorkspaceKind};
 pub use task::{DockerHandle, spawn, spawn_at};
 
@@ -28,6 +34,9 @@ use std::path::PathBuf;
 
 use lifecycle::{CreatedSession, Destroyed, SessionSpec};
 use measure::{Measurement, Strategy};
+use shell::PreparedShell;
+
+use crate::tui::handoff::ShellTarget;
 
 /// Correlates a command with its reply; replies to ids no longer pending are dropped.
 pub type RequestId = u64;
@@ -80,8 +89,15 @@ pub enum DockerCmd {
     StopLogs {
         req: RequestId,
     },
-    /// End what an attach left running, which could not be done when it ended (the engine
-    /// was away): kept and run again on every reconnect until it succeeds (bounded).
+    /// Start the session if `target` asks for it, find its shell and create the exec; answered
+    /// by `ShellPrepared`. The terminal is not touched: the UI stays live meanwhile.
+    PrepareShell {
+        req: RequestId,
+        target: ShellTarget,
+    },
+    /// End what a shell started (sent after every shell, however it ended, and for a prepared
+    /// shell that was never attached): run at once when connected, else kept and run again on
+    /// every reconnect until it succeeds (bounded).
     EndShell(exec::ShellCleanup),
 }
 
@@ -158,5 +174,10 @@ pub enum DockerEvent {
     LogsEnded {
         req: RequestId,
         reason: String,
+    },
+    /// The answer to `PrepareShell`: a shell ready to attach, or why not.
+    ShellPrepared {
+        req: RequestId,
+        result: Result<PreparedShell, String>,
     },
 }
