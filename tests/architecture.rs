@@ -98,13 +98,11 @@ fn domain_imports_no_engine_runtime_or_terminal() {
 }
 
 #[test]
-#[ignore = "issue 10, being fixed in another branch: the shell handoff (src/tui/) builds its own bollard client until the Docker task lends it one"]
 fn bollard_only_in_docker_and_workspace_fs() {
     assert_holds(&BOLLARD);
 }
 
 #[test]
-#[ignore = "enabled once issue 10 splits the big files"]
 fn no_file_is_over_600_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut long = Vec::new();

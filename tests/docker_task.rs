@@ -42,7 +42,7 @@ async fn next_inventory_where(
 #[tokio::test(flavor = "multi_thread")]
 async fn changes_arrive_from_the_events_stream_without_a_request() {
     with_env("task_live", async |env| {
-        let (handle, mut events) = docker::spawn();
+        let (handle, _link, mut events) = docker::spawn();
         let first = env.id("first");
         env.workspace(&first).await;
         next_inventory_where(&mut events, "the first workspace", |inv| {
@@ -238,8 +238,12 @@ async fn next_unreachable(events: &mut Receiver<DockerEvent>, within: Duration) 
 async fn a_stalled_engine_is_reported_within_the_probe_deadline_and_retried() {
     let fake = FakeEngine::start(Answers::Nothing);
     let started = Instant::now();
-    let (handle, mut events) = docker::spawn_at(Some(fake.endpoint()));
+    let (handle, link, mut events) = docker::spawn_at(Some(fake.endpoint()));
     let (reason, attempt) = next_unreachable(&mut events, deadline::PROBE * 2).await;
+    assert!(
+        link.current().is_none(),
+        "a stalled engine's client is not lent"
+    );
     assert!(
         reason.contains("engine not answering (stalled)"),
         "{reason}"
@@ -257,7 +261,7 @@ async fn a_stalled_engine_is_reported_within_the_probe_deadline_and_retried() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stall_after_connecting_is_noticed_when_a_call_times_out() {
     let fake = FakeEngine::start(Answers::OnlyVersionAndEvents);
-    let (handle, mut events) = docker::spawn_at(Some(fake.endpoint()));
+    let (handle, _link, mut events) = docker::spawn_at(Some(fake.endpoint()));
     timeout(deadline::PROBE, async {
         loop {
             if let Some(DockerEvent::Connected(info)) = events.recv().await {
@@ -447,7 +451,7 @@ async fn a_foreign_container_no_listing_saw_makes_the_workspace_it_wrote_measure
         use sandkasten_tui::app::state::{ConfigSummary, State};
         let ws = env.id("foreign");
         let volume = env.workspace(&ws).await;
-        let (handle, events) = docker::spawn();
+        let (handle, _link, events) = docker::spawn();
         let config = ConfigSummary {
             source: sandkasten_tui::config::ConfigSource::File("sandkasten.yaml".into()),
             workspace_enabled: true,
@@ -525,7 +529,7 @@ async fn the_task_recovers_to_connected_and_lists_once_a_stall_ends() {
         env.workspace(&ws).await;
         let socket = std::env::temp_dir().join(format!("skt-stall-{}.sock", env.prefix));
         let proxy = support::proxy::EngineProxy::stalled(&socket);
-        let (handle, mut events) = docker::spawn_at(Some(proxy.endpoint()));
+        let (handle, link, mut events) = docker::spawn_at(Some(proxy.endpoint()));
         let (reason, _) = next_unreachable(&mut events, deadline::PROBE * 2).await;
         assert!(reason.contains("stalled"), "{reason}");
 
@@ -549,6 +553,9 @@ async fn the_task_recovers_to_connected_and_lists_once_a_stall_ends() {
             panic!("once the engine answers: connected {connected:?}, listed {listed}")
         });
         assert_eq!(connected.unwrap().endpoint, proxy.endpoint());
+        // Borrowers get the new connection's client.
+        assert!(link.current().is_some());
+        assert_eq!(link.endpoint(), proxy.endpoint());
         drop(handle);
     })
     .await;

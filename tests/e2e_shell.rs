@@ -3,6 +3,7 @@
 //! nothing the shell started outlives the attach; a hangup, SIGTERM, SIGINT or SIGQUIT ends the
 //! program; modes the shell's programs set do not survive the return or the exit, in the TUI
 //! and in `session shell`; an engine lost mid-shell leaves nothing running once it is back.
+//! Opening a shell (start first, a stalled engine) is in `e2e_shell_open.rs`.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -155,6 +156,21 @@ async fn leftover_processes(env: &TestEnv, container: &str) -> Vec<String> {
         .collect()
 }
 
+/// What [`leftover_processes`] finds once the Docker task has had time to end the attach's
+/// processes: the TUI hands that clean-up over and comes back at once, so it can finish a
+/// moment after the screen says the shell ended.
+async fn leftovers_after_cleanup(env: &TestEnv, container: &str) -> Vec<String> {
+    let mut left = Vec::new();
+    for _ in 0..50 {
+        left = leftover_processes(env, container).await;
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    left
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn detach_leaves_no_shell_or_job_running_in_the_session() {
     with_env("e2e_shell_reap", async |env| {
@@ -173,7 +189,7 @@ async fn detach_leaves_no_shell_or_job_running_in_the_session() {
             tui.wait_for_text("Stopped", WAIT);
             tui.send("\x1d");
             tui.wait_for_text(&format!("Detached from {session}"), WAIT);
-            let left = leftover_processes(env, &container).await;
+            let left = leftovers_after_cleanup(env, &container).await;
             assert!(left.is_empty(), "after detach {round}: {left:?}");
         }
         // The shell exiting by itself leaves nothing either (its job included).
@@ -181,7 +197,7 @@ async fn detach_leaves_no_shell_or_job_running_in_the_session() {
         tui.send("sleep 1234 &\r");
         tui.send("exit\r");
         tui.wait_for_text(&format!("Shell in {session} ended"), WAIT);
-        let left = leftover_processes(env, &container).await;
+        let left = leftovers_after_cleanup(env, &container).await;
         assert!(left.is_empty(), "after exit: {left:?}");
         tui.send("q");
         assert!(tui.wait_exit(WAIT));
@@ -379,14 +395,7 @@ async fn an_engine_lost_mid_shell_leaves_nothing_running_once_it_is_back() {
 
         proxy.start();
         tui.wait_for_text("Reconnected to the engine", Duration::from_secs(20));
-        let mut left = Vec::new();
-        for _ in 0..50 {
-            left = leftover_processes(env, &container).await;
-            if left.is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        let left = leftovers_after_cleanup(env, &container).await;
         assert!(left.is_empty(), "once the engine is back: {left:?}");
         tui.send("q");
         assert!(tui.wait_exit(WAIT));

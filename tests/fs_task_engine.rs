@@ -3,7 +3,9 @@
 //! expected version (saved when nothing changed, a conflict when something did); checked with
 //! a container of its own. A helper reopened in read-only mode is as read-only as the first.
 //! The same holds when the engine itself goes away under the editor and comes back (a proxy in
-//! front of it cut and restored). Helpers carry this test's labels, so its cleanup removes them.
+//! front of it cut and restored): the files task then borrows the client of a Docker task at
+//! the proxy, as in the program, and reopens once that task has reconnected. Helpers carry
+//! this test's labels, so its cleanup removes them.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,6 +16,7 @@ use std::fs;
 use std::process::Command;
 use std::time::Duration;
 
+use sandkasten_tui::docker::{self, DockerHandle, EngineLink};
 use sandkasten_tui::domain::files::{FileData, FsPath};
 use sandkasten_tui::domain::ids::RequestId;
 use sandkasten_tui::domain::labels::VOLUME_LABEL;
@@ -121,7 +124,9 @@ async fn open_load_and_kill(
     rel: &str,
     read_only: bool,
 ) -> (FsHandle, Receiver<FsEvent>, FileData, String) {
-    let (files, mut events) = task::spawn_with_labels(env.test_labels());
+    // No Docker task: a fixed link lends one client throughout.
+    let engine = EngineLink::fixed(docker::connect().unwrap());
+    let (files, mut events) = task::spawn_with_labels(env.test_labels(), engine);
     let data = open_and_load(&files, &mut events, volume, rel, read_only).await;
     let [helper] = helpers(volume).try_into().expect("one helper");
     let killed = Command::new("docker")
@@ -305,16 +310,27 @@ async fn a_helper_reopened_in_read_only_mode_mounts_read_only_with_only_read_acc
     .await;
 }
 
-/// Opens `volume` in a files task that reaches the engine through `proxy`, loads `rel` as the
-/// editor does, then cuts the proxy (every connection, the helper's attach stream included)
-/// and brings it back: an engine lost under an open editor, and back.
+/// A Docker task reaching the engine at `endpoint`, as the program runs one: its link for the
+/// files task, and its handle (the task ends when it is dropped). Its reports are read and
+/// dropped, so that it never waits on a full queue.
+fn docker_task_at(endpoint: String) -> (DockerHandle, EngineLink) {
+    let (handle, link, mut reports) = docker::spawn_at(Some(endpoint));
+    tokio::spawn(async move { while reports.recv().await.is_some() {} });
+    (handle, link)
+}
+
+/// Opens `volume` in a files task that reaches the engine through `proxy` (the link of a
+/// Docker task at the proxy, as in the program), loads `rel` as the editor does, then cuts the
+/// proxy (every connection, the helper's attach stream included) and brings it back: an
+/// engine lost under an open editor, and back.
 async fn open_load_and_lose_the_engine(
     env: &TestEnv,
     proxy: &mut EngineProxy,
     volume: &str,
     rel: &str,
-) -> (FsHandle, Receiver<FsEvent>, FileData) {
-    let (files, mut events) = task::spawn_at(env.test_labels(), Some(proxy.endpoint()));
+) -> (FsHandle, Receiver<FsEvent>, FileData, DockerHandle) {
+    let (docker_task, engine) = docker_task_at(proxy.endpoint());
+    let (files, mut events) = task::spawn_with_labels(env.test_labels(), engine);
     let data = open_and_load(&files, &mut events, volume, rel, false).await;
     let [helper] = helpers(volume).try_into().expect("one helper");
     proxy.stop();
@@ -327,7 +343,7 @@ async fn open_load_and_lose_the_engine(
     }
     assert!(!helpers(volume).contains(&helper), "the helper still runs");
     proxy.start();
-    (files, events, data)
+    (files, events, data, docker_task)
 }
 
 fn proxy_for(env: &TestEnv) -> EngineProxy {
@@ -341,7 +357,7 @@ async fn a_save_after_the_engine_was_lost_and_came_back_saves_with_the_same_vers
         let dir = env.mountpoint(&volume).await;
         fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
         let mut proxy = proxy_for(env);
-        let (files, mut events, data) =
+        let (files, mut events, data, _docker_task) =
             open_load_and_lose_the_engine(env, &mut proxy, &volume, "notes.txt").await;
         files
             .send(FsCmd::Save {
@@ -377,7 +393,7 @@ async fn a_save_after_the_engine_came_back_is_a_conflict_when_the_file_changed_m
         let dir = env.mountpoint(&volume).await;
         fs::write(dir.join("notes.txt"), b"v1\n").unwrap();
         let mut proxy = proxy_for(env);
-        let (files, mut events, data) =
+        let (files, mut events, data, _docker_task) =
             open_load_and_lose_the_engine(env, &mut proxy, &volume, "notes.txt").await;
         // Same size as v1: only the version (not the length) can tell.
         fs::write(dir.join("notes.txt"), b"v2\n").unwrap();

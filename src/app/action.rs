@@ -4,8 +4,8 @@
 use serde::Deserialize;
 
 use crate::app::state::Pane;
+use crate::docker::shell::PreparedShell;
 use crate::docker::{DockerCmd, DockerEvent};
-use crate::domain::shell::ShellTarget;
 use crate::tui::handoff::ShellOutcome;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
 
@@ -154,6 +154,7 @@ pub enum Action {
 pub enum Command {
     Docker(DockerCmd),
     Fs(FsCmd),
-    /// Hand the terminal to a session's shell (the loop suspends the TUI for it).
-    Shell(ShellTarget),
+    /// Hand the terminal to a shell the Docker task prepared (the loop suspends the TUI for
+    /// it, attaches and bridges).
+    Shell(PreparedShell),
 }

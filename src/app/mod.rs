@@ -24,12 +24,17 @@ use crate::app::keymap::Keymap;
 use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, SessionsConfig, State};
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
-use crate::docker::{self, DockerHandle};
-use crate::domain::shell::ShellTarget;
+use crate::docker::exec::ShellCleanup;
+use crate::docker::shell::PreparedShell;
+use crate::docker::{self, DockerCmd, DockerHandle};
 use crate::tui::handoff;
 use crate::tui::{InputReader, TerminalGuard};
 use crate::ui::{self, HitMap};
 use crate::workspace_fs::task::FsHandle;
+
+/// How long the exit waits for the Docker task to end: its own grace for running shell
+/// clean-ups (5 s) and a margin; only a task that does not end by itself is left behind.
+const ENGINE_EXIT_WAIT: Duration = Duration::from_secs(6);
 
 /// Most events applied between two frames, so a flood cannot starve drawing.
 const DRAIN_LIMIT: usize = 256;
@@ -59,15 +64,16 @@ fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap)
     }
 }
 
-/// Sends Docker commands; returns a shell handoff if one was asked for (the loop runs it).
-fn execute(commands: Vec<Command>, workers: &Workers, state: &mut State) -> Option<ShellTarget> {
+/// Sends Docker commands; returns a prepared shell to hand the terminal to, if one is ready
+/// (the loop runs it).
+fn execute(commands: Vec<Command>, workers: &Workers, state: &mut State) -> Option<PreparedShell> {
     let mut shell = None;
     for command in commands {
         let sent = match command {
             Command::Docker(cmd) => workers.docker.send(cmd),
             Command::Fs(cmd) => workers.files.send(cmd),
-            Command::Shell(target) => {
-                shell = Some(target);
+            Command::Shell(prepared) => {
+                shell = Some(prepared);
                 Ok(())
             }
         };
@@ -79,6 +85,14 @@ fn execute(commands: Vec<Command>, workers: &Workers, state: &mut State) -> Opti
         }
     }
     shell
+}
+
+/// After every shell, however it ended: the Docker task ends what it started (and keeps
+/// trying after a reconnect); the loop never waits for it.
+fn hand_over_cleanup(docker: &DockerHandle, cleanup: ShellCleanup) {
+    if let Err(e) = docker.send(DockerCmd::EndShell(cleanup)) {
+        tracing::warn!(%e, "handing over the shell's cleanup");
+    }
 }
 
 /// The background tasks' command ends.
@@ -161,26 +175,10 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         std::env::var_os("HOME"),
         std::path::Path::is_dir,
     );
-    let (docker, mut docker_events) = docker::spawn();
-    let (files, mut fs_events) = crate::workspace_fs::task::spawn();
+    // The Docker task owns the engine connection; the files task borrows its client.
+    let (docker, engine, mut docker_events) = docker::spawn();
+    let (files, mut fs_events) = crate::workspace_fs::task::spawn(engine.clone());
     let workers = Workers { docker, files };
-    // In the background: remove helpers left by a crash, and import the file agent's image so
-    // the first file browser opens without paying for it. Failures are only logged (the
-    // browser reports its own errors when it is used).
-    tokio::spawn(async {
-        // After the first screen: on 2 cores this must not delay it.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        // `docker::connect` carries the engine-call deadline: a stalled engine ends this.
-        let Ok(client) = docker::connect().map(|engine| engine.docker) else {
-            return;
-        };
-        if let Err(e) = crate::workspace_fs::reap_stale_helpers(&client).await {
-            tracing::warn!(%e, "reaping stale file helpers");
-        }
-        if let Err(e) = crate::workspace_fs::ensure_agent_image(&client).await {
-            tracing::debug!(%e, "importing the file agent image");
-        }
-    });
     let mut terminate = crate::tui::Termination::new();
     let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
@@ -243,21 +241,13 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         // Work starts after the frame that shows the state asking for it: on 2 cores a
         // measuring round must not delay the first populated screen.
         if !pending.is_empty()
-            && let Some(target) = execute(std::mem::take(&mut pending), &workers, &mut state)
+            && let Some(prepared) = execute(std::mem::take(&mut pending), &workers, &mut state)
         {
             // The TUI is suspended while the shell has the terminal; Docker reports queue up.
             let (detach, detach_name) = keymap.detach_key();
-            let (outcome, leftover) =
-                handoff::run_shell(&mut guard, &mut input, &target, detach, &detach_name).await;
-            // What the shell started could not be ended (the engine was away): the Docker
-            // task ends it once the engine answers again.
-            if let Some(cleanup) = leftover
-                && let Err(e) = workers
-                    .docker
-                    .send(crate::docker::DockerCmd::EndShell(cleanup))
-            {
-                tracing::warn!(%e, "handing over the shell's cleanup");
-            }
+            let (outcome, cleanup) =
+                handoff::run_shell(&mut guard, &mut input, prepared, detach, &detach_name).await;
+            hand_over_cleanup(&workers.docker, cleanup);
             // A hangup or SIGTERM during the attach ends the program as the signal arms below
             // do (the terminal is gone or the operator's system asked): unsaved edits are
             // kept for recovery after the loop, like on every other way out.
@@ -332,5 +322,33 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "{message}");
     }
+    // The Docker task ends once its handle is gone, after the shell clean-ups it is running
+    // (a shell the program's end interrupted); it bounds that wait itself. Its reports are
+    // dropped too, so that a full queue cannot hold it.
+    drop((workers, docker_events, fs_events));
+    if tokio::time::timeout(ENGINE_EXIT_WAIT, engine.ended())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the Docker task did not end in time");
+    }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shells_cleanup_is_handed_to_the_docker_task_not_run_here() {
+        let (docker, mut sent) = DockerHandle::detached();
+        let cleanup = ShellCleanup {
+            container: "c1".into(),
+            shell: "sh".into(),
+            pid: Some(42),
+            mark: "0123456789ab".into(),
+        };
+        hand_over_cleanup(&docker, cleanup.clone());
+        assert_eq!(sent.try_recv().ok(), Some(DockerCmd::EndShell(cleanup)));
+    }
 }

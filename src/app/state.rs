@@ -99,6 +99,16 @@ pub struct SessionsPane {
     pub list: ListView<Session>,
     /// Inspected details by container id.
     pub details: HashMap<String, DetailState>,
+    /// The shell the Docker task is preparing; its answer is the only one that may take the
+    /// terminal.
+    pub opening_shell: Option<OpeningShell>,
+}
+
+/// A shell asked for and not yet ready (see `DockerCmd::PrepareShell`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningShell {
+    pub req: RequestId,
+    pub session: String,
 }
 
 /// A deletion in flight. Each step (a session destroyed, a volume deleted, kept or failed) is
@@ -294,6 +304,7 @@ impl State {
                     descending: false,
                 }),
                 details: HashMap::new(),
+                opening_shell: None,
             },
             workspaces: WorkspacesPane {
                 list: ListView::new(Sort {

@@ -10,6 +10,7 @@ use crate::cli::{Failure, Policy, exit};
 use crate::config::LoadedConfig;
 use crate::docker;
 use crate::docker::lifecycle::{create_session, destroy_session, set_running};
+use crate::docker::shell::{prepare_shell, term_name};
 use crate::domain::session::{Session, SessionSpec, SessionState, SessionStorage};
 use crate::domain::shell::ShellTarget;
 use crate::tui::handoff::{ShellOutcome, run_shell_plain};
@@ -189,13 +190,17 @@ pub async fn run(
         }
         SessionAction::Shell { id } => {
             policy.check_writable("opening a shell")?;
-            let (_, session) = find(&id).await?;
+            let (engine, session) = find(&id).await?;
             let target = ShellTarget {
                 session: session.id.clone(),
                 container: session.container_id.clone(),
                 start_first: session.state != SessionState::Running,
             };
-            match run_shell_plain(&target, 0x1d, "ctrl-]").await {
+            // No Docker task here: the command prepares the shell on its own client.
+            let prepared = prepare_shell(&engine.docker, &target, &term_name())
+                .await
+                .map_err(|e| Failure::new(exit::ENGINE, e.to_string()))?;
+            match run_shell_plain(prepared, 0x1d, "ctrl-]").await {
                 ShellOutcome::Exited { code, .. } => {
                     Ok(code.map_or(exit::OK, |c| c.clamp(0, 255) as u8))
                 }

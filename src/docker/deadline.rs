@@ -27,6 +27,11 @@ pub const JOB: Duration = Duration::from_secs(20);
 /// must never cut the undo off and leave a half-made session behind.
 pub const CREATE_SESSION: Duration = Duration::from_secs(15 * 7);
 
+/// Preparing a shell is up to five calls (inspect and start the session when asked, probe
+/// `bash` and `sh`, create the exec), each bounded by [`CALL`] on its own and failing as a
+/// stall when it gets no answer: the job's own limit only backs them up.
+pub const PREPARE_SHELL: Duration = Duration::from_secs(15 * 5);
+
 /// A stop waits up to the container's grace period (10 s) before the engine answers: its
 /// client timeout and its job's deadline.
 pub const STOP: Duration = Duration::from_secs(30);

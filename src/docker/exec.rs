@@ -1,14 +1,10 @@
 //! Shells in session containers through the exec API (no docker CLI): which shell the image has,
-//! a TTY exec of it, resizing, and ending everything it started. Never touches the terminal;
-//! the handoff bridges it.
-
-use std::pin::Pin;
+//! the pid announcement of the wrapper it runs under, resizing, and ending everything it
+//! started. Never touches the terminal; `shell` prepares and attaches, the handoff bridges.
 
 use bollard::Docker;
-use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
-use futures::{Stream, StreamExt};
-use tokio::io::AsyncWrite;
+use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecResults};
+use futures::StreamExt;
 
 use super::deadline;
 use super::error::{DockerError, describe};
@@ -72,12 +68,12 @@ pub async fn probe_shell(docker: &Docker, container: &str) -> Result<&'static st
 const PID_MARKER: &[u8] = b"\x1b]sandkasten-tui-pid;";
 /// The wrapper: announce `$$`, then become the shell (same pid, the exec's session leader).
 /// Needs no writable filesystem and works with busybox `sh`.
-const ANNOUNCE_PID: &str = r#"printf '\033]sandkasten-tui-pid;%s\007' "$$"; exec "$0""#;
+pub(super) const ANNOUNCE_PID: &str = r#"printf '\033]sandkasten-tui-pid;%s\007' "$$"; exec "$0""#;
 /// The longest output the marker can take before it is given up on: anything else is the
 /// shell's own output and passes through untouched.
 const MARKER_MAX: usize = PID_MARKER.len() + 12;
 /// How long the wrapper's announcement may take to arrive.
-const MARKER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(super) const MARKER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the first bytes of the shell's output say about its pid.
 #[derive(Debug, PartialEq, Eq)]
@@ -111,98 +107,6 @@ pub fn scan_pid_marker(buf: &[u8]) -> PidMarker {
         None if buf.len() < MARKER_MAX => PidMarker::Incomplete,
         None => PidMarker::Absent,
     }
-}
-
-type ExecOutput = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
-
-/// A running TTY exec: bytes to write, bytes to show.
-pub struct ShellExec {
-    pub id: String,
-    /// The shell's pid inside the container (its session id), when the wrapper announced it:
-    /// what `end_shell_session` needs.
-    pub pid: Option<u32>,
-    /// The value of [`MARK_VAR`] in the shell's environment: everything it starts inherits
-    /// it, a process that left the shell's session (`setsid`, a daemon) included.
-    pub mark: String,
-    /// Output that arrived with the announcement, to be shown before `output`.
-    pub first_output: Vec<u8>,
-    pub output: ExecOutput,
-    pub input: Pin<Box<dyn AsyncWrite + Send>>,
-}
-
-/// Takes the pid announcement off the start of the output; gives up (and keeps every byte)
-/// when it does not come.
-async fn read_pid_marker(output: &mut ExecOutput) -> (Option<u32>, Vec<u8>) {
-    let mut buf = Vec::new();
-    let deadline = tokio::time::Instant::now() + MARKER_WAIT;
-    loop {
-        match scan_pid_marker(&buf) {
-            PidMarker::Found { pid, rest } => return (Some(pid), buf.split_off(rest)),
-            PidMarker::Absent => return (None, buf),
-            PidMarker::Incomplete => {}
-        }
-        match tokio::time::timeout_at(deadline, output.next()).await {
-            Ok(Some(Ok(chunk))) => buf.extend_from_slice(&chunk.into_bytes()),
-            // The stream's end or error is seen again by the bridge, which reports it.
-            Ok(Some(Err(_)) | None) | Err(_) => return (None, buf),
-        }
-    }
-}
-
-/// Starts `shell` with a TTY in the container, `TERM` passed on, sized right after start (a
-/// resize before start blocks for 10 s on the engine and then fails).
-pub async fn start_shell(
-    docker: &Docker,
-    container: &str,
-    shell: &str,
-    term: &str,
-    (cols, rows): (u16, u16),
-) -> Result<ShellExec, DockerError> {
-    let env = format!("TERM={term}");
-    let mark = super::lifecycle::new_session_id();
-    let marked = format!("{MARK_VAR}={mark}");
-    let create = docker.create_exec(
-        container,
-        CreateExecOptions {
-            cmd: Some(vec![shell, "-c", ANNOUNCE_PID, shell]),
-            env: Some(vec![env.as_str(), marked.as_str()]),
-            tty: Some(true),
-            attach_stdin: Some(true),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            working_dir: Some("/workspace"),
-            ..Default::default()
-        },
-    );
-    let exec = deadline::answer("creating the shell", create).await??;
-    let start = docker.start_exec(
-        &exec.id,
-        Some(StartExecOptions {
-            detach: false,
-            tty: true,
-            output_capacity: None,
-        }),
-    );
-    let started = deadline::answer("starting the shell", start).await??;
-    let StartExecResults::Attached { mut output, input } = started else {
-        return Err(DockerError::Api(
-            "the engine started the shell detached".into(),
-        ));
-    };
-    // The shell runs from here on: a failed resize must not return before the caller holds
-    // what it needs to end the shell (its size is cosmetic; the next window change retries).
-    if let Err(e) = resize(docker, &exec.id, cols, rows).await {
-        tracing::warn!(%e, "sizing the shell after start");
-    }
-    let (pid, first_output) = read_pid_marker(&mut output).await;
-    Ok(ShellExec {
-        id: exec.id,
-        pid,
-        mark,
-        first_output,
-        output,
-        input,
-    })
 }
 
 /// Set in the shell's environment with a value unique to one attach; inherited by everything
@@ -243,8 +147,8 @@ done
 kill -KILL $p 2>/dev/null
 exit 0"#;
 
-/// Ends the shell started by `start_shell` (`pid` when it announced it, `mark` its
-/// [`ShellExec::mark`]) and everything it started: jobs, `nohup`, and what made itself a new
+/// Ends the shell of a [`PreparedShell`](super::shell::PreparedShell) (`pid` when it
+/// announced it, `mark` the value of [`MARK_VAR`] it was started with) and everything it started: jobs, `nohup`, and what made itself a new
 /// session but kept its environment (only a process that also cleared its environment is
 /// beyond reach).
 pub async fn end_shell_session(
@@ -265,9 +169,9 @@ pub async fn end_shell_session(
     .map(drop)
 }
 
-/// What ending one attach's processes takes ([`end_shell_session`]'s arguments), kept when it
-/// could not run as the attach ended (the engine was away) so that it can run once the engine
-/// answers again.
+/// What ending one attach's processes takes ([`end_shell_session`]'s arguments): plain data,
+/// so that the TUI can hand it to the Docker task (which keeps it until a run succeeds, the
+/// engine may be away) instead of waiting for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShellCleanup {
     pub container: String,

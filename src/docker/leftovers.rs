@@ -1,11 +1,12 @@
-//! Shell cleanups that could not run when their attach ended (the engine was away), kept by the
-//! Docker task and handed out again each time it connects, until one succeeds or has failed
-//! [`MAX_TRIES`] times; at most [`MAX_PENDING`] are kept (the oldest goes first). Only
-//! bookkeeping: the task runs what this hands out.
+//! Shell cleanups handed to the Docker task (after every shell, however it ended), kept until a
+//! run succeeds: run at once when connected, and handed out again each time it connects (the
+//! engine may be why the attach ended), until one succeeds or has failed [`MAX_TRIES`] times;
+//! at most [`MAX_PENDING`] are kept (the oldest goes first). Only bookkeeping: the task runs
+//! what this hands out.
 
 use super::exec::ShellCleanup;
 
-/// More than this many attaches ended while the engine was away is not a real case; the
+/// More than this many shells ended while their clean-ups could not run is not a real case; the
 /// oldest cleanup is given up (and logged) rather than the list growing.
 const MAX_PENDING: usize = 16;
 /// Failed runs after which a cleanup is given up (the session is gone, or its image cannot

@@ -1,7 +1,9 @@
 //! Everything that talks to the Docker Engine API. The backend task (`task`) owns the bollard
-//! client; the UI sends it `DockerCmd`s and receives `DockerEvent`s. The domain types it
-//! speaks in live in crate::domain (`model` converts bollard's models into them). Nothing
-//! here draws, and nothing here imports app/ or ui/.
+//! client: it connects and reconnects, and lends its current client through [`EngineLink`] to
+//! the code that makes its own engine calls (the files task, a prepared shell); the UI sends it
+//! `DockerCmd`s and receives `DockerEvent`s. The domain types it speaks in live in
+//! crate::domain (`model` converts bollard's models into them). Nothing here draws, and nothing
+//! here imports app/ or ui/.
 
 mod connect;
 pub mod deadline;
@@ -11,11 +13,14 @@ mod error;
 mod events;
 pub mod exec;
 mod inventory;
+mod jobs;
 mod leftovers;
 pub mod lifecycle;
+mod link;
 pub mod logs;
 pub mod measure;
 pub mod model;
+pub mod shell;
 pub mod sizes;
 mod task;
 
@@ -23,6 +28,7 @@ pub use connect::{Engine, connect, connect_at, endpoint_description};
 pub use detail::inspect_session;
 pub use error::DockerError;
 pub use inventory::fetch_inventory;
+pub use link::EngineLink;
 pub use task::{DockerHandle, spawn, spawn_at};
 
 use std::path::PathBuf;
@@ -31,7 +37,9 @@ use crate::domain::engine::EngineInfo;
 use crate::domain::ids::RequestId;
 use crate::domain::measure::{Measurement, Strategy};
 use crate::domain::session::{CreatedSession, Destroyed, SessionDetail, SessionSpec};
+use crate::domain::shell::ShellTarget;
 use crate::domain::workspace::Inventory;
+use shell::PreparedShell;
 
 /// Requests to the Docker task.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,8 +89,15 @@ pub enum DockerCmd {
     StopLogs {
         req: RequestId,
     },
-    /// End what an attach left running, which could not be done when it ended (the engine
-    /// was away): kept and run again on every reconnect until it succeeds (bounded).
+    /// Start the session if `target` asks for it, find its shell and create the exec; answered
+    /// by `ShellPrepared`. The terminal is not touched: the UI stays live meanwhile.
+    PrepareShell {
+        req: RequestId,
+        target: ShellTarget,
+    },
+    /// End what a shell started (sent after every shell, however it ended, and for a prepared
+    /// shell that was never attached): run at once when connected, else kept and run again on
+    /// every reconnect until it succeeds (bounded).
     EndShell(exec::ShellCleanup),
 }
 
@@ -159,5 +174,10 @@ pub enum DockerEvent {
     LogsEnded {
         req: RequestId,
         reason: String,
+    },
+    /// The answer to `PrepareShell`: a shell ready to attach, or why not.
+    ShellPrepared {
+        req: RequestId,
+        result: Result<PreparedShell, String>,
     },
 }

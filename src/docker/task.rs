@@ -1,10 +1,11 @@
 //! The Docker task: the one owner of the bollard client. It keeps a connection (reconnecting
-//! with back-off), follows the events stream, refreshes the inventory when something relevant
-//! happens (never two refreshes at once; bursts coalesce), and runs inspect jobs. It never
-//! touches UI state: it only sends `DockerEvent`s.
+//! with back-off) and lends its client through [`EngineLink`] while the engine answers,
+//! follows the events stream, refreshes the inventory when something relevant happens (never
+//! two refreshes at once; bursts coalesce), and runs the jobs commands ask for (see `jobs`),
+//! shell preparations and clean-ups included. It never touches UI state: it only sends
+//! `DockerEvent`s.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,24 +18,27 @@ use super::connect::{Engine, connect_at, endpoint_description};
 use super::deadline;
 use super::delete::delete_and_report;
 use super::detail::inspect_session;
-use super::error::{DockerError, describe};
+use super::error::describe;
 use super::events::{ended_container, is_relevant, released_volume, subscribe};
 use super::inventory::fetch_inventory;
-use super::leftovers::{LeftoverId, Leftovers};
+use super::jobs::{JobDone, answer_of, refusal, spawn_call, spawn_shell_cleanup, start_measuring};
+use super::leftovers::Leftovers;
 use super::lifecycle::{create_session, create_workspace, destroy_session, set_running};
+use super::link::{EngineLink, Lender, lend};
 use super::logs::follow as follow_logs;
-use super::measure;
+use super::shell::{prepare_shell, term_name};
 use super::{DockerCmd, DockerEvent};
-use crate::domain::engine::EngineInfo;
 use crate::domain::ids::RequestId;
 use crate::domain::measure::Strategy;
-use crate::domain::session::SessionDetail;
-use crate::domain::workspace::Inventory;
 
 /// Events within this window share one refresh (a session start emits several).
 const COALESCE: Duration = Duration::from_millis(25);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// When the UI goes away (the program ends, maybe because a shell's terminal hung up), the
+/// shell clean-ups running then get this long to finish: what a shell started must not
+/// outlive the program that started it, but an engine that stalls must not hold the exit.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The UI's end of the command channel.
 #[derive(Debug, Clone)]
@@ -50,20 +54,31 @@ impl DockerHandle {
             mpsc::error::TrySendError::Closed(_) => "the Docker task has stopped".to_owned(),
         })
     }
+
+    /// A handle with no task behind it, and the receiving end of what is sent through it:
+    /// for tests of code that sends commands (what it sends is read back from the receiver).
+    pub fn detached() -> (Self, mpsc::Receiver<DockerCmd>) {
+        let (tx, rx) = mpsc::channel(64);
+        (Self { tx }, rx)
+    }
 }
 
-/// Starts the task on the current tokio runtime, for `DOCKER_HOST` (else the local socket).
-/// It ends when the handle is dropped.
-pub fn spawn() -> (DockerHandle, mpsc::Receiver<DockerEvent>) {
+/// Starts the task on the current tokio runtime, for `DOCKER_HOST` (else the local socket):
+/// its command end, the link through which it lends its client, and its reports. It ends when
+/// every clone of the handle is dropped.
+pub fn spawn() -> (DockerHandle, EngineLink, mpsc::Receiver<DockerEvent>) {
     spawn_at(None)
 }
 
 /// Like [`spawn`], for an explicit endpoint (`unix://…`, `tcp://…`) when one is given.
-pub fn spawn_at(endpoint: Option<String>) -> (DockerHandle, mpsc::Receiver<DockerEvent>) {
+pub fn spawn_at(
+    endpoint: Option<String>,
+) -> (DockerHandle, EngineLink, mpsc::Receiver<DockerEvent>) {
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let (ev_tx, ev_rx) = mpsc::channel(256);
-    tokio::spawn(run(endpoint, cmd_rx, ev_tx));
-    (DockerHandle { tx: cmd_tx }, ev_rx)
+    let (lender, link) = lend(endpoint.clone().unwrap_or_else(endpoint_description));
+    tokio::spawn(run(endpoint, cmd_rx, ev_tx, lender));
+    (DockerHandle { tx: cmd_tx }, link, ev_rx)
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -82,13 +97,15 @@ async fn run(
     fixed_endpoint: Option<String>,
     mut cmds: mpsc::Receiver<DockerCmd>,
     events: mpsc::Sender<DockerEvent>,
+    lender: Lender,
 ) {
     let mut attempt: u32 = 0;
-    // Outlives every connection: what could not be ended while the engine was away.
+    // Outlives every connection: shell clean-ups not yet done (the engine may be away).
     let mut leftovers = Leftovers::default();
     loop {
         attempt += 1;
         let endpoint = fixed_endpoint.clone().unwrap_or_else(endpoint_description);
+        lender.connecting(&endpoint);
         if events
             .send(DockerEvent::Connecting {
                 endpoint: endpoint.clone(),
@@ -101,13 +118,22 @@ async fn run(
         }
         let reason = match connect_at(&endpoint) {
             Ok(engine) => {
-                match serve(&engine, &mut cmds, &events, &mut attempt, &mut leftovers).await {
+                let served = serve(
+                    &engine,
+                    &mut cmds,
+                    &events,
+                    &mut attempt,
+                    &mut leftovers,
+                    &lender,
+                );
+                match served.await {
                     Outcome::Closed => return,
                     Outcome::Lost(reason) => reason,
                 }
             }
             Err(e) => e.to_string(),
         };
+        lender.down(&endpoint, &reason);
         let wait = backoff(attempt.max(1));
         tracing::warn!(%endpoint, %reason, ?wait, "engine unreachable");
         let report = DockerEvent::Unreachable {
@@ -156,199 +182,6 @@ async fn wait_while_down(
     }
 }
 
-/// The answer to a command that cannot run (the engine is unreachable, or stalled), `why`.
-fn refusal(cmd: DockerCmd, why: String) -> Option<DockerEvent> {
-    match cmd {
-        DockerCmd::Refresh => None,
-        DockerCmd::InspectSession { req, container_id } => Some(DockerEvent::SessionDetail {
-            req,
-            container_id,
-            result: Err(why),
-        }),
-        DockerCmd::Measure { volumes } => Some(DockerEvent::Measured(
-            volumes
-                .into_iter()
-                .map(|(v, _)| (v, Err(why.clone())))
-                .collect(),
-        )),
-        DockerCmd::Delete { req, .. } => Some(DockerEvent::DeleteFinished { req }),
-        DockerCmd::CreateWorkspace { req, .. } => Some(DockerEvent::WorkspaceCreated {
-            req,
-            result: Err(why),
-        }),
-        DockerCmd::CreateSession { req, attach, .. } => Some(DockerEvent::SessionCreated {
-            req,
-            result: Err(why),
-            attach,
-        }),
-        DockerCmd::DestroySession { req, .. } | DockerCmd::SetRunning { req, .. } => {
-            Some(DockerEvent::SessionChanged {
-                req,
-                result: Err(why),
-            })
-        }
-        DockerCmd::FollowLogs { req, .. } => Some(DockerEvent::LogsEnded { req, reason: why }),
-        DockerCmd::StopLogs { .. } | DockerCmd::EndShell(_) => None,
-    }
-}
-
-/// Results of one measuring round are sent in batches of at most this many, or every
-/// `MEASURE_FLUSH`: fewer UI events for 1000 volumes, and progress still moves.
-const MEASURE_BATCH: usize = 64;
-const MEASURE_FLUSH: Duration = Duration::from_millis(100);
-
-/// Starts a measuring job for the queued volumes; returns whether one is running now.
-fn start_measuring(
-    jobs: &mut JoinSet<JobDone>,
-    queue: &mut Vec<(String, PathBuf)>,
-    strategy: &mut Option<Strategy>,
-    events: &mpsc::Sender<DockerEvent>,
-) -> bool {
-    if queue.is_empty() {
-        return false;
-    }
-    let mut volumes = std::mem::take(queue);
-    volumes.sort();
-    volumes.dedup();
-    let chosen = strategy
-        .get_or_insert_with(|| measure::choose(volumes.first().map(|(_, p)| p.as_path())))
-        .clone();
-    let events = events.clone();
-    jobs.spawn(async move {
-        if events.send(DockerEvent::SizeStrategy(chosen.clone())).await.is_err() {
-            return JobDone::Measured;
-        }
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let producer = tokio::spawn(measure::measure(chosen, volumes, tx));
-        let mut batch = Vec::new();
-        let mut flush_at = Instant::now() + MEASURE_FLUSH;
-        loop {
-            tokio::select! {
-                next = rx.recv() => match next {
-                    Some(result) => {
-                        batch.push(result);
-                        if batch.len() >= MEASURE_BATCH {
-                            let _ = events.send(DockerEvent::Measured(std::mem::take(&mut batch))).await;
-                            flush_at = Instant::now() + MEASURE_FLUSH;
-                        }
-                    }
-                    None => break,
-                },
-                _ = sleep_until(flush_at), if !batch.is_empty() => {
-                    let _ = events.send(DockerEvent::Measured(std::mem::take(&mut batch))).await;
-                    flush_at = Instant::now() + MEASURE_FLUSH;
-                }
-            }
-        }
-        if !batch.is_empty() {
-            let _ = events.send(DockerEvent::Measured(batch)).await;
-        }
-        let _ = producer.await;
-        JobDone::Measured
-    });
-    true
-}
-
-enum JobDone {
-    /// The engine did not answer a one-shot job in time: `then` is that job's (failed)
-    /// answer for the UI, and the connection is given up as lost.
-    Stalled {
-        reason: String,
-        then: Box<JobDone>,
-    },
-    Version(Result<EngineInfo, String>),
-    Inventory(Result<Inventory, String>),
-    Created {
-        req: RequestId,
-        result: Result<String, String>,
-    },
-    /// A measuring round ended (its results were sent as they came).
-    Measured,
-    /// A job that reported by itself.
-    Streamed,
-    /// A job whose one report is ready to send.
-    Report(DockerEvent),
-    Detail {
-        req: RequestId,
-        container_id: String,
-        result: Result<Box<SessionDetail>, String>,
-    },
-    /// A run of a kept shell cleanup ended.
-    ShellEnded {
-        id: LeftoverId,
-        result: Result<(), String>,
-    },
-}
-
-/// Runs a kept shell cleanup; [`exec::end_shell_session`](super::exec::end_shell_session)
-/// bounds itself with the call deadline.
-fn spawn_shell_cleanup(
-    jobs: &mut JoinSet<JobDone>,
-    docker: &bollard::Docker,
-    (id, cleanup): (LeftoverId, super::exec::ShellCleanup),
-) {
-    let docker = docker.clone();
-    jobs.spawn(async move {
-        let result = cleanup.run(&docker).await.map_err(|e| e.to_string());
-        JobDone::ShellEnded { id, result }
-    });
-}
-
-/// Spawns a one-shot engine job bounded by `limit`, headers and body together. When the
-/// engine does not answer in time (this deadline, or bollard's client timeout inside), the
-/// job ends as [`JobDone::Stalled`]: its request is answered and the connection is given up
-/// and reconnected like a lost one.
-fn spawn_call<T, F, D>(
-    jobs: &mut JoinSet<JobDone>,
-    limit: Duration,
-    what: &'static str,
-    call: F,
-    done: D,
-) where
-    T: Send + 'static,
-    F: Future<Output = Result<T, DockerError>> + Send + 'static,
-    D: FnOnce(Result<T, String>) -> JobDone + Send + 'static,
-{
-    jobs.spawn(async move {
-        let result = deadline::within(limit, what, call).await;
-        let stall = match &result {
-            Err(e) if e.is_stalled() => Some(e.to_string()),
-            _ => None,
-        };
-        let answer = done(result.map_err(|e| e.to_string()));
-        match stall {
-            Some(reason) => JobDone::Stalled {
-                reason,
-                then: Box::new(answer),
-            },
-            None => answer,
-        }
-    });
-}
-
-/// The UI's answer carried by a finished job that answers one request, if it does.
-fn answer_of(done: JobDone) -> Option<DockerEvent> {
-    match done {
-        JobDone::Detail {
-            req,
-            container_id,
-            result,
-        } => Some(DockerEvent::SessionDetail {
-            req,
-            container_id,
-            result,
-        }),
-        JobDone::Created { req, result } => Some(DockerEvent::WorkspaceCreated { req, result }),
-        JobDone::Report(event) => Some(event),
-        JobDone::Stalled { then, .. } => answer_of(*then),
-        JobDone::Version(_)
-        | JobDone::Inventory(_)
-        | JobDone::Measured
-        | JobDone::Streamed
-        | JobDone::ShellEnded { .. } => None,
-    }
-}
-
 /// Serves one connection until it breaks or the UI goes away. The version probe, the events
 /// subscription and the first listing start together: launch time is their maximum, not sum.
 async fn serve(
@@ -357,6 +190,7 @@ async fn serve(
     events: &mpsc::Sender<DockerEvent>,
     attempt: &mut u32,
     leftovers: &mut Leftovers,
+    lender: &Lender,
 ) -> Outcome {
     let mut stream = Box::pin(subscribe(&engine.docker));
     let mut jobs: JoinSet<JobDone> = JoinSet::new();
@@ -372,6 +206,8 @@ async fn serve(
     // Log streams run until the UI stops them.
     let mut log_streams: HashMap<RequestId, tokio::task::AbortHandle> = HashMap::new();
     let mut refresh_running = false;
+    // Shell clean-ups running now: the program's exit waits for them (bounded).
+    let mut cleanups_running: usize = 0;
     // The first listing runs right away; later ones wait COALESCE after the first event.
     let mut refresh_due: Option<Instant> = Some(Instant::now());
     loop {
@@ -403,7 +239,10 @@ async fn serve(
                 }
             },
             cmd = cmds.recv() => match cmd {
-                None => return Outcome::Closed,
+                None => {
+                    finish_cleanups(&mut jobs, cleanups_running).await;
+                    return Outcome::Closed;
+                }
                 Some(DockerCmd::Refresh) => {
                     refresh_due.get_or_insert_with(Instant::now);
                 }
@@ -472,11 +311,20 @@ async fn serve(
                     }
                 }
                 Some(DockerCmd::EndShell(cleanup)) => {
-                    // Not yet connected: it runs with the others once the engine answers.
+                    // Kept until it succeeds; not yet connected, it runs with the others once
+                    // the engine answers.
                     let kept = leftovers.add(cleanup);
                     if connected {
                         spawn_shell_cleanup(&mut jobs, &engine.docker, kept);
+                        cleanups_running += 1;
                     }
+                }
+                Some(DockerCmd::PrepareShell { req, target }) => {
+                    let docker = engine.docker.clone();
+                    let term = term_name();
+                    spawn_call(&mut jobs, deadline::PREPARE_SHELL, "preparing the shell",
+                        async move { prepare_shell(&docker, &target, &term).await },
+                        move |result| JobDone::Report(DockerEvent::ShellPrepared { req, result }));
                 }
                 Some(DockerCmd::CreateWorkspace { req, id }) => {
                     let docker = engine.docker.clone();
@@ -509,8 +357,10 @@ async fn serve(
                         tracing::debug!(version = %info.version, api = %info.api_version, "connected");
                         connected = true;
                         *attempt = 0;
+                        lender.connected(engine);
                         for kept in leftovers.all() {
                             spawn_shell_cleanup(&mut jobs, &engine.docker, kept);
+                            cleanups_running += 1;
                         }
                         DockerEvent::Connected(info)
                     }
@@ -548,6 +398,7 @@ async fn serve(
                     }
                     Ok(JobDone::Streamed) => continue,
                     Ok(JobDone::ShellEnded { id, result }) => {
+                        cleanups_running = cleanups_running.saturating_sub(1);
                         leftovers.finished(id, result);
                         continue;
                     }
@@ -572,6 +423,28 @@ async fn serve(
                     async move { fetch_inventory(&docker).await },
                     JobDone::Inventory);
             },
+        }
+    }
+}
+
+/// The UI is gone: the shell clean-ups still running (`running`) may finish within
+/// [`SHUTDOWN_GRACE`]; whatever else runs is dropped with the task.
+async fn finish_cleanups(jobs: &mut JoinSet<JobDone>, mut running: usize) {
+    let until = Instant::now() + SHUTDOWN_GRACE;
+    while running > 0 {
+        match tokio::time::timeout_at(until, jobs.join_next()).await {
+            Ok(Some(Ok(JobDone::ShellEnded { result, .. }))) => {
+                if let Err(reason) = result {
+                    tracing::warn!(%reason, "ending a shell's processes as the program ends");
+                }
+                running -= 1;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return,
+            Err(_) => {
+                tracing::warn!("shell clean-ups still running as the program ends");
+                return;
+            }
         }
     }
 }

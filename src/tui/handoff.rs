@@ -1,24 +1,24 @@
-//! Handing the terminal to a session's shell and taking it back. The input reader is stopped
-//! (and joined) first, the alternate screen and mouse reporting are left while raw mode stays
-//! (the container's pty echoes and edits lines), the exec is sized right after it starts and
-//! again on every window change, and on every way out — the shell exits, the detach key, an
-//! error, the engine going away — the terminal's modes are reset (whatever the shell's programs
-//! left on), the TUI screen is restored and fully redrawn, and everything the shell started in
-//! the session is ended. A terminal that hangs up, SIGHUP, SIGTERM, SIGINT or SIGQUIT end the
-//! attach and the program.
+//! Handing the terminal to a session's shell and taking it back. The shell comes prepared by
+//! the Docker task (session started, shell found, exec created: `docker::shell`); this only
+//! attaches it and bridges bytes, and never builds an engine client. The input reader is
+//! stopped (and joined) first, the alternate screen and mouse reporting are left while raw
+//! mode stays (the container's pty echoes and edits lines), the exec is sized right after it
+//! starts and again on every window change, and on every way out — the shell exits, the detach
+//! key, an error, the engine going away — the terminal's modes are reset (whatever the shell's
+//! programs left on), the TUI screen is restored and fully redrawn, and the clean-up that ends
+//! everything the shell started is returned (the TUI hands it to the Docker task; `session
+//! shell` runs it before exiting). A terminal that hangs up, SIGHUP, SIGTERM, SIGINT or SIGQUIT
+//! end the attach and the program.
 
 use std::io::Write;
 
-use bollard::Docker;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen};
-use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::docker::exec::{ShellCleanup, exec_exit_code, probe_shell, resize, start_shell};
-use crate::docker::lifecycle::set_running;
-use crate::domain::shell::ShellTarget;
+use crate::docker::exec::ShellCleanup;
+use crate::docker::shell::{AttachedShell, PreparedShell};
 use crate::tui::raw_stdin::{PumpEnd, StdinPump};
 use crate::tui::{InputReader, TerminalGuard, Termination, reset_modes};
 
@@ -54,30 +54,10 @@ impl ShellOutcome {
     }
 }
 
-/// How long ending the shell's processes may take before the handoff gives up on it (the
-/// engine may be the reason the attach ended).
+/// How long `session shell` lets ending the shell's processes take before it exits anyway
+/// (the engine may be the reason the attach ended). The TUI never waits for it: it hands the
+/// clean-up to the Docker task.
 const END_SESSION_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// The engine calls made before the handoff run while the TUI waits: a stalled engine gets a
-/// time limit and an error, not a frozen screen.
-const PREPARE_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
-
-async fn bounded<T>(
-    call: impl std::future::Future<Output = Result<T, crate::docker::DockerError>>,
-) -> Result<T, crate::docker::DockerError> {
-    tokio::time::timeout(PREPARE_LIMIT, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(crate::docker::DockerError::Api(format!(
-                "the engine did not answer within {} s",
-                PREPARE_LIMIT.as_secs()
-            )))
-        })
-}
-
-fn term_name() -> String {
-    std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into())
-}
 
 fn leave_tui() -> std::io::Result<()> {
     execute!(
@@ -103,93 +83,75 @@ fn enter_tui(guard: &mut TerminalGuard) -> std::io::Result<()> {
     terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
-/// Connects, starts the session if asked, and finds its shell: the steps that can fail before
-/// the terminal changes hands.
-async fn prepare(target: &ShellTarget) -> Result<(Docker, &'static str), ShellOutcome> {
-    let fail = |reason: String| ShellOutcome::Failed {
-        session: target.session.clone(),
-        reason,
-    };
-    // The shared constructor: every request carries the engine-call deadline.
-    let docker = crate::docker::connect()
-        .map_err(|e| fail(e.to_string()))?
-        .docker;
-    if target.start_first {
-        bounded(set_running(&docker, &target.container, true))
-            .await
-            .map_err(|e| fail(format!("could not start it: {e}")))?;
-    }
-    let shell = bounded(probe_shell(&docker, &target.container))
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    Ok((docker, shell))
-}
-
-/// Runs the shell with the terminal, then gives it back. `input` is stopped for the duration
-/// and restarted after; `detach` is the byte that detaches (Ctrl-] = 0x1d by default). Also
-/// returns the cleanup of the shell's processes when it could not run (the engine was away),
-/// for the Docker task to run once the engine answers again.
+/// Runs the prepared shell with the terminal, then gives it back. `input` is stopped for the
+/// duration and restarted after; `detach` is the byte that detaches (Ctrl-] = 0x1d by
+/// default). Also returns what ends the shell's processes, on every way out, for the Docker
+/// task to run: the loop never waits for the engine here beyond the attach itself.
 pub async fn run_shell(
     guard: &mut TerminalGuard,
     input: &mut Option<InputReader>,
-    target: &ShellTarget,
+    shell: PreparedShell,
     detach: u8,
     detach_name: &str,
-) -> (ShellOutcome, Option<ShellCleanup>) {
-    // Everything that can fail before the terminal changes hands happens first: no flash.
-    let (docker, shell) = match prepare(target).await {
-        Ok(ready) => ready,
-        Err(failed) => return (failed, None),
-    };
+) -> (ShellOutcome, ShellCleanup) {
     if let Some(reader) = input.take() {
         reader.stop().await;
     }
-    let ended = bridge(&docker, target, shell, detach, detach_name, true).await;
+    let (outcome, attached) = bridge(&shell, detach, detach_name, true).await;
+    let cleanup = attached.map_or_else(|| shell.cleanup(), |a| a.cleanup());
     reset_modes();
     // Ending: the guard restores the terminal on the way out; a reader on a terminal that
     // hung up would only spin.
-    if ended.0.ends_program() {
-        return ended;
+    if outcome.ends_program() {
+        return (outcome, cleanup);
     }
     if let Err(e) = enter_tui(guard) {
         tracing::error!(%e, "restoring the TUI after the shell");
     }
     *input = Some(InputReader::start());
-    ended
+    (outcome, cleanup)
 }
 
 /// The shell without a TUI around it (`sandkasten-tui session shell`): raw mode for the
-/// duration, restored on every way out.
-pub async fn run_shell_plain(target: &ShellTarget, detach: u8, detach_name: &str) -> ShellOutcome {
-    let (docker, shell) = match prepare(target).await {
-        Ok(ready) => ready,
-        Err(failed) => return failed,
-    };
+/// duration, restored on every way out. With no Docker task to hand it to, the shell's
+/// processes are ended here before returning (bounded by [`END_SESSION_LIMIT`]).
+pub async fn run_shell_plain(shell: PreparedShell, detach: u8, detach_name: &str) -> ShellOutcome {
     if let Err(e) = crossterm::terminal::enable_raw_mode() {
         return ShellOutcome::Failed {
-            session: target.session.clone(),
+            session: shell.session.clone(),
             reason: format!("cannot put the terminal in raw mode: {e}"),
         };
     }
-    // The program ends here: a cleanup the engine was away for cannot wait for it.
-    let (outcome, _) = bridge(&docker, target, shell, detach, detach_name, false).await;
+    let (outcome, attached) = bridge(&shell, detach, detach_name, false).await;
     let _ = crossterm::terminal::disable_raw_mode();
     reset_modes();
     // Not `println!`: it panics on a terminal that hung up, and the exit code must say 129.
     let mut out = std::io::stdout();
     let _ = writeln!(out).and_then(|()| out.flush());
+    // The program ends here, so the clean-up runs now: bounded, since the engine may be why
+    // the attach ended, and a clean-up it was away for cannot wait for it.
+    let end = async {
+        match &attached {
+            Some(attached) => attached.end().await,
+            None => shell.end().await,
+        }
+    };
+    let ended = tokio::time::timeout(END_SESSION_LIMIT, end).await;
+    if !matches!(ended, Ok(Ok(()))) {
+        tracing::warn!(?ended, "ending the shell's processes");
+    }
     outcome
 }
 
+/// Attaches and bridges until the shell ends or the operator leaves. Returns how it ended and
+/// the attached shell (`None` when it never started), whose clean-up is the caller's.
 async fn bridge(
-    docker: &Docker,
-    target: &ShellTarget,
-    shell: &str,
+    prepared: &PreparedShell,
     detach: u8,
     detach_name: &str,
     from_tui: bool,
-) -> (ShellOutcome, Option<ShellCleanup>) {
-    let session = target.session.clone();
+) -> (ShellOutcome, Option<AttachedShell>) {
+    let session = prepared.session.clone();
     if from_tui && let Err(e) = leave_tui() {
         let failed = ShellOutcome::Failed {
             session,
@@ -200,12 +162,13 @@ async fn bridge(
     let mut out = std::io::stdout();
     let _ = write!(
         out,
-        "Attached to session {session} ({shell}). {detach_name} detaches.\r\n"
+        "Attached to session {session} ({}). {detach_name} detaches.\r\n",
+        prepared.shell
     );
     let _ = out.flush();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let exec = match start_shell(docker, &target.container, shell, &term_name(), size).await {
-        Ok(exec) => exec,
+    let mut shell = match prepared.attach(size).await {
+        Ok(shell) => shell,
         Err(e) => {
             let failed = ShellOutcome::Failed {
                 session,
@@ -214,17 +177,16 @@ async fn bridge(
             return (failed, None);
         }
     };
-    let crate::docker::exec::ShellExec {
-        id,
-        pid,
-        mark,
-        first_output,
-        mut output,
-        input,
-    } = exec;
-    let _ = out.write_all(&first_output);
+    let _ = out.write_all(&shell.first_output);
     let _ = out.flush();
-    let mut keys = StdinPump::start(input, detach, tokio::runtime::Handle::current());
+    let Some(writer) = shell.take_input() else {
+        let failed = ShellOutcome::Failed {
+            session,
+            reason: "the shell has no input".into(),
+        };
+        return (failed, Some(shell));
+    };
+    let mut keys = StdinPump::start(writer, detach, tokio::runtime::Handle::current());
     let mut winch = signal(SignalKind::window_change()).ok();
     let mut terminate = Termination::new();
     let mut hangup = signal(SignalKind::hangup()).ok();
@@ -245,9 +207,9 @@ async fn bridge(
             Some(()) = next_signal(&mut hangup) => {
                 break ShellOutcome::Hangup { session: session.clone() }
             },
-            chunk = output.next() => match chunk {
-                Some(Ok(output)) => {
-                    let _ = out.write_all(&output.into_bytes());
+            chunk = shell.next_output() => match chunk {
+                Some(Ok(bytes)) => {
+                    let _ = out.write_all(&bytes);
                     let _ = out.flush();
                 }
                 Some(Err(e)) => break ShellOutcome::Failed {
@@ -256,38 +218,25 @@ async fn bridge(
                 },
                 None => break ShellOutcome::Exited {
                     session: session.clone(),
-                    code: exec_exit_code(docker, &id).await,
+                    code: shell.exit_code().await,
                 },
             },
             Some(()) = next_signal(&mut winch) => {
                 if let Ok((cols, rows)) = crossterm::terminal::size() {
-                    let _ = resize(docker, &id, cols, rows).await;
+                    let _ = shell.resize(cols, rows).await;
                 }
             },
         }
     };
     // Joining waits at most one poll interval; it runs off the async workers.
     let _ = tokio::task::spawn_blocking(move || keys.stop()).await;
-    // Closing the attach leaves the shell running (the engine cannot kill an exec): end it
-    // and whatever it started, on every way out, or each attach leaves a shell behind.
-    if pid.is_none() {
+    // Closing the attach leaves the shell running (the engine cannot kill an exec): its
+    // processes are ended on every way out, or each attach leaves a shell behind.
+    if shell.pid().is_none() {
         tracing::warn!("the shell did not announce its pid; ending what carries its mark");
     }
-    let cleanup = ShellCleanup {
-        container: target.container.clone(),
-        shell: shell.to_owned(),
-        pid,
-        mark,
-    };
-    let ended = tokio::time::timeout(END_SESSION_LIMIT, cleanup.run(docker)).await;
-    if matches!(ended, Ok(Ok(()))) {
-        return (outcome, None);
-    }
-    // Most likely the engine is why the attach ended: the cleanup waits for it to come back.
-    tracing::warn!(?ended, ?pid, "ending the shell's processes; kept for later");
-    (outcome, Some(cleanup))
+    (outcome, Some(shell))
 }
-
 /// The next delivery of a signal; `None` (never ready) when it could not be registered.
 async fn next_signal(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
     match signal.as_mut() {

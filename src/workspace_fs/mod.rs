@@ -21,7 +21,8 @@
 //! fs.close().await?;
 //! ```
 //!
-//! Call [`reap_stale_helpers`] once at program start. Limits: the agent is x86_64 Linux only
+//! [`reap_stale_helpers`] runs once at program start (the files task does it, see
+//! [`task::spawn`], once the engine first answers). Limits: the agent is x86_64 Linux only
 //! (elsewhere `open` answers [`FsError::Unsupported`]; the design's fallback there is the
 //! archive API, not implemented); one save holds at most 32 MiB; a conflict is detected by
 //! (mtime, size, ctime, inode, device), so any write or replacement since the file was read

@@ -1,26 +1,33 @@
 //! The files task's open workspace, shared by its jobs: the helper in use and what it takes to
 //! start another for the same volume. A request that finds the helper gone (killed, its
 //! stream broken, the engine restarted) starts a new one, once however many requests found it
-//! gone together, and is sent again once, unchanged: a save keeps its expected version, so a
-//! change made meanwhile is still a conflict, never overwritten. Owns no UI state.
+//! gone together, on the client the Docker task lends by then (waiting for its reconnection
+//! when the engine went away), and is sent again once, unchanged: a save keeps its expected
+//! version, so a change made meanwhile is still a conflict, never overwritten. Owns no UI
+//! state.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bollard::Docker;
 use tokio::sync::Mutex;
 
 use super::{Access, FsError, WorkspaceFs};
+use crate::docker::EngineLink;
 
 /// One browser or editor request (a listing of a huge directory, a 32 MiB read, a walk)
 /// ends well within this; past it the helper or the engine is not answering, which is
 /// treated as a helper gone: a new one is started and the request sent once more.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a reopening waits for the Docker task to be connected: its back-off between
+/// attempts (at most 5 s) and a version probe (5 s), twice over. An engine still away then is
+/// reported as the request's failure.
+const RECONNECT_WAIT: Duration = Duration::from_secs(20);
+
 pub struct OpenWorkspace {
-    docker: Docker,
+    engine: EngineLink,
     volume: String,
     labels: HashMap<String, String>,
     /// Kept for every new helper: a read-only workspace stays mounted read-only.
@@ -31,16 +38,18 @@ pub struct OpenWorkspace {
 }
 
 impl OpenWorkspace {
-    /// Starts the first helper for `volume`.
+    /// Starts the first helper for `volume`, on the client `engine` lends within `wait`.
     pub async fn open(
-        docker: Docker,
+        engine: EngineLink,
+        wait: Duration,
         volume: &str,
         labels: HashMap<String, String>,
         access: Access,
     ) -> Result<Self, FsError> {
+        let docker = engine.ready(wait).await.map_err(engine_away)?;
         let fs = WorkspaceFs::open_with(&docker, volume, labels.clone(), access).await?;
         Ok(Self {
-            docker,
+            engine,
             volume: volume.to_owned(),
             labels,
             access,
@@ -75,13 +84,14 @@ impl OpenWorkspace {
     async fn reopen(&self, failed: u64) -> Result<Arc<WorkspaceFs>, FsError> {
         let mut current = self.current.lock().await;
         if current.0 == failed {
-            let fs = WorkspaceFs::open_with(
-                &self.docker,
-                &self.volume,
-                self.labels.clone(),
-                self.access,
-            )
-            .await?;
+            let docker = self
+                .engine
+                .wait(RECONNECT_WAIT)
+                .await
+                .map_err(engine_away)?;
+            let fs =
+                WorkspaceFs::open_with(&docker, &self.volume, self.labels.clone(), self.access)
+                    .await?;
             // The old helper goes when its last request lets go (WorkspaceFs's Drop).
             *current = (failed + 1, Arc::new(fs));
         }
@@ -96,6 +106,10 @@ impl OpenWorkspace {
             let _ = fs.close().await;
         }
     }
+}
+
+fn engine_away(e: crate::docker::DockerError) -> FsError {
+    FsError::Engine(e.to_string())
 }
 
 /// Runs one request with [`REQUEST_TIMEOUT`]. Transfers only pass their liveness check

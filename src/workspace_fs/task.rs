@@ -1,6 +1,8 @@
 //! The files task: owns the open workspace (its helper and agent client) and runs the
-//! browser's and editor's requests, answering each by request id. Like the Docker task, it
-//! never touches UI state.
+//! browser's and editor's requests, answering each by request id; in the program, it also
+//! reaps helpers a crash left and imports the agent's image once the engine first answers.
+//! Its engine client is the Docker task's, borrowed through an [`EngineLink`]: it never
+//! connects by itself. Like the Docker task, it never touches UI state.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::reopen::OpenWorkspace;
 use super::{FsError, WorkspaceFs};
+use crate::docker::{EngineLink, deadline};
 use crate::domain::files::{Entry, FileData, FsPath, Version};
 use crate::domain::ids::RequestId;
 
@@ -139,29 +142,53 @@ impl FsHandle {
     }
 }
 
-pub fn spawn() -> (FsHandle, mpsc::Receiver<FsEvent>) {
-    spawn_with_labels(std::collections::HashMap::new())
+/// The program's files task, on the engine `engine` lends: helpers left by a crash are
+/// reaped and the agent image imported once the engine first answers (so that the first
+/// browser opens without paying for it).
+pub fn spawn(engine: EngineLink) -> (FsHandle, mpsc::Receiver<FsEvent>) {
+    tokio::spawn(housekeeping(engine.clone()));
+    start(std::collections::HashMap::new(), engine)
 }
 
-/// Like [`spawn`], with `labels` added to every helper it starts (tests pass theirs, so that
-/// their clean-up finds the helpers).
+/// Like [`spawn`], with `labels` added to every helper it starts and without the reaping:
+/// tests pass their labels, so that their clean-up finds the helpers, and never touch helpers
+/// they did not make. Tests get `engine` from a Docker task of their own (`docker::spawn_at`)
+/// or, with no task, from [`EngineLink::fixed`].
 pub fn spawn_with_labels(
     labels: std::collections::HashMap<String, String>,
+    engine: EngineLink,
 ) -> (FsHandle, mpsc::Receiver<FsEvent>) {
-    spawn_at(labels, None)
+    start(labels, engine)
 }
 
-/// Like [`spawn_with_labels`], for an explicit engine endpoint (`unix://…`) when one is given
-/// instead of `DOCKER_HOST`.
-pub fn spawn_at(
+fn start(
     labels: std::collections::HashMap<String, String>,
-    endpoint: Option<String>,
+    engine: EngineLink,
 ) -> (FsHandle, mpsc::Receiver<FsEvent>) {
     let (tx, cmds) = mpsc::channel(64);
     let (events_tx, events) = mpsc::channel(256);
-    tokio::spawn(run(cmds, events_tx, labels, endpoint));
+    tokio::spawn(run(cmds, events_tx, labels, engine));
     (FsHandle { tx }, events)
 }
+
+/// After the first screen (on 2 cores this must not delay it) and once the engine answers:
+/// remove helpers left by a crash, then import the agent image. Failures are only logged (the
+/// browser reports its own errors when it is used); every call carries the engine deadline.
+async fn housekeeping(engine: EngineLink) {
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let Some(client) = engine.connected().await else {
+        return;
+    };
+    if let Err(e) = super::reap_stale_helpers(&client).await {
+        tracing::warn!(%e, "reaping stale file helpers");
+    }
+    if let Err(e) = super::ensure_agent_image(&client).await {
+        tracing::debug!(%e, "importing the file agent image");
+    }
+}
+
+/// How long an open waits for the Docker task's first connection (its version probe).
+const OPEN_WAIT: std::time::Duration = deadline::PROBE;
 
 /// Beyond this many entries the browser shows the first ones and says so.
 const LIST_MAX: u32 = 200_000;
@@ -175,7 +202,7 @@ async fn run(
     mut cmds: mpsc::Receiver<FsCmd>,
     events: mpsc::Sender<FsEvent>,
     labels: std::collections::HashMap<String, String>,
-    endpoint: Option<String>,
+    engine: EngineLink,
 ) {
     let mut open: Option<Arc<OpenWorkspace>> = None;
     let mut transfers: std::collections::HashMap<RequestId, tokio::task::AbortHandle> =
@@ -198,26 +225,18 @@ async fn run(
                 if let Some(old) = open.take() {
                     close(old).await;
                 }
-                // `docker::connect` carries the engine-call deadline; `open` bounds its own
-                // steps, so a stalled engine answers this request with an error, not never.
-                let engine = match &endpoint {
-                    Some(endpoint) => crate::docker::connect_at(endpoint),
-                    None => crate::docker::connect(),
+                let access = if read_only {
+                    super::Access::ReadOnly
+                } else {
+                    super::Access::ReadWrite
                 };
-                let result = match engine {
-                    Ok(engine) => {
-                        let access = if read_only {
-                            super::Access::ReadOnly
-                        } else {
-                            super::Access::ReadWrite
-                        };
-                        OpenWorkspace::open(engine.docker, &volume, labels.clone(), access)
-                            .await
-                            .map(Arc::new)
-                            .map_err(|e| e.to_string())
-                    }
-                    Err(e) => Err(e.to_string()),
-                };
+                // An engine the Docker task found unreachable fails this at once; `open`
+                // bounds its own steps, so a stalled engine answers with an error, not never.
+                let result =
+                    OpenWorkspace::open(engine.clone(), OPEN_WAIT, &volume, labels.clone(), access)
+                        .await
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string());
                 let report = result.map(|fs| {
                     open = Some(fs);
                     volume

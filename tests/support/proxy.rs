@@ -1,18 +1,21 @@
 //! A unix-socket proxy in front of the real engine, which a test points the code under test at
 //! (`DOCKER_HOST` or an explicit endpoint) and then takes down, stalls and brings back: an
-//! engine that restarts, stops answering, or drops every connection (attach streams included).
+//! engine that restarts, stops answering (on new connections and on those it already has), or
+//! drops every connection (attach streams included).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::task::JoinSet;
 
 pub struct EngineProxy {
     path: PathBuf,
     target: PathBuf,
-    /// While set, new connections are accepted and held without an answer (a stalled engine).
+    /// While set, new connections are accepted and held without an answer, and open ones stop
+    /// forwarding until it is cleared (a stalled engine).
     stalled: Arc<AtomicBool>,
     tasks: JoinSet<()>,
 }
@@ -50,7 +53,9 @@ impl EngineProxy {
         format!("unix://{}", self.path.display())
     }
 
-    /// From now on, new connections are held unanswered (`true`) or forwarded (`false`).
+    /// From now on, new connections are held unanswered (`true`) or forwarded (`false`); open
+    /// connections pause (`true`) or resume (`false`). A client's pooled connection is thereby
+    /// stalled too, as it is when the engine itself hangs.
     pub fn set_stalled(&self, stalled: bool) {
         self.stalled.store(stalled, Ordering::SeqCst);
     }
@@ -65,13 +70,18 @@ impl EngineProxy {
             let mut connections = JoinSet::new();
             while let Ok((mut client, _)) = listener.accept().await {
                 let target = target.clone();
-                let stall = stalled.load(Ordering::SeqCst);
+                let stalled = Arc::clone(&stalled);
                 connections.spawn(async move {
-                    if stall {
+                    if stalled.load(Ordering::SeqCst) {
                         // Read and never answer, until the client gives up.
                         let _ = tokio::io::copy(&mut client, &mut tokio::io::sink()).await;
-                    } else if let Ok(mut engine) = UnixStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    } else if let Ok(engine) = UnixStream::connect(&target).await {
+                        let (client_rx, client_tx) = client.into_split();
+                        let (engine_rx, engine_tx) = engine.into_split();
+                        tokio::join!(
+                            forward(client_rx, engine_tx, Arc::clone(&stalled)),
+                            forward(engine_rx, client_tx, stalled),
+                        );
                     }
                 });
             }
@@ -83,6 +93,28 @@ impl EngineProxy {
         self.tasks.abort_all();
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// Copies `from` to `to`, holding what it read while `stalled` is set.
+async fn forward(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    stalled: Arc<AtomicBool>,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        while stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl Drop for EngineProxy {

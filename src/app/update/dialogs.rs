@@ -178,7 +178,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                     start_first: true,
                     ..target
                 };
-                (None, vec![Command::Shell(target)])
+                (None, super::sessions::open_shell(state, target))
             }
             Action::Cancel | Action::Input('n') => (None, Vec::new()),
             _ => (Some(Dialog::StartFirst(target)), Vec::new()),

@@ -69,6 +69,7 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                 logs.ended
                     .get_or_insert_with(|| "the engine went away".into());
             }
+            super::sessions::on_engine_lost(state);
             state.engine = EngineStatus::Unreachable {
                 endpoint,
                 reason,
@@ -144,6 +145,9 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         DockerEvent::DeleteFinished { req } => finish_delete(state, req),
         DockerEvent::SessionCreated { result, attach, .. } => {
             return super::sessions::on_created(state, result, attach);
+        }
+        DockerEvent::ShellPrepared { req, result } => {
+            return super::sessions::on_shell_prepared(state, req, result);
         }
         DockerEvent::SessionChanged { result, .. } => match result {
             Ok(text) => notice(state, NoticeLevel::Info, text),

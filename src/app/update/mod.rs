@@ -348,3 +348,5 @@ mod tests_cleanup;
 mod tests_files;
 #[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_shell;

@@ -1,13 +1,16 @@
-//! Session actions: a shell (starting a stopped session first when the operator agrees), the
-//! logs view, start/stop, destroy and new-session dialogs, and their reports. Read-only mode
-//! refuses everything here but the logs.
+//! Session actions: a shell (starting a stopped session first when the operator agrees; the
+//! Docker task prepares it while the screen stays live, and only the answer still awaited takes
+//! the terminal), the logs view, start/stop, destroy and new-session dialogs, and their reports.
+//! Read-only mode refuses everything here but the logs.
 
 use super::{next_req, notice, refuse_if_read_only};
 use crate::app::action::Command;
 use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
-use crate::app::state::{Mode, NoticeLevel, Pane, State};
+use crate::app::state::{Mode, NoticeLevel, OpeningShell, Pane, State};
 use crate::docker::DockerCmd;
+use crate::docker::shell::PreparedShell;
+use crate::domain::ids::RequestId;
 use crate::domain::session::{
     CreatedSession, SessionSpec, SessionState, SessionStorage, SessionWorkspace,
 };
@@ -35,7 +38,7 @@ pub fn shell(state: &mut State) -> Vec<Command> {
                 start_first: false,
             };
             if s.state == SessionState::Running {
-                vec![Command::Shell(target)]
+                open_shell(state, target)
             } else {
                 open_dialog(state, Dialog::StartFirst(target));
                 Vec::new()
@@ -241,11 +244,12 @@ pub fn on_created(
                     ),
                 );
             } else if attach {
-                return vec![Command::Shell(ShellTarget {
+                let target = ShellTarget {
                     session: created.id,
                     container: created.container_id,
                     start_first: false,
-                })];
+                };
+                return open_shell(state, target);
             }
         }
         Err(e) => notice(
@@ -255,6 +259,83 @@ pub fn on_created(
         ),
     }
     Vec::new()
+}
+
+/// Asks the Docker task to prepare a shell for `target` (start the session if asked, find its
+/// shell, create the exec); the screen stays live meanwhile. A shell asked for while another is
+/// still being prepared replaces it: the latest request wins, the older answer is stale.
+pub fn open_shell(state: &mut State, target: ShellTarget) -> Vec<Command> {
+    let req = next_req(state);
+    let text = if target.start_first {
+        format!("Starting {} and opening a shell in it…", target.session)
+    } else {
+        format!("Opening a shell in {}…", target.session)
+    };
+    notice(state, NoticeLevel::Info, text);
+    state.sessions.opening_shell = Some(OpeningShell {
+        req,
+        session: target.session.clone(),
+    });
+    vec![Command::Docker(DockerCmd::PrepareShell { req, target })]
+}
+
+/// The Docker task's answer to [`open_shell`]. Only the answer still awaited may take the
+/// terminal, and only from the panes: over a view, a dialog or help the operator has moved on,
+/// and the shell is not opened under their hands. A prepared shell not opened never ran, but
+/// its clean-up is sent all the same: whatever is prepared is always ended.
+pub fn on_shell_prepared(
+    state: &mut State,
+    req: RequestId,
+    result: Result<PreparedShell, String>,
+) -> Vec<Command> {
+    let awaited = state
+        .sessions
+        .opening_shell
+        .take_if(|opening| opening.req == req);
+    let Some(opening) = awaited else {
+        // Replaced by a newer request, or the engine went away meanwhile: dropped.
+        return result.ok().map(end_unopened).into_iter().collect();
+    };
+    match result {
+        Ok(shell) if state.mode == Mode::Normal => vec![Command::Shell(shell)],
+        Ok(shell) => {
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!(
+                    "The shell in {} was not opened over this view: enter on the session opens it",
+                    shell.session
+                ),
+            );
+            vec![end_unopened(shell)]
+        }
+        Err(reason) => {
+            notice(
+                state,
+                NoticeLevel::Error,
+                format!("Shell in {}: {reason}", opening.session),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The engine went away: a shell being prepared will never be answered on that connection.
+pub fn on_engine_lost(state: &mut State) {
+    if let Some(opening) = state.sessions.opening_shell.take() {
+        notice(
+            state,
+            NoticeLevel::Error,
+            format!(
+                "Shell in {}: the engine went away while it was being prepared",
+                opening.session
+            ),
+        );
+    }
+}
+
+fn end_unopened(shell: PreparedShell) -> Command {
+    Command::Docker(DockerCmd::EndShell(shell.cleanup()))
 }
 
 pub fn on_shell_ended(state: &mut State, outcome: ShellOutcome) {

@@ -234,7 +234,7 @@ fn shell_on_a_running_session_hands_off_and_on_a_stopped_one_offers_to_start() {
     let mut state = fixtures::loaded_state();
     // p-1 (running) is selected first.
     let cmds = update(&mut state, Action::Shell);
-    let [Command::Shell(target)] = cmds.as_slice() else {
+    let [Command::Docker(DockerCmd::PrepareShell { target, .. })] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
     assert_eq!(target.session, "p-1");
@@ -243,7 +243,7 @@ fn shell_on_a_running_session_hands_off_and_on_a_stopped_one_offers_to_start() {
     assert!(update(&mut state, Action::Shell).is_empty());
     assert!(matches!(state.dialog, Some(Dialog::StartFirst(_))));
     let cmds = update(&mut state, Action::Confirm);
-    let [Command::Shell(target)] = cmds.as_slice() else {
+    let [Command::Docker(DockerCmd::PrepareShell { target, .. })] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
     assert!(target.start_first);

@@ -1,0 +1,111 @@
+//! End-to-end: opening a session's shell through the real binary in a pseudo-terminal. The
+//! Docker task prepares the shell (starts a stopped session the operator agreed to start, finds
+//! its shell, creates the exec) while the screen stays live; the loop only attaches it. A
+//! stopped session is started and attached; a stalled engine leaves the screen answering keys
+//! and the stall reported, never a frozen screen or a taken terminal.
+
+// Tests fail loudly: unwrap and expect are how they report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::proxy::EngineProxy;
+use support::pty::Tui;
+use support::with_env;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn log(name: &str) -> String {
+    std::env::temp_dir()
+        .join(format!(
+            "sandkasten-tui-e2e-open-{name}-{}.log",
+            std::process::id()
+        ))
+        .display()
+        .to_string()
+}
+
+/// Narrows the sessions pane to this test's rows and selects the first.
+fn select_session(tui: &mut Tui, filter: &str) {
+    tui.send("1/");
+    tui.send(filter);
+    // "(1 of N)" beside other tests' sessions, "(1)" when this is the only one.
+    tui.wait_for("the filter applied", WAIT, |s| {
+        s.contains("(1 of") || s.contains(&format!("(1) /{filter}"))
+    });
+    tui.send("\rg");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_session_is_started_and_attached_when_the_operator_agrees() {
+    with_env("e2e_shell_start_first", async |env| {
+        let session = env.id("startfirst");
+        env.session(&session, None, false).await;
+        let mut tui = Tui::spawn(&["--log-file", &log("start-first")], &[], 140, 40);
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        tui.send("\r"); // enter: shell
+        tui.wait_for_text("Start it and open a shell?", WAIT);
+        // Typed after the dialog was drawn: it counts.
+        tui.send("y");
+        tui.wait_for_text(
+            &format!("Attached to session {session} (sh). ctrl-] detaches."),
+            WAIT,
+        );
+        tui.send("echo started-$((40+2))\r");
+        tui.wait_for_text("started-42", WAIT);
+        tui.send("\x1d"); // ctrl-]
+        tui.wait_for_text(&format!("Detached from {session}"), WAIT);
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+    })
+    .await;
+}
+
+/// Preparing a shell (probing it, creating the exec) is the Docker task's job: an engine that
+/// stops answering meanwhile leaves the screen answering keys, and the stall is reported once
+/// the call's deadline passes; the terminal is never taken.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shell_prepared_on_a_stalled_engine_leaves_the_screen_live_and_reports_the_stall() {
+    with_env("e2e_shell_stall", async |env| {
+        let session = env.id("stall");
+        env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!("skt-shstall-{}.sock", env.prefix));
+        let proxy = EngineProxy::new(&socket);
+        let host = proxy.endpoint();
+        let mut tui = Tui::spawn(
+            &["--log-file", &log("stall")],
+            &[("DOCKER_HOST", &host)],
+            140,
+            40,
+        );
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        // The detail pane's inspection answered: no other call is in flight when it stalls.
+        tui.wait_for("the session's details", WAIT, |s| s.contains(" CPU"));
+
+        proxy.set_stalled(true);
+        tui.send("\r"); // enter: shell
+        tui.wait_for_text(&format!("Opening a shell in {session}"), WAIT);
+        // The screen answers keys while the shell is being prepared.
+        tui.send("?");
+        tui.wait_for_text("Keys — ? or esc closes", Duration::from_secs(5));
+        tui.send("\x1b");
+        tui.wait_for("help closed", Duration::from_secs(5), |s| {
+            !s.contains("Keys — ? or esc closes")
+        });
+        let screen = tui.wait_for_text(
+            &format!("Shell in {session}: engine not answering (stalled)"),
+            Duration::from_secs(40),
+        );
+        assert!(!screen.contains("Attached to session"), "{screen}");
+        proxy.set_stalled(false);
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+    })
+    .await;
+}
