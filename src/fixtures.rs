@@ -182,7 +182,7 @@ pub fn loaded_state() -> State {
         DockerEvent::SizeStrategy(Strategy::Walk),
         DockerEvent::Measured(measurements()),
     ] {
-        crate::app::update::update(&mut state, crate::app::action::Action::Docker(event));
+        crate::app::update::update(&mut state, event);
     }
     state
 }
@@ -191,6 +191,10 @@ pub fn loaded_state() -> State {
 /// Tests call it before a confirmation that an operator could only type after seeing it.
 pub fn frame_drawn(state: &mut State) {
     let input_seq = state.key_seq;
-    crate::app::update::update(state, crate::app::action::Action::FrameDrawn { input_seq });
+    let layout = crate::app::msg::Layout {
+        input_seq,
+        ..Default::default()
+    };
+    crate::app::update::update(state, crate::app::msg::Msg::Drawn(layout));
     state.key_seq += 1;
 }

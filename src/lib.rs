@@ -1,8 +1,10 @@
 //! sandkasten-tui: a terminal UI and CLI for operators of sandkasten sandbox hosts.
 //!
-//! Layout: `app` (state, actions, update, keymap, event loop), `ui` (pure rendering),
+//! Layout: `action` (what a key can mean, the keymap's vocabulary), `app` (state, messages,
+//! update, keymap lookup, event loop), `ui` (pure rendering),
 //! `docker` (the engine: client task, domain types), `config`, `cli`, `tui` (terminal guard).
 
+pub mod action;
 pub mod app;
 pub mod cleanup;
 pub mod cli;

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::action::Action;
+use crate::action::Action;
+use crate::app::msg::Msg;
 use crate::app::state::{Mode, Pane};
 use crate::config::keymap::{Bindings, Key, KeyContext};
 
@@ -22,9 +23,7 @@ impl Keymap {
             for binding in list {
                 for key in &binding.keys {
                     // First binding of a key in a context wins, as it reads in the file.
-                    index
-                        .entry((*context, *key))
-                        .or_insert_with(|| binding.action.clone());
+                    index.entry((*context, *key)).or_insert(binding.action);
                 }
             }
         }
@@ -54,22 +53,22 @@ impl Keymap {
         }
     }
 
-    pub fn action_for(&self, mode: Mode, focus: Pane, event: KeyEvent) -> Option<Action> {
+    pub fn msg_for(&self, mode: Mode, focus: Pane, event: KeyEvent) -> Option<Msg> {
         let key = Key::from(event);
         let bound = Self::contexts(mode, focus)
             .iter()
-            .find_map(|ctx| self.index.get(&(*ctx, key)).cloned());
-        if bound.is_some() {
-            return bound;
+            .find_map(|ctx| self.index.get(&(*ctx, key)).copied());
+        if let Some(action) = bound {
+            return Some(Msg::Key(action));
         }
         match (mode, key.code) {
             // Ctrl-C always quits, even if a keymap forgot it and in the editor too: never
             // trap the operator (quitting asks first when edits would be lost).
             (_, KeyCode::Char('c')) if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Action::Quit)
+                Some(Msg::Key(Action::Quit))
             }
             // The editor gets every key it has no binding for, printable or not.
-            (Mode::Editor, _) => Some(Action::EditorKey(event)),
+            (Mode::Editor, _) => Some(Msg::EditorKey(event)),
             (
                 Mode::Filter | Mode::Dialog | Mode::LogsSearch | Mode::FilesFilter,
                 KeyCode::Char(c),
@@ -77,7 +76,7 @@ impl Keymap {
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
             {
-                Some(Action::Input(c))
+                Some(Msg::Text(c))
             }
             _ => None,
         }
@@ -126,36 +125,36 @@ mod tests {
         let km = keymap();
         let n = Mode::Normal;
         assert_eq!(
-            km.action_for(n, Pane::Sessions, press(KeyCode::Char('j'))),
-            Some(Action::SelectNext)
+            km.msg_for(n, Pane::Sessions, press(KeyCode::Char('j'))),
+            Some(Msg::Key(Action::SelectNext))
         );
         assert_eq!(
-            km.action_for(n, Pane::Sessions, press(KeyCode::Down)),
-            Some(Action::SelectNext)
+            km.msg_for(n, Pane::Sessions, press(KeyCode::Down)),
+            Some(Msg::Key(Action::SelectNext))
         );
         assert_eq!(
-            km.action_for(n, Pane::Sessions, press(KeyCode::Char('q'))),
-            Some(Action::Quit)
+            km.msg_for(n, Pane::Sessions, press(KeyCode::Char('q'))),
+            Some(Msg::Key(Action::Quit))
         );
         assert_eq!(
-            km.action_for(n, Pane::Sessions, press(KeyCode::Tab)),
-            Some(Action::FocusNext)
+            km.msg_for(n, Pane::Sessions, press(KeyCode::Tab)),
+            Some(Msg::Key(Action::FocusNext))
         );
         assert_eq!(
-            km.action_for(n, Pane::Workspaces, press(KeyCode::Char('2'))),
-            Some(Action::FocusWorkspaces)
+            km.msg_for(n, Pane::Workspaces, press(KeyCode::Char('2'))),
+            Some(Msg::Key(Action::FocusWorkspaces))
         );
         assert_eq!(
-            km.action_for(n, Pane::Sessions, press(KeyCode::Char('/'))),
-            Some(Action::StartFilter)
+            km.msg_for(n, Pane::Sessions, press(KeyCode::Char('/'))),
+            Some(Msg::Key(Action::StartFilter))
         );
         assert_eq!(
-            km.action_for(
+            km.msg_for(
                 n,
                 Pane::Sessions,
                 KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)
             ),
-            Some(Action::SelectLast)
+            Some(Msg::Key(Action::SelectLast))
         );
     }
 
@@ -164,14 +163,14 @@ mod tests {
         let km = keymap();
         let q = press(KeyCode::Char('Q'));
         assert_eq!(
-            km.action_for(Mode::Normal, Pane::Workspaces, q),
-            Some(Action::SortByQuota)
+            km.msg_for(Mode::Normal, Pane::Workspaces, q),
+            Some(Msg::Key(Action::SortByQuota))
         );
-        assert_eq!(km.action_for(Mode::Normal, Pane::Sessions, q), None);
+        assert_eq!(km.msg_for(Mode::Normal, Pane::Sessions, q), None);
         let s = press(KeyCode::Char('S'));
         assert_eq!(
-            km.action_for(Mode::Normal, Pane::Sessions, s),
-            Some(Action::SortByState)
+            km.msg_for(Mode::Normal, Pane::Sessions, s),
+            Some(Msg::Key(Action::SortByState))
         );
     }
 
@@ -180,24 +179,24 @@ mod tests {
         let km = keymap();
         let f = Mode::Filter;
         assert_eq!(
-            km.action_for(f, Pane::Sessions, press(KeyCode::Char('q'))),
-            Some(Action::Input('q'))
+            km.msg_for(f, Pane::Sessions, press(KeyCode::Char('q'))),
+            Some(Msg::Text('q'))
         );
         assert_eq!(
-            km.action_for(f, Pane::Sessions, press(KeyCode::Char('j'))),
-            Some(Action::Input('j'))
+            km.msg_for(f, Pane::Sessions, press(KeyCode::Char('j'))),
+            Some(Msg::Text('j'))
         );
         assert_eq!(
-            km.action_for(f, Pane::Sessions, press(KeyCode::Enter)),
-            Some(Action::FilterAccept)
+            km.msg_for(f, Pane::Sessions, press(KeyCode::Enter)),
+            Some(Msg::Key(Action::FilterAccept))
         );
         assert_eq!(
-            km.action_for(f, Pane::Sessions, press(KeyCode::Esc)),
-            Some(Action::FilterCancel)
+            km.msg_for(f, Pane::Sessions, press(KeyCode::Esc)),
+            Some(Msg::Key(Action::FilterCancel))
         );
         assert_eq!(
-            km.action_for(f, Pane::Sessions, press(KeyCode::Backspace)),
-            Some(Action::Backspace)
+            km.msg_for(f, Pane::Sessions, press(KeyCode::Backspace)),
+            Some(Msg::Key(Action::Backspace))
         );
     }
 
@@ -205,21 +204,21 @@ mod tests {
     fn help_mode_only_closes_and_ctrl_c_always_quits() {
         let km = keymap();
         assert_eq!(
-            km.action_for(Mode::Help, Pane::Sessions, press(KeyCode::Char('j'))),
+            km.msg_for(Mode::Help, Pane::Sessions, press(KeyCode::Char('j'))),
             None
         );
         assert_eq!(
-            km.action_for(Mode::Help, Pane::Sessions, press(KeyCode::Esc)),
-            Some(Action::ToggleHelp)
+            km.msg_for(Mode::Help, Pane::Sessions, press(KeyCode::Esc)),
+            Some(Msg::Key(Action::ToggleHelp))
         );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(
-            km.action_for(Mode::Filter, Pane::Sessions, ctrl_c),
-            Some(Action::Quit)
+            km.msg_for(Mode::Filter, Pane::Sessions, ctrl_c),
+            Some(Msg::Key(Action::Quit))
         );
         assert_eq!(
-            km.action_for(Mode::Help, Pane::Sessions, ctrl_c),
-            Some(Action::Quit)
+            km.msg_for(Mode::Help, Pane::Sessions, ctrl_c),
+            Some(Msg::Key(Action::Quit))
         );
     }
 
@@ -229,8 +228,8 @@ mod tests {
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for mode in [Mode::Editor, Mode::Dialog] {
             assert_eq!(
-                km.action_for(mode, Pane::Sessions, ctrl_c),
-                Some(Action::Quit),
+                km.msg_for(mode, Pane::Sessions, ctrl_c),
+                Some(Msg::Key(Action::Quit)),
                 "{mode:?}"
             );
         }

@@ -1,12 +1,12 @@
 //! The application: state, actions, the pure `update`, the keymap, and the event loop that
 //! owns them. The loop is the only code that mutates `State` or draws.
 
-pub mod action;
 pub mod dialog;
 pub mod files;
 pub mod keymap;
 pub mod list;
 pub mod logs;
+pub mod msg;
 pub mod recovery;
 pub mod rows;
 pub mod state;
@@ -19,9 +19,9 @@ use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::app::action::{Action, Command};
 use crate::app::keymap::Keymap;
-use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, SessionsConfig, State};
+use crate::app::msg::{Command, Layout, MouseMsg, Msg};
+use crate::app::state::{ConfigSummary, Notice, NoticeLevel, SessionsConfig, State};
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
 use crate::docker::{self, DockerHandle};
@@ -39,21 +39,22 @@ const FIRST_FRAME_GRACE: Duration = Duration::from_millis(100);
 const FRAME_INTERVAL: Duration = Duration::from_millis(8);
 
 /// Turns a terminal event into what the user meant, using the last frame's geometry for mice.
-fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Action> {
+fn msg_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Msg> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => {
-            keymap.action_for(state.mode, state.focus, key)
+            keymap.msg_for(state.mode, state.focus, key)
         }
         Event::Mouse(mouse) => {
             let (pane, row) = hits.locate(mouse.column, mouse.row)?;
-            match mouse.kind {
-                MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { pane, row }),
-                MouseEventKind::ScrollDown => Some(Action::Scroll { pane, down: true }),
-                MouseEventKind::ScrollUp => Some(Action::Scroll { pane, down: false }),
-                _ => None,
-            }
+            let mouse = match mouse.kind {
+                MouseEventKind::Down(MouseButton::Left) => MouseMsg::Click { pane, row },
+                MouseEventKind::ScrollDown => MouseMsg::Scroll { pane, down: true },
+                MouseEventKind::ScrollUp => MouseMsg::Scroll { pane, down: false },
+                _ => return None,
+            };
+            Some(Msg::Mouse(mouse))
         }
-        Event::Resize(..) => Some(Action::Redraw),
+        Event::Resize(..) => Some(Msg::Redraw),
         _ => None,
     }
 }
@@ -125,10 +126,10 @@ fn keep_unsaved(state: &State) -> Option<String> {
     )
 }
 
-/// Applies an action; the commands it yields wait for the next frame (see `run`).
-fn apply(action: Action, state: &mut State, pending: &mut Vec<Command>) {
+/// Applies a message; the commands it yields wait for the next frame (see `run`).
+fn apply(msg: Msg, state: &mut State, pending: &mut Vec<Command>) {
     state.now = Timestamp::now();
-    pending.extend(update::update(state, action));
+    pending.extend(update::update(state, msg));
 }
 
 /// The next terminal event; pending forever while the reader is stopped (during a handoff).
@@ -221,22 +222,8 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             }
             last_frame = tokio::time::Instant::now();
             // Not dirty: knowing a frame is up changes nothing on screen.
-            let input_seq = clock.arrived(&input);
-            apply(Action::FrameDrawn { input_seq }, &mut state, &mut pending);
-            if let (Some(logs), Some(rows)) = (state.logs.as_mut(), hits.logs_page) {
-                logs.page = rows;
-            }
-            if let (Some(files), Some(rows)) = (state.files.as_mut(), hits.files_page) {
-                files.page = rows;
-            }
-            for pane in [Pane::Sessions, Pane::Workspaces] {
-                if let Some(rows) = hits.page_size(pane) {
-                    match pane {
-                        Pane::Sessions => state.sessions.list.page = rows,
-                        Pane::Workspaces => state.workspaces.list.page = rows,
-                    }
-                }
-            }
+            let layout = Layout::from_hits(&hits, clock.arrived(&input));
+            apply(Msg::Drawn(layout), &mut state, &mut pending);
             dirty = false;
         }
         // Work starts after the frame that shows the state asking for it: on 2 cores a
@@ -263,7 +250,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             if outcome.ends_program() {
                 break Ok(());
             }
-            apply(Action::ShellEnded(outcome), &mut state, &mut pending);
+            apply(Msg::Shell(outcome), &mut state, &mut pending);
             dirty = true;
             continue;
         }
@@ -271,8 +258,8 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             event = next_input(&mut input) => match event {
                 Some(Ok(event)) => {
                     clock.stamp(&mut state);
-                    if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
-                        apply(action, &mut state, &mut pending);
+                    if let Some(msg) = msg_for_event(event, &state, &keymap, &hits) {
+                        apply(msg, &mut state, &mut pending);
                         dirty = true;
                     }
                 }
@@ -282,13 +269,13 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             },
             event = fs_events.recv() => {
                 if let Some(event) = event {
-                    apply(Action::Fs(event), &mut state, &mut pending);
+                    apply(Msg::Fs(event), &mut state, &mut pending);
                     dirty = true;
                 }
             },
             event = docker_events.recv() => match event {
                 Some(event) => {
-                    apply(Action::Docker(event), &mut state, &mut pending);
+                    apply(Msg::Docker(event), &mut state, &mut pending);
                     dirty = true;
                 }
                 None => break Err(anyhow::anyhow!("the Docker task stopped unexpectedly")),
@@ -302,14 +289,14 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             let Ok(event) = fs_events.try_recv() else {
                 break;
             };
-            apply(Action::Fs(event), &mut state, &mut pending);
+            apply(Msg::Fs(event), &mut state, &mut pending);
             dirty = true;
         }
         for _ in 0..DRAIN_LIMIT {
             let Ok(event) = docker_events.try_recv() else {
                 break;
             };
-            apply(Action::Docker(event), &mut state, &mut pending);
+            apply(Msg::Docker(event), &mut state, &mut pending);
             dirty = true;
         }
         for _ in 0..DRAIN_LIMIT {
@@ -317,8 +304,8 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                 break;
             };
             clock.stamp(&mut state);
-            if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
-                apply(action, &mut state, &mut pending);
+            if let Some(msg) = msg_for_event(event, &state, &keymap, &hits) {
+                apply(msg, &mut state, &mut pending);
                 dirty = true;
             }
         }

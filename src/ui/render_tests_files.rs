@@ -123,7 +123,7 @@ fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
     assert!(text.contains("Starting the file helper"), "{text}");
     crate::app::update::update(
         &mut state,
-        crate::app::action::Action::Fs(crate::workspace_fs::task::FsEvent::Opened {
+        crate::app::msg::Msg::Fs(crate::workspace_fs::task::FsEvent::Opened {
             req: 9,
             result: Err("engine not answering (stalled): no answer to inspecting \
                          sandkasten-ws-alpha within 5s"

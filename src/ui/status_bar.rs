@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::action::Action;
+use crate::action::Action;
 use crate::app::keymap::Keymap;
 use crate::app::state::{EngineStatus, Mode, NoticeLevel, Pane, State};
 use crate::ui::theme;

@@ -4,21 +4,23 @@
 use ratatui_textarea::TextArea;
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::Dialog;
 use crate::app::files::{EDITOR_LIMIT, EditorView, display_name, split_text};
+use crate::app::msg::Command;
+use crate::app::msg::Msg::{self, EditorKey, Key};
 use crate::app::state::{Mode, NoticeLevel, State};
 use crate::workspace_fs::FsPath;
 use crate::workspace_fs::task::FsCmd;
 
 /// Keys in the editor.
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
     let read_only = state.config.read_only;
     let Some(editor) = state.editor.as_mut() else {
         state.mode = state.base_mode();
         return Vec::new();
     };
-    if let (Some(search), Action::EditorKey(key)) = (editor.search.as_mut(), &action) {
+    if let (Some(search), EditorKey(key)) = (editor.search.as_mut(), &msg) {
         use crossterm::event::KeyCode;
         match key.code {
             KeyCode::Char(c) => search.push(c),
@@ -38,8 +40,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
         return Vec::new();
     }
+    let action = match msg {
+        EditorKey(key) => {
+            editor.dirty |= editor.textarea.input(key);
+            return Vec::new();
+        }
+        Key(action) => action,
+        _ => return Vec::new(),
+    };
     match action {
-        Action::EditorKey(key) => editor.dirty |= editor.textarea.input(key),
         Action::Undo => editor.dirty |= editor.textarea.undo(),
         Action::Redo => editor.dirty |= editor.textarea.redo(),
         Action::EditorSearch => editor.search = Some(String::new()),

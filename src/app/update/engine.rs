@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::notice;
-use crate::app::action::Command;
 use crate::app::dialog::{Dialog, Report};
+use crate::app::msg::Command;
 use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::docker::delete::VolumeOutcome;

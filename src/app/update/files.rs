@@ -3,12 +3,14 @@
 //! mode allows looking and downloading, nothing that writes.
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::{Dialog, FileOp, FilePrompt, RemovePath};
 use crate::app::files::{
     Connection, EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name,
     download_prompt,
 };
+use crate::app::msg::Command;
+use crate::app::msg::Msg::{self, Key, Text};
 use crate::app::state::{Mode, NoticeLevel, Pane, State};
 use crate::docker::SessionWorkspace;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
@@ -112,7 +114,7 @@ fn prompt(state: &mut State, op: FileOp, text: String) {
     state.mode = Mode::Dialog;
 }
 
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
     let filtering = state.mode == Mode::FilesFilter;
     let read_only = state.config.read_only;
     let Some(files) = state.files.as_mut() else {
@@ -123,10 +125,19 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let mut commands = Vec::new();
     // The browser is being left for the editor: keys typed meanwhile were meant for the
     // editor, never for the entry still selected here. Only closing acts.
-    if files.loading.is_some() && action != Action::CloseFiles {
+    if files.loading.is_some() && msg != Key(Action::CloseFiles) {
         notice(state, NoticeLevel::Info, "Opening the file…");
         return commands;
     }
+    let action = match msg {
+        Key(action) => action,
+        Text(c) if filtering => {
+            files.filter.push(c);
+            files.selected = 0;
+            return preview_if_needed(state);
+        }
+        _ => return Vec::new(),
+    };
     match action {
         Action::CloseFiles => {
             state.files = None;
@@ -146,10 +157,6 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::StartFilter => {
             files.filtering = true;
             state.mode = Mode::FilesFilter;
-        }
-        Action::Input(c) if filtering => {
-            files.filter.push(c);
-            files.selected = 0;
         }
         Action::Backspace if filtering => {
             files.filter.pop();

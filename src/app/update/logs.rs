@@ -1,10 +1,12 @@
 //! Keys in the logs view: scrolling, following, searching.
 
-use crate::app::action::{Action, Command};
+use crate::action::Action;
+use crate::app::msg::Command;
+use crate::app::msg::Msg::{self, Key, Text};
 use crate::app::state::{Mode, State};
 
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
-    if action == Action::CloseLogs {
+pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
+    if msg == Key(Action::CloseLogs) {
         return super::sessions::close_logs(state);
     }
     let searching = state.mode == Mode::LogsSearch;
@@ -13,30 +15,30 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         return Vec::new();
     };
     let page = logs.page.max(1) as isize;
-    match action {
-        Action::SelectNext => logs.scroll(1),
-        Action::SelectPrev => logs.scroll(-1),
-        Action::PageDown => logs.scroll(page),
-        Action::PageUp => logs.scroll(-page),
-        Action::SelectFirst => logs.to_start(),
-        Action::SelectLast => logs.to_end(),
-        Action::ToggleFollow => logs.follow = !logs.follow,
-        Action::NextMatch => {
+    match msg {
+        Key(Action::SelectNext) => logs.scroll(1),
+        Key(Action::SelectPrev) => logs.scroll(-1),
+        Key(Action::PageDown) => logs.scroll(page),
+        Key(Action::PageUp) => logs.scroll(-page),
+        Key(Action::SelectFirst) => logs.to_start(),
+        Key(Action::SelectLast) => logs.to_end(),
+        Key(Action::ToggleFollow) => logs.follow = !logs.follow,
+        Key(Action::NextMatch) => {
             logs.next_match();
         }
-        Action::StartFilter => {
+        Key(Action::StartFilter) => {
             logs.search.clear();
             state.mode = Mode::LogsSearch;
         }
-        Action::Input(c) if searching => logs.search.push(c),
-        Action::Backspace if searching => {
+        Text(c) if searching => logs.search.push(c),
+        Key(Action::Backspace) if searching => {
             logs.search.pop();
         }
-        Action::FilterAccept if searching => {
+        Key(Action::FilterAccept) if searching => {
             logs.next_match();
             state.mode = Mode::Logs;
         }
-        Action::FilterCancel if searching => {
+        Key(Action::FilterCancel) if searching => {
             logs.search.clear();
             state.mode = Mode::Logs;
         }

@@ -1,8 +1,9 @@
-//! `update`: the one place state changes. Pure: takes an action, mutates `State`, returns the
-//! commands the loop must carry out. No IO, no awaiting, no drawing.
+//! `update`: the one place state changes. Pure: takes a message, mutates `State`, returns the
+//! commands the loop must carry out. No IO, no env reads, no awaiting, no drawing.
 
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::Dialog;
+use crate::app::msg::{Command, Layout, MouseMsg, Msg};
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
 use crate::app::state::{DetailState, Mode, Notice, NoticeLevel, Pane, State};
 use crate::docker::DockerCmd;
@@ -18,15 +19,17 @@ mod logs;
 mod marks;
 mod sessions;
 
-pub fn update(state: &mut State, action: Action) -> Vec<Command> {
-    if let Action::FrameDrawn { input_seq } = action {
-        frame_drawn(state, input_seq);
+/// Applies one message. Most callers (and tests) pass an `Action`: it is the key's message.
+pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Command> {
+    let msg = msg.into();
+    if let Msg::Drawn(layout) = msg {
+        drawn(state, layout);
         return Vec::new();
     }
     // A dialog that opens, closes or changes must be drawn again before it can be confirmed:
     // the operator confirms what they saw, never what a key typed ahead produced.
     let dialog_before = state.dialog.clone();
-    let commands = route(state, action);
+    let commands = route(state, msg);
     if state.dialog != dialog_before {
         state.dialog_drawn = None;
     }
@@ -34,12 +37,25 @@ pub fn update(state: &mut State, action: Action) -> Vec<Command> {
     commands
 }
 
-/// A frame is on screen: the dialog it shows (if any) is armed from here on.
-fn frame_drawn(state: &mut State, input_seq: u64) {
+/// A frame is on screen: the dialog it shows (if any) is armed from here on, and each view
+/// pages by the rows it had.
+fn drawn(state: &mut State, layout: Layout) {
     if state.dialog.is_none() {
         state.dialog_drawn = None;
     } else if state.dialog_drawn.is_none() {
-        state.dialog_drawn = Some(input_seq);
+        state.dialog_drawn = Some(layout.input_seq);
+    }
+    if let (Some(logs), Some(rows)) = (state.logs.as_mut(), layout.logs_page) {
+        logs.page = rows;
+    }
+    if let (Some(files), Some(rows)) = (state.files.as_mut(), layout.files_page) {
+        files.page = rows;
+    }
+    if let Some(rows) = layout.sessions_page {
+        state.sessions.list.page = rows;
+    }
+    if let Some(rows) = layout.workspaces_page {
+        state.workspaces.list.page = rows;
     }
 }
 
@@ -81,36 +97,75 @@ fn quit(state: &mut State) {
     }
 }
 
-fn route(state: &mut State, action: Action) -> Vec<Command> {
+fn route(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = Vec::new();
-    // Reports are applied whatever has the keys.
-    let report = matches!(
-        action,
-        Action::Docker(_)
-            | Action::Fs(_)
-            | Action::Quit
-            | Action::Redraw
-            | Action::ShellEnded(_)
-            | Action::FrameDrawn { .. }
-    );
-    // A notice stays until the operator's next key: read, then gone.
-    if !report {
-        state.notice = None;
-    }
-    // Full-screen views take their keys first (they share list keys with other meanings).
-    if !report {
-        let routed = match state.mode {
-            Mode::Logs | Mode::LogsSearch => Some(logs::on_action(state, action.clone())),
-            Mode::Files | Mode::FilesFilter => Some(files::on_action(state, action.clone())),
-            Mode::Editor => Some(editor::on_action(state, action.clone())),
-            _ => None,
-        };
-        if let Some(routed) = routed {
-            commands.extend(routed);
-            commands.extend(request_detail_if_needed(state));
-            return commands;
+    match msg {
+        // Reports are applied whatever has the keys.
+        Msg::Docker(event) => commands.extend(engine::on_event(state, event)),
+        Msg::Fs(event) => commands.extend(files::on_event(state, event)),
+        Msg::Shell(outcome) => sessions::on_shell_ended(state, outcome),
+        Msg::Redraw | Msg::Drawn(_) => {}
+        Msg::Key(Action::Quit) => quit(state),
+        input => {
+            // A notice stays until the operator's next key: read, then gone.
+            state.notice = None;
+            commands.extend(on_input(state, input));
         }
     }
+    commands.extend(request_detail_if_needed(state));
+    commands
+}
+
+/// A key, typed text or the mouse, for whatever has the keys.
+fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    // Full-screen views take their keys first (they share list keys with other meanings).
+    match state.mode {
+        Mode::Logs | Mode::LogsSearch => return logs::on_action(state, msg),
+        Mode::Files | Mode::FilesFilter => return files::on_action(state, msg),
+        Mode::Editor => return editor::on_action(state, msg),
+        Mode::Dialog => return dialogs::on_action(state, msg),
+        Mode::Normal | Mode::Filter | Mode::Help => {}
+    }
+    match msg {
+        Msg::Key(action) => on_action(state, action),
+        Msg::Text(c) if state.mode == Mode::Filter => {
+            let mut text = state.filter_of(state.focus).to_owned();
+            text.push(c);
+            set_focused_filter(state, text);
+            Vec::new()
+        }
+        Msg::Mouse(mouse) => {
+            on_mouse(state, mouse);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_mouse(state: &mut State, mouse: MouseMsg) {
+    match mouse {
+        MouseMsg::Click { pane, row } => {
+            state.focus = pane;
+            if let Some(row) = row {
+                match pane {
+                    Pane::Sessions => state.sessions.list.select(row),
+                    Pane::Workspaces => state.workspaces.list.select(row),
+                }
+            }
+        }
+        MouseMsg::Scroll { pane, down } => {
+            let step = if down { WHEEL_STEP } else { -WHEEL_STEP };
+            match pane {
+                Pane::Sessions => state.sessions.list.scroll(step),
+                Pane::Workspaces => state.workspaces.list.scroll(step),
+            }
+        }
+    }
+}
+
+/// The panes' keys (and the filter line's and help's, until they have their own layer).
+fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let mut commands = Vec::new();
     match action {
         Action::Quit => quit(state),
         Action::ToggleHelp => {
@@ -135,11 +190,6 @@ fn route(state: &mut State, action: Action) -> Vec<Command> {
         Action::SelectLast => with_focused_list(state, |l| l.last(), |l| l.last()),
         Action::StartFilter => state.mode = Mode::Filter,
         Action::ClearFilter => set_focused_filter(state, String::new()),
-        Action::Input(c) if state.mode == Mode::Filter => {
-            let mut text = state.filter_of(state.focus).to_owned();
-            text.push(c);
-            set_focused_filter(state, text);
-        }
         Action::Backspace if state.mode == Mode::Filter => {
             let mut text = state.filter_of(state.focus).to_owned();
             text.pop();
@@ -188,9 +238,10 @@ fn route(state: &mut State, action: Action) -> Vec<Command> {
         Action::Logs => commands.extend(sessions::open_logs(state)),
         Action::StartStop => commands.extend(sessions::start_stop(state)),
         Action::NewSession => sessions::open_new_session(state),
-        Action::ShellEnded(outcome) => sessions::on_shell_ended(state, outcome),
-        Action::Fs(event) => commands.extend(files::on_event(state, event)),
         Action::OpenFiles => commands.extend(files::open(state)),
+        Action::OpenPlanner => dialogs::open_planner(state),
+        Action::NewWorkspace => dialogs::open_new_workspace(state),
+        // Keys of the views and dialogs: they have the keys while open, never the panes.
         Action::OpenEntry
         | Action::GoUp
         | Action::ToggleHidden
@@ -209,11 +260,11 @@ fn route(state: &mut State, action: Action) -> Vec<Command> {
         | Action::Redo
         | Action::EditorSearch
         | Action::EditorNextMatch
-        | Action::EditorKey(_) => {}
-        Action::ToggleFollow | Action::NextMatch | Action::CloseLogs | Action::Detach => {}
-        Action::OpenPlanner => dialogs::open_planner(state),
-        Action::NewWorkspace => dialogs::open_new_workspace(state),
-        Action::Confirm
+        | Action::ToggleFollow
+        | Action::NextMatch
+        | Action::CloseLogs
+        | Action::Detach
+        | Action::Confirm
         | Action::Cancel
         | Action::DestroySessions
         | Action::SkipInUse
@@ -222,28 +273,8 @@ fn route(state: &mut State, action: Action) -> Vec<Command> {
         | Action::ToggleField
         | Action::PrevChoice
         | Action::NextChoice
-        | Action::Input(_)
-        | Action::Backspace => commands.extend(dialogs::on_action(state, action)),
-        Action::Click { pane, row } => {
-            state.focus = pane;
-            if let Some(row) = row {
-                match pane {
-                    Pane::Sessions => state.sessions.list.select(row),
-                    Pane::Workspaces => state.workspaces.list.select(row),
-                }
-            }
-        }
-        Action::Scroll { pane, down } => {
-            let step = if down { WHEEL_STEP } else { -WHEEL_STEP };
-            match pane {
-                Pane::Sessions => state.sessions.list.scroll(step),
-                Pane::Workspaces => state.workspaces.list.scroll(step),
-            }
-        }
-        Action::Redraw | Action::FrameDrawn { .. } => {}
-        Action::Docker(event) => commands.extend(engine::on_event(state, event)),
+        | Action::Backspace => {}
     }
-    commands.extend(request_detail_if_needed(state));
     commands
 }
 

@@ -3,9 +3,9 @@
 //! refuses everything here but the logs.
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::Command;
 use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
+use crate::app::msg::Command;
 use crate::app::state::{Mode, NoticeLevel, Pane, State};
 use crate::docker::lifecycle::{CreatedSession, SessionSpec, SessionStorage};
 use crate::docker::{DockerCmd, SessionState, SessionWorkspace};

@@ -5,7 +5,7 @@ use crate::docker::SessionState;
 use crate::fixtures;
 
 fn docker(state: &mut State, event: DockerEvent) -> Vec<Command> {
-    update(state, Action::Docker(event))
+    update(state, Msg::Docker(event))
 }
 
 fn session_ids(state: &State) -> Vec<String> {
@@ -104,7 +104,7 @@ fn filter_as_you_type_then_cancel() {
     update(&mut state, Action::StartFilter);
     assert_eq!(state.mode, Mode::Filter);
     for c in "s-e".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert_eq!(session_ids(&state), ["s-eph"]);
     update(&mut state, Action::Backspace);
@@ -120,7 +120,7 @@ fn filter_accept_keeps_the_filter_on_that_pane_only() {
     update(&mut state, Action::FocusWorkspaces);
     update(&mut state, Action::StartFilter);
     for c in "is:orphan".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     update(&mut state, Action::FilterAccept);
     assert_eq!(state.workspaces.list.len(), 1);
@@ -165,10 +165,10 @@ fn focus_cycles_and_clicks_select() {
     assert_eq!(state.focus, Pane::Sessions);
     update(
         &mut state,
-        Action::Click {
+        Msg::Mouse(MouseMsg::Click {
             pane: Pane::Workspaces,
             row: Some(2),
-        },
+        }),
     );
     assert_eq!(state.focus, Pane::Workspaces);
     assert_eq!(state.selected_workspace().unwrap().ws.id, "s-old");
@@ -284,7 +284,7 @@ fn destroy_says_what_stays_and_what_goes() {
     assert_eq!(d.keeps.as_deref(), Some("alpha"));
     assert_eq!(d.removes, None);
     fixtures::frame_drawn(&mut state);
-    let cmds = update(&mut state, Action::Input('y'));
+    let cmds = update(&mut state, Msg::Text('y'));
     assert!(matches!(
         cmds.as_slice(),
         [Command::Docker(DockerCmd::DestroySession { .. })]
@@ -337,7 +337,7 @@ fn a_new_session_validates_the_new_workspace_id_and_then_creates_and_attaches() 
     update(&mut state, Action::NextChoice); // new
     update(&mut state, Action::NextField);
     for c in "bad id".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert!(update(&mut state, Action::Confirm).is_empty());
     let Some(Dialog::NewSession(d)) = &state.dialog else {
@@ -430,7 +430,7 @@ fn rename_acts_on_what_was_selected_when_the_prompt_opened() {
         update(&mut state, Action::Backspace);
     }
     for c in "c.txt".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     let cmds = update(&mut state, Action::Confirm);
     let [Command::Fs(FsCmd::Rename { from, to, .. })] = cmds.as_slice() else {
@@ -455,7 +455,7 @@ fn a_load_nobody_waits_for_opens_no_editor() {
     };
     update(
         &mut state,
-        Action::Fs(FsEvent::Loaded {
+        Msg::Fs(FsEvent::Loaded {
             req: 999,
             path: FsPath::parse("sub/a.txt").unwrap(),
             result: Ok(data),
@@ -488,7 +488,7 @@ fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
     state.mode = Mode::Editor;
     update(&mut state, Action::CloseEditor);
     assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
-    let cmds = update(&mut state, Action::Input('s'));
+    let cmds = update(&mut state, Msg::Text('s'));
     assert!(
         cmds.iter().all(|c| !matches!(c, Command::Fs(_))),
         "{cmds:?}"

@@ -54,7 +54,7 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
     });
     let commands = update(
         &mut state,
-        Action::Fs(FsEvent::Saved {
+        Msg::Fs(FsEvent::Saved {
             req: 7,
             path: FsPath::parse("a.txt").unwrap(),
             result: Ok(version),
@@ -71,7 +71,7 @@ fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
     }
     let commands = update(
         &mut state,
-        Action::Fs(FsEvent::Changed {
+        Msg::Fs(FsEvent::Changed {
             req: 8,
             result: Ok("Removed old.txt".into()),
         }),
@@ -86,20 +86,17 @@ fn a_foreign_container_that_dies_measures_the_workspace_it_mounted() {
     let beta = &mut inventory.workspaces[1];
     beta.other_users = vec!["backup-job".into()];
     beta.mounted_by = vec!["backup-cid".into()];
-    update(
-        &mut state,
-        Action::Docker(DockerEvent::Inventory(inventory)),
-    );
+    update(&mut state, Msg::Docker(DockerEvent::Inventory(inventory)));
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::ContainerEnded {
+        Msg::Docker(DockerEvent::ContainerEnded {
             container_id: "backup-cid".into(),
         }),
     );
     assert_eq!(measured(&commands), ["sandkasten-ws-beta"]);
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::ContainerEnded {
+        Msg::Docker(DockerEvent::ContainerEnded {
             container_id: "unrelated-cid".into(),
         }),
     );
@@ -112,7 +109,7 @@ fn planner_deletions_carry_their_rule_and_marked_ones_are_by_hand() {
     update(&mut state, Action::FocusWorkspaces);
     update(&mut state, Action::OpenPlanner);
     for c in "1d".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     fixtures::frame_drawn(&mut state);
     update(&mut state, Action::Confirm); // the delete dialog takes over
@@ -141,7 +138,7 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
     let mut state = fixtures::loaded_state();
     let volumes = ["v1".to_owned(), "v2".to_owned(), "v3".to_owned()];
     state.workspaces.deleting = Some(DeleteProgress::new(5, &["c1".to_owned()], &volumes));
-    let docker = |state: &mut State, event| update(state, Action::Docker(event));
+    let docker = |state: &mut State, event| update(state, Msg::Docker(event));
     docker(
         &mut state,
         DockerEvent::SessionDestroyed {
@@ -186,7 +183,7 @@ fn a_deletion_refused_while_the_engine_is_down_reports_nothing_done() {
     state.workspaces.deleting = Some(DeleteProgress::new(6, &[], &["v1".to_owned()]));
     update(
         &mut state,
-        Action::Docker(DockerEvent::DeleteFinished { req: 6 }),
+        Msg::Docker(DockerEvent::DeleteFinished { req: 6 }),
     );
     let Some(Dialog::Report(report)) = &state.dialog else {
         panic!("a report: {:?}", state.dialog);
@@ -208,14 +205,14 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
         DockerEvent::Inventory(inventory),
         DockerEvent::Measured(fixtures::measurements()),
     ] {
-        update(&mut state, Action::Docker(event));
+        update(&mut state, Msg::Docker(event));
     }
     update(&mut state, Action::FocusWorkspaces); // alpha, mounted by s-alpha-cid only
     update(&mut state, Action::Delete);
     fixtures::frame_drawn(&mut state);
-    update(&mut state, Action::Input('s'));
+    update(&mut state, Msg::Text('s'));
     fixtures::frame_drawn(&mut state);
-    update(&mut state, Action::Input('1')); // the count typed back
+    update(&mut state, Msg::Text('1')); // the count typed back
     fixtures::frame_drawn(&mut state);
     let commands = update(&mut state, Action::Confirm);
     let [
@@ -247,7 +244,7 @@ fn an_upload_that_ends_measures_that_workspace_again() {
         }
         let commands = update(
             &mut state,
-            Action::Fs(FsEvent::TransferDone { req: 9, result }),
+            Msg::Fs(FsEvent::TransferDone { req: 9, result }),
         );
         assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
     }
@@ -259,7 +256,7 @@ fn a_volume_released_by_a_container_no_listing_saw_measures_that_workspace_again
     let mut state = fixtures::loaded_state();
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::VolumeReleased {
+        Msg::Docker(DockerEvent::VolumeReleased {
             volume: "sandkasten-ws-beta".into(),
         }),
     );
@@ -267,7 +264,7 @@ fn a_volume_released_by_a_container_no_listing_saw_measures_that_workspace_again
     // A volume that is not a workspace shown here is not measured.
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::VolumeReleased {
+        Msg::Docker(DockerEvent::VolumeReleased {
             volume: "postgres-data".into(),
         }),
     );

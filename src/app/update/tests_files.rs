@@ -2,9 +2,10 @@
 //! entry selected, and where a download goes by default.
 
 use super::update;
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::{Dialog, FileOp};
 use crate::app::files::{Connection, FilesView, Preview};
+use crate::app::msg::{Command, Msg};
 use crate::app::state::{Mode, State};
 use crate::fixtures;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
@@ -60,7 +61,7 @@ fn a_fifo_selected_after_a_file_never_shows_the_files_preview() {
     let (req, path) = (*req, path.clone());
     update(
         &mut state,
-        Action::Fs(FsEvent::Previewed {
+        Msg::Fs(FsEvent::Previewed {
             req,
             path,
             result: Ok(FileData {
@@ -96,7 +97,7 @@ fn a_preview_arriving_after_the_selection_moved_to_a_fifo_is_dropped() {
     update(&mut state, Action::SelectNext);
     update(
         &mut state,
-        Action::Fs(FsEvent::Previewed {
+        Msg::Fs(FsEvent::Previewed {
             req,
             path,
             result: Ok(FileData {

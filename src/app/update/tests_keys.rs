@@ -46,7 +46,7 @@ fn destructive_confirm_typed_before_its_dialog_was_drawn_is_ignored() {
     update(&mut state, Action::Delete);
     assert!(matches!(state.dialog, Some(Dialog::RemovePath(_))));
     // `d` and `y` in one burst: no frame showed the dialog before `y`.
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
+    assert!(!removes(&update(&mut state, Msg::Text('y'))));
     assert!(!removes(&update(&mut state, Action::Confirm)));
     assert!(
         matches!(state.dialog, Some(Dialog::RemovePath(_))),
@@ -58,9 +58,9 @@ fn destructive_confirm_typed_before_its_dialog_was_drawn_is_ignored() {
 fn destructive_confirm_typed_after_its_dialog_was_drawn_is_accepted() {
     let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
     update(&mut state, Action::Delete);
-    update(&mut state, Action::Input('y'));
+    update(&mut state, Msg::Text('y'));
     frame_drawn(&mut state);
-    assert!(removes(&update(&mut state, Action::Input('y'))));
+    assert!(removes(&update(&mut state, Msg::Text('y'))));
     assert!(state.dialog.is_none());
 }
 
@@ -69,11 +69,17 @@ fn a_key_that_arrived_before_the_frame_finished_does_not_confirm() {
     let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
     update(&mut state, Action::Delete);
     // The `y` was already queued (number 1) when the frame finished with 1 input arrived.
-    update(&mut state, Action::FrameDrawn { input_seq: 1 });
+    update(
+        &mut state,
+        Msg::Drawn(Layout {
+            input_seq: 1,
+            ..Default::default()
+        }),
+    );
     state.key_seq = 1;
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
+    assert!(!removes(&update(&mut state, Msg::Text('y'))));
     state.key_seq = 2;
-    assert!(removes(&update(&mut state, Action::Input('y'))));
+    assert!(removes(&update(&mut state, Msg::Text('y'))));
 }
 
 #[test]
@@ -88,7 +94,7 @@ fn a_dialog_reopened_before_the_next_frame_is_not_armed_by_the_old_one() {
     update(&mut state, Action::Cancel);
     update(&mut state, Action::SelectNext);
     update(&mut state, Action::Delete);
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
+    assert!(!removes(&update(&mut state, Msg::Text('y'))));
 }
 
 #[test]
@@ -98,7 +104,7 @@ fn a_dialog_changed_by_a_key_must_be_drawn_again_before_confirming() {
     update(&mut state, Action::Delete);
     frame_drawn(&mut state);
     // `k` (skip those in use) and enter typed together: the changed plan was never on screen.
-    update(&mut state, Action::Input('k'));
+    update(&mut state, Msg::Text('k'));
     assert!(
         update(&mut state, Action::Confirm)
             .iter()
@@ -113,9 +119,9 @@ fn every_destructive_dialog_waits_for_its_frame() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::Delete);
     assert!(matches!(state.dialog, Some(Dialog::DestroySession(_))));
-    assert!(update(&mut state, Action::Input('y')).is_empty());
+    assert!(update(&mut state, Msg::Text('y')).is_empty());
     frame_drawn(&mut state);
-    assert!(!update(&mut state, Action::Input('y')).is_empty());
+    assert!(!update(&mut state, Msg::Text('y')).is_empty());
     // Overwrite on conflict, and reload over the edits.
     for key in ['o', 'r'] {
         let mut state = editing(true);
@@ -123,18 +129,18 @@ fn every_destructive_dialog_waits_for_its_frame() {
             message: "changed".into(),
         });
         state.mode = Mode::Dialog;
-        assert!(update(&mut state, Action::Input(key)).is_empty(), "{key}");
+        assert!(update(&mut state, Msg::Text(key)).is_empty(), "{key}");
         assert!(state.editor.is_some(), "{key}");
         frame_drawn(&mut state);
-        assert!(!update(&mut state, Action::Input(key)).is_empty(), "{key}");
+        assert!(!update(&mut state, Msg::Text(key)).is_empty(), "{key}");
     }
     // Discard unsaved edits.
     let mut state = editing(true);
     update(&mut state, Action::CloseEditor);
-    update(&mut state, Action::Input('d'));
+    update(&mut state, Msg::Text('d'));
     assert!(state.editor.is_some(), "not discarded before it was seen");
     frame_drawn(&mut state);
-    update(&mut state, Action::Input('d'));
+    update(&mut state, Msg::Text('d'));
     assert!(state.editor.is_none());
 }
 
@@ -150,7 +156,7 @@ fn delete_typed_while_the_editor_loads_does_nothing_destructive() {
     update(&mut state, Action::Delete);
     assert!(state.dialog.is_none(), "no delete dialog while leaving");
     frame_drawn(&mut state);
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
+    assert!(!removes(&update(&mut state, Msg::Text('y'))));
     for action in [Action::Rename, Action::NewFile, Action::GoUp] {
         assert!(update(&mut state, action.clone()).is_empty(), "{action:?}");
         assert!(state.dialog.is_none(), "{action:?}");
@@ -160,7 +166,7 @@ fn delete_typed_while_the_editor_loads_does_nothing_destructive() {
     };
     update(
         &mut state,
-        Action::Fs(FsEvent::Loaded {
+        Msg::Fs(FsEvent::Loaded {
             req,
             path: FsPath::parse("sub/victim.txt").unwrap(),
             result: Ok(FileData {
@@ -210,7 +216,7 @@ fn quit_then_discard_quits_and_quit_then_cancel_stays() {
     let mut state = editing(true);
     update(&mut state, Action::Quit);
     frame_drawn(&mut state);
-    update(&mut state, Action::Input('d'));
+    update(&mut state, Msg::Text('d'));
     assert!(state.quit);
 
     let mut state = editing(true);
@@ -229,7 +235,7 @@ fn quit_then_discard_quits_and_quit_then_cancel_stays() {
 fn saved(state: &mut State, req: u64, result: Result<Version, FsError>) {
     update(
         state,
-        Action::Fs(FsEvent::Saved {
+        Msg::Fs(FsEvent::Saved {
             req,
             path: FsPath::parse("sub/a.txt").unwrap(),
             result,
@@ -241,7 +247,7 @@ fn saved(state: &mut State, req: u64, result: Result<Version, FsError>) {
 fn quit_then_save_quits_only_once_the_save_succeeded() {
     let mut state = editing(true);
     update(&mut state, Action::Quit);
-    let cmds = update(&mut state, Action::Input('s'));
+    let cmds = update(&mut state, Msg::Text('s'));
     assert!(matches!(cmds.as_slice(), [Command::Fs(FsCmd::Save { .. })]));
     assert!(!state.quit, "not before the save is done");
     let req = state.editor.as_ref().unwrap().saving.unwrap();
@@ -251,7 +257,7 @@ fn quit_then_save_quits_only_once_the_save_succeeded() {
     // A failed save keeps the program and the edits, and gives up quitting.
     let mut state = editing(true);
     update(&mut state, Action::Quit);
-    update(&mut state, Action::Input('s'));
+    update(&mut state, Msg::Text('s'));
     let req = state.editor.as_ref().unwrap().saving.unwrap();
     saved(
         &mut state,
