@@ -3,6 +3,7 @@
 
 pub mod dialog;
 pub mod files;
+mod inbox;
 pub mod keymap;
 pub mod list;
 pub mod logs;
@@ -15,12 +16,11 @@ pub mod workspace_row;
 
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
-use tokio::signal::unix::{SignalKind, signal};
 
+use crate::app::inbox::{Inbound, Inbox, resolve};
 use crate::app::keymap::Keymap;
-use crate::app::msg::{Command, Layout, MouseMsg, Msg};
+use crate::app::msg::{Command, Layout, Msg};
 use crate::app::state::{ConfigSummary, Notice, NoticeLevel, SessionsConfig, State};
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
@@ -37,27 +37,6 @@ const FIRST_FRAME_GRACE: Duration = Duration::from_millis(100);
 /// At most one frame per this interval while events stream in (the Docker task already
 /// coalesces bursts, so this only bounds pathological floods).
 const FRAME_INTERVAL: Duration = Duration::from_millis(8);
-
-/// Turns a terminal event into what the user meant, using the last frame's geometry for mice.
-fn msg_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Msg> {
-    match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            keymap.msg_for(state.mode, state.focus, key)
-        }
-        Event::Mouse(mouse) => {
-            let (pane, row) = hits.locate(mouse.column, mouse.row)?;
-            let mouse = match mouse.kind {
-                MouseEventKind::Down(MouseButton::Left) => MouseMsg::Click { pane, row },
-                MouseEventKind::ScrollDown => MouseMsg::Scroll { pane, down: true },
-                MouseEventKind::ScrollUp => MouseMsg::Scroll { pane, down: false },
-                _ => return None,
-            };
-            Some(Msg::Mouse(mouse))
-        }
-        Event::Resize(..) => Some(Msg::Redraw),
-        _ => None,
-    }
-}
 
 /// Sends Docker commands; returns a shell handoff if one was asked for (the loop runs it).
 fn execute(commands: Vec<Command>, workers: &Workers, state: &mut State) -> Option<ShellTarget> {
@@ -87,27 +66,6 @@ struct Workers {
     files: FsHandle,
 }
 
-/// Numbers terminal events as they reach the loop, so `update` can tell a key typed before a
-/// frame was drawn from one typed after it.
-#[derive(Debug, Default)]
-struct InputClock {
-    received: u64,
-}
-
-impl InputClock {
-    /// Stamps the event about to be applied.
-    fn stamp(&mut self, state: &mut State) {
-        self.received += 1;
-        state.key_seq = self.received;
-    }
-
-    /// Every event that had arrived when a frame finished: those applied plus those still
-    /// queued (the channel is FIFO, so queued ones get the next numbers).
-    fn arrived(&self, input: &Option<InputReader>) -> u64 {
-        self.received + input.as_ref().map_or(0, |i| i.queued() as u64)
-    }
-}
-
 /// Ended from outside (signal, terminal gone, error) with unsaved edits: the buffer goes to
 /// a recovery file, the next start names it. Logged either way; nothing here may fail exit.
 fn keep_unsaved(state: &State) -> Option<String> {
@@ -132,14 +90,6 @@ fn apply(msg: Msg, state: &mut State, pending: &mut Vec<Command>) {
     pending.extend(update::update(state, msg));
 }
 
-/// The next terminal event; pending forever while the reader is stopped (during a handoff).
-async fn next_input(input: &mut Option<InputReader>) -> Option<std::io::Result<Event>> {
-    match input.as_mut() {
-        Some(reader) => reader.next().await,
-        None => std::future::pending().await,
-    }
-}
-
 /// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
 pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     tracing::trace!("tui starting");
@@ -161,8 +111,8 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         std::env::var_os("HOME"),
         std::path::Path::is_dir,
     );
-    let (docker, mut docker_events) = docker::spawn();
-    let (files, mut fs_events) = crate::workspace_fs::task::spawn();
+    let (docker, docker_events) = docker::spawn();
+    let (files, fs_events) = crate::workspace_fs::task::spawn();
     let workers = Workers { docker, files };
     // In the background: remove helpers left by a crash, and import the file agent's image so
     // the first file browser opens without paying for it. Failures are only logged (the
@@ -181,10 +131,8 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             tracing::debug!(%e, "importing the file agent image");
         }
     });
-    let mut terminate = crate::tui::Termination::new();
-    let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
-    let mut input = Some(InputReader::start());
+    let mut inbox = Inbox::new(Some(InputReader::start()), docker_events, fs_events)?;
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut pending: Vec<Command> = Vec::new();
@@ -194,8 +142,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     // few milliseconds later is a flash for the operator and a wasted full redraw.
     let first_frame_by = tokio::time::Instant::now() + FIRST_FRAME_GRACE;
     let mut drawn_once = false;
-    let mut clock = InputClock::default();
-    let outcome = loop {
+    let outcome = 'run: loop {
         if state.quit {
             break Ok(());
         }
@@ -217,12 +164,12 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             match drawn {
                 Ok(_) => {}
                 // The window closed mid-frame, before its SIGHUP arrived: the same ending.
-                Err(e) if crate::tui::hung_up(&e) => break Ok(()),
-                Err(e) => break Err(e.into()),
+                Err(e) if crate::tui::hung_up(&e) => break 'run Ok(()),
+                Err(e) => break 'run Err(e.into()),
             }
             last_frame = tokio::time::Instant::now();
             // Not dirty: knowing a frame is up changes nothing on screen.
-            let layout = Layout::from_hits(&hits, clock.arrived(&input));
+            let layout = Layout::from_hits(&hits, inbox.arrived());
             apply(Msg::Drawn(layout), &mut state, &mut pending);
             dirty = false;
         }
@@ -234,7 +181,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             // The TUI is suspended while the shell has the terminal; Docker reports queue up.
             let (detach, detach_name) = keymap.detach_key();
             let (outcome, leftover) =
-                handoff::run_shell(&mut guard, &mut input, &target, detach, &detach_name).await;
+                handoff::run_shell(&mut guard, inbox.input(), &target, detach, &detach_name).await;
             // What the shell started could not be ended (the engine was away): the Docker
             // task ends it once the engine answers again.
             if let Some(cleanup) = leftover
@@ -254,60 +201,34 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             dirty = true;
             continue;
         }
-        tokio::select! {
-            event = next_input(&mut input) => match event {
-                Some(Ok(event)) => {
-                    clock.stamp(&mut state);
-                    if let Some(msg) = msg_for_event(event, &state, &keymap, &hits) {
+        // One wait for the first item (no timer unless the first frame is still due), then
+        // whatever else is already queued, applied before drawing once.
+        let wake_at = (!drawn_once).then_some(first_frame_by);
+        let mut next = inbox
+            .next(wake_at, |e| resolve(e, &state, &keymap, &hits))
+            .await;
+        let mut drained = 0;
+        while let Some(inbound) = next {
+            match inbound {
+                Inbound::Msg(msg) => {
+                    apply(msg, &mut state, &mut pending);
+                    dirty = true;
+                }
+                Inbound::Input { seq, msg } => {
+                    state.key_seq = seq;
+                    if let Some(msg) = msg {
                         apply(msg, &mut state, &mut pending);
                         dirty = true;
                     }
                 }
-                Some(Err(e)) if crate::tui::hung_up(&e) => break Ok(()),
-                Some(Err(e)) => break Err(e.into()),
-                None => break Ok(()),
-            },
-            event = fs_events.recv() => {
-                if let Some(event) = event {
-                    apply(Msg::Fs(event), &mut state, &mut pending);
-                    dirty = true;
-                }
-            },
-            event = docker_events.recv() => match event {
-                Some(event) => {
-                    apply(Msg::Docker(event), &mut state, &mut pending);
-                    dirty = true;
-                }
-                None => break Err(anyhow::anyhow!("the Docker task stopped unexpectedly")),
-            },
-            _ = tokio::time::sleep_until(first_frame_by), if !drawn_once => {}
-            _ = terminate.recv() => break Ok(()),
-            _ = hangup.recv() => break Ok(()),
-        }
-        // Apply whatever else is already queued before drawing once.
-        for _ in 0..DRAIN_LIMIT {
-            let Ok(event) = fs_events.try_recv() else {
-                break;
-            };
-            apply(Msg::Fs(event), &mut state, &mut pending);
-            dirty = true;
-        }
-        for _ in 0..DRAIN_LIMIT {
-            let Ok(event) = docker_events.try_recv() else {
-                break;
-            };
-            apply(Msg::Docker(event), &mut state, &mut pending);
-            dirty = true;
-        }
-        for _ in 0..DRAIN_LIMIT {
-            let Some(Ok(event)) = input.as_mut().and_then(InputReader::try_next) else {
-                break;
-            };
-            clock.stamp(&mut state);
-            if let Some(msg) = msg_for_event(event, &state, &keymap, &hits) {
-                apply(msg, &mut state, &mut pending);
-                dirty = true;
+                Inbound::End(outcome) => break 'run outcome,
             }
+            drained += 1;
+            next = if drained < DRAIN_LIMIT {
+                inbox.try_next(|e| resolve(e, &state, &keymap, &hits))
+            } else {
+                None
+            };
         }
     };
     let kept = keep_unsaved(&state);
