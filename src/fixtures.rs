@@ -198,3 +198,18 @@ pub fn frame_drawn(state: &mut State) {
     crate::app::update::update(state, crate::app::msg::Msg::Drawn(layout));
     state.key_seq += 1;
 }
+
+/// The browser open on `files`, with no editor.
+pub fn browse(state: &mut State, files: crate::app::files::FilesView) {
+    state.screen = crate::app::screen::Screen::Files(Box::new(crate::app::screen::FilesScreen {
+        browser: files,
+        editor: None,
+    }));
+}
+
+/// The editor open on one of the browser's files (the browser must be open).
+pub fn edit(state: &mut State, editor: crate::app::files::EditorView) {
+    if let Some(files) = state.files_screen_mut() {
+        files.editor = Some(editor);
+    }
+}

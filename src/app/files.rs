@@ -95,7 +95,6 @@ pub struct FilesView {
     pub show_hidden: bool,
     pub sort: FileSort,
     pub filter: String,
-    pub filtering: bool,
     pub preview: Preview,
     /// A change (create, rename, delete) in flight.
     pub changing: Option<RequestId>,
@@ -121,7 +120,6 @@ impl FilesView {
             show_hidden: false,
             sort: FileSort::Name,
             filter: String::new(),
-            filtering: false,
             preview: Preview::Nothing,
             changing: None,
             transfer: None,

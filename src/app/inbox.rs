@@ -191,9 +191,7 @@ async fn sleep_until(at: Option<Instant>) {
 /// the mouse. The loop and the test harness both resolve through here.
 pub fn resolve(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Msg> {
     match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            keymap.msg_for(state.mode, state.focus, key)
-        }
+        Event::Key(key) if key.kind != KeyEventKind::Release => keymap.msg_for(state.layer(), key),
         Event::Mouse(mouse) => {
             let (pane, row) = hits.locate(mouse.column, mouse.row)?;
             let mouse = match mouse.kind {

@@ -1,5 +1,6 @@
-//! The application: state, actions, the pure `update`, the keymap, and the event loop that
-//! owns them. The loop is the only code that mutates `State` or draws.
+//! The application: state and what is on screen, messages, the pure `update`, keymap lookup,
+//! and the event loop that owns them. The loop is the only code that mutates `State` (through
+//! `update`) or draws; it touches the host (env, files, terminal) only at start and exit.
 
 pub mod dialog;
 pub mod files;
@@ -10,6 +11,7 @@ pub mod logs;
 pub mod msg;
 pub mod recovery;
 pub mod rows;
+pub mod screen;
 pub mod state;
 pub mod update;
 pub mod workspace_row;

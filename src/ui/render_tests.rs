@@ -8,7 +8,8 @@ use super::*;
 use crate::action::Action;
 use crate::app::keymap::Keymap;
 use crate::app::msg::Msg;
-use crate::app::state::{DetailState, EngineStatus, Mode, Pane};
+use crate::app::screen::Layer;
+use crate::app::state::{DetailState, EngineStatus, Pane};
 use crate::app::update::update;
 use crate::config::keymap::Bindings;
 use crate::docker::{DockerEvent, SessionDetail};
@@ -180,7 +181,7 @@ fn filter_matching_nothing() {
 fn help_overlay() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::ToggleHelp);
-    assert_eq!(state.mode, Mode::Help);
+    assert_eq!(state.layer(), Layer::Help);
     assert_snapshot!(screen(&state, 190, 42));
 }
 
@@ -403,8 +404,7 @@ fn browser_state() -> State {
         text: "# alpha\n\nThe agent's notes.\n".to_owned(),
         truncated: false,
     };
-    state.files = Some(files);
-    state.mode = Mode::Files;
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -423,22 +423,24 @@ fn editor_with_unsaved_changes() {
         "}".into(),
     ]);
     textarea.set_line_number_style(theme::dim());
-    state.editor = Some(EditorView {
-        path: crate::workspace_fs::FsPath::parse("src/main.rs").unwrap(),
-        textarea,
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version: crate::workspace_fs::Version {
-            mtime_ns: 1,
-            size: 33,
-            ..Default::default()
+    fixtures::edit(
+        &mut state,
+        EditorView {
+            path: crate::workspace_fs::FsPath::parse("src/main.rs").unwrap(),
+            textarea,
+            ending: LineEnding::Lf,
+            final_newline: true,
+            version: crate::workspace_fs::Version {
+                mtime_ns: 1,
+                size: 33,
+                ..Default::default()
+            },
+            dirty: true,
+            saving: None,
+            close_after_save: false,
+            search: None,
         },
-        dirty: true,
-        saving: None,
-        close_after_save: false,
-        search: None,
-    });
-    state.mode = Mode::Editor;
+    );
     assert_snapshot!(screen(&state, 100, 14));
 }
 

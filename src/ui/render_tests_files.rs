@@ -8,7 +8,6 @@ use ratatui::backend::TestBackend;
 use super::*;
 use crate::app::files::{Connection, FilesView, Preview};
 use crate::app::keymap::Keymap;
-use crate::app::state::Mode;
 use crate::config::keymap::Bindings;
 use crate::fixtures;
 use crate::workspace_fs::{Entry, EntryKind, FsPath};
@@ -45,8 +44,7 @@ fn browser(entries: Vec<Entry>, selected: usize, preview: Preview) -> State {
     files.entries = entries;
     files.selected = selected;
     files.preview = preview;
-    state.files = Some(files);
-    state.mode = Mode::Files;
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -113,12 +111,10 @@ fn a_file_with_cr_line_ends_is_previewed_line_by_line() {
 #[test]
 fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
     let mut state = fixtures::loaded_state();
-    state.files = Some(FilesView::new(
-        "sandkasten-ws-alpha".into(),
-        "workspace alpha".into(),
-        9,
-    ));
-    state.mode = Mode::Files;
+    fixtures::browse(
+        &mut state,
+        FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 9),
+    );
     let text = screen(&state, 120, 20);
     assert!(text.contains("Starting the file helper"), "{text}");
     crate::app::update::update(

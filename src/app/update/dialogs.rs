@@ -10,22 +10,12 @@ use crate::app::dialog::{
 };
 use crate::app::msg::Command;
 use crate::app::msg::Msg::{self, Key, Text};
-use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
+use crate::app::state::{DeleteProgress, NoticeLevel, Pane, State};
 use crate::cleanup::{Pick, Plan, Rule};
 use crate::docker::delete::DeleteTarget;
 use crate::docker::model::validate_workspace_id;
 use crate::docker::{DockerCmd, WorkspaceKind};
 use crate::tui::handoff::ShellTarget;
-
-fn open(state: &mut State, dialog: Dialog) {
-    state.dialog = Some(dialog);
-    state.mode = Mode::Dialog;
-}
-
-fn close(state: &mut State) {
-    state.dialog = None;
-    state.mode = state.base_mode();
-}
 
 /// The delete dialog for these volumes, picked by `rule` (the planner) or by hand; persistent
 /// workspaces are left out when workspaces are disabled in the configuration.
@@ -61,7 +51,7 @@ fn open_delete_for(state: &mut State, volumes: Vec<String>, rule: Option<Rule>) 
         notice(state, NoticeLevel::Error, why);
         return;
     }
-    open(state, Dialog::Delete(DeleteDialog::new(items, rule)));
+    state.open_dialog(Dialog::Delete(DeleteDialog::new(items, rule)));
 }
 
 /// `d`: the marked workspaces, or the selected one when none is marked.
@@ -85,7 +75,7 @@ pub fn open_planner(state: &mut State) {
     if state.focus != Pane::Workspaces {
         return;
     }
-    open(state, Dialog::Planner(Planner { focus: 0 }));
+    state.open_dialog(Dialog::Planner(Planner { focus: 0 }));
     recompute_preview(state);
 }
 
@@ -101,13 +91,10 @@ pub fn open_new_workspace(state: &mut State) {
         );
         return;
     }
-    open(
-        state,
-        Dialog::NewWorkspace(TextPrompt {
-            text: String::new(),
-            error: None,
-        }),
-    );
+    state.open_dialog(Dialog::NewWorkspace(TextPrompt {
+        text: String::new(),
+        error: None,
+    }));
 }
 
 /// What the planner's rule selects now. No rule selects nothing (never "everything").
@@ -150,14 +137,16 @@ fn commits_destruction(dialog: &Dialog, msg: &Msg) -> bool {
     }
 }
 
-pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
-    let Some(dialog) = state.dialog.take() else {
+/// Keys for the top dialog. It is taken out while it acts (its actions need the whole
+/// state) and put back in its place unless it closed: whatever it opened stays above it.
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    let Some((at, dialog)) = state.overlays.take_dialog() else {
         return Vec::new();
     };
     // One rule for every destructive dialog: its commit key counts only if it arrived after
     // the dialog, as it stands, was on screen. A key typed ahead is dropped; the dialog stays.
     if commits_destruction(&dialog, &msg) && !state.dialog_armed() {
-        state.dialog = Some(dialog);
+        state.overlays.put_back(at, dialog);
         return Vec::new();
     }
     let (dialog, commands) = match dialog {
@@ -193,7 +182,7 @@ pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
         },
         Dialog::UnsavedChanges => match msg {
             Text('s') | Key(Action::Confirm) => {
-                if let Some(editor) = state.editor.as_mut() {
+                if let Some(editor) = state.editor_mut() {
                     editor.close_after_save = true;
                 }
                 (None, super::editor::save(state, true))
@@ -213,9 +202,8 @@ pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
             _ => (Some(Dialog::SaveConflict { message }), Vec::new()),
         },
     };
-    match dialog {
-        Some(d) => state.dialog = Some(d),
-        None => close(state),
+    if let Some(dialog) = dialog {
+        state.overlays.put_back(at, dialog);
     }
     commands
 }
@@ -298,7 +286,7 @@ fn planner_action(state: &mut State, mut p: Planner, msg: Msg) -> Outcome {
                 return (Some(Dialog::Planner(p)), Vec::new());
             };
             open_delete_for(state, volumes, Some(rule));
-            return (state.dialog.take(), Vec::new());
+            return (None, Vec::new());
         }
         _ => {}
     }

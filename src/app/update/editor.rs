@@ -9,15 +9,14 @@ use crate::app::dialog::Dialog;
 use crate::app::files::{EDITOR_LIMIT, EditorView, display_name, split_text};
 use crate::app::msg::Command;
 use crate::app::msg::Msg::{self, EditorKey, Key};
-use crate::app::state::{Mode, NoticeLevel, State};
+use crate::app::state::{NoticeLevel, State};
 use crate::workspace_fs::FsPath;
 use crate::workspace_fs::task::FsCmd;
 
-/// Keys in the editor.
-pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
+/// Keys in the editor (it is open: the files screen holds it).
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
     let read_only = state.config.read_only;
-    let Some(editor) = state.editor.as_mut() else {
-        state.mode = state.base_mode();
+    let Some(editor) = state.editor_mut() else {
         return Vec::new();
     };
     if let (Some(search), EditorKey(key)) = (editor.search.as_mut(), &msg) {
@@ -64,10 +63,7 @@ pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Action::Save => return save(state, true),
         Action::CloseEditor if editor.search.is_some() => editor.search = None,
-        Action::CloseEditor if editor.dirty => {
-            state.dialog = Some(Dialog::UnsavedChanges);
-            state.mode = Mode::Dialog;
-        }
+        Action::CloseEditor if editor.dirty => state.open_dialog(Dialog::UnsavedChanges),
         Action::CloseEditor => return close(state),
         _ => {}
     }
@@ -91,13 +87,13 @@ fn regex_escape(text: &str) -> String {
 /// someone else is a conflict instead of being overwritten.
 pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
     if refuse_if_read_only(state, "saving") {
-        if let Some(editor) = state.editor.as_mut() {
+        if let Some(editor) = state.editor_mut() {
             editor.close_after_save = false;
         }
         return Vec::new();
     }
     let req = next_req(state);
-    let Some(editor) = state.editor.as_mut() else {
+    let Some(editor) = state.editor_mut() else {
         return Vec::new();
     };
     editor.saving = Some(req);
@@ -110,19 +106,19 @@ pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
 }
 
 pub fn close(state: &mut State) -> Vec<Command> {
-    state.editor = None;
-    state.mode = state.base_mode();
+    if let Some(files) = state.files_screen_mut() {
+        files.editor = None;
+    }
     // The listing shows sizes and times: they may have changed.
     super::files::list(state)
 }
 
 pub fn reload(state: &mut State) -> Vec<Command> {
-    let Some(editor) = state.editor.take() else {
+    let Some(editor) = state.files_screen_mut().and_then(|f| f.editor.take()) else {
         return Vec::new();
     };
-    state.mode = state.base_mode();
     let req = next_req(state);
-    if let Some(files) = state.files.as_mut() {
+    if let Some(files) = state.files_mut() {
         files.loading = Some(req);
     }
     vec![Command::Fs(FsCmd::Load {
@@ -132,12 +128,16 @@ pub fn reload(state: &mut State) -> Vec<Command> {
     })]
 }
 
+/// The browser's file arrived: the editor opens over it (never without it).
 pub fn open(state: &mut State, path: FsPath, data: crate::workspace_fs::FileData) {
+    let Some(files) = state.files_screen_mut() else {
+        return;
+    };
     match split_text(&data.data) {
         Ok((lines, ending, final_newline)) => {
             let mut textarea = TextArea::new(lines);
             textarea.set_line_number_style(crate::ui::theme::dim());
-            state.editor = Some(EditorView {
+            files.editor = Some(EditorView {
                 path,
                 textarea,
                 ending,
@@ -148,7 +148,6 @@ pub fn open(state: &mut State, path: FsPath, data: crate::workspace_fs::FileData
                 close_after_save: false,
                 search: None,
             });
-            state.mode = Mode::Editor;
         }
         Err(reason) => {
             notice(

@@ -62,7 +62,7 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                 );
                 show_report(state, report);
             }
-            if let Some(logs) = state.logs.as_mut() {
+            if let Some(logs) = state.logs_mut() {
                 logs.ended
                     .get_or_insert_with(|| "the engine went away".into());
             }
@@ -147,12 +147,12 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
             Err(e) => notice(state, NoticeLevel::Error, e),
         },
         DockerEvent::LogLines { req, lines } => {
-            if let Some(logs) = state.logs.as_mut().filter(|l| l.req == req) {
+            if let Some(logs) = state.logs_mut().filter(|l| l.req == req) {
                 logs.push(lines);
             }
         }
         DockerEvent::LogsEnded { req, reason } => {
-            if let Some(logs) = state.logs.as_mut().filter(|l| l.req == req) {
+            if let Some(logs) = state.logs_mut().filter(|l| l.req == req) {
                 logs.ended = Some(reason);
             }
         }
@@ -357,13 +357,8 @@ fn finish_delete(state: &mut State, req: u64) {
     }
 }
 
-/// Failures and kept picks get a dialog, each with its reason.
+/// Failures and kept picks get a dialog, each with its reason; over another dialog (maybe
+/// with typed text) it stacks, and closing it shows that one again.
 fn show_report(state: &mut State, report: Report) {
-    if state.dialog.is_none() {
-        state.dialog = Some(Dialog::Report(report));
-        state.mode = crate::app::state::Mode::Dialog;
-    } else if let Some((what, why)) = report.failed.first().or(report.kept.first()) {
-        // Another dialog is open (maybe with typed text): the notice carries the first.
-        notice(state, NoticeLevel::Error, format!("first: {what}: {why}"));
-    }
+    state.open_dialog(Dialog::Report(report));
 }

@@ -1,46 +1,35 @@
-//! Keys in the logs view: scrolling, following, searching.
+//! Keys in the logs view: scrolling, following, opening the search line (typing into it is
+//! `filter`'s), closing. Only reached while the logs view has the keys.
 
 use crate::action::Action;
-use crate::app::msg::Command;
-use crate::app::msg::Msg::{self, Key, Text};
-use crate::app::state::{Mode, State};
+use crate::app::msg::{Command, Msg};
+use crate::app::state::State;
 
-pub fn on_action(state: &mut State, msg: Msg) -> Vec<Command> {
-    if msg == Key(Action::CloseLogs) {
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    let Msg::Key(action) = msg else {
+        return Vec::new();
+    };
+    if action == Action::CloseLogs {
         return super::sessions::close_logs(state);
     }
-    let searching = state.mode == Mode::LogsSearch;
-    let Some(logs) = state.logs.as_mut() else {
-        state.mode = Mode::Normal;
+    let Some(logs) = state.logs_mut() else {
         return Vec::new();
     };
     let page = logs.page.max(1) as isize;
-    match msg {
-        Key(Action::SelectNext) => logs.scroll(1),
-        Key(Action::SelectPrev) => logs.scroll(-1),
-        Key(Action::PageDown) => logs.scroll(page),
-        Key(Action::PageUp) => logs.scroll(-page),
-        Key(Action::SelectFirst) => logs.to_start(),
-        Key(Action::SelectLast) => logs.to_end(),
-        Key(Action::ToggleFollow) => logs.follow = !logs.follow,
-        Key(Action::NextMatch) => {
+    match action {
+        Action::SelectNext => logs.scroll(1),
+        Action::SelectPrev => logs.scroll(-1),
+        Action::PageDown => logs.scroll(page),
+        Action::PageUp => logs.scroll(-page),
+        Action::SelectFirst => logs.to_start(),
+        Action::SelectLast => logs.to_end(),
+        Action::ToggleFollow => logs.follow = !logs.follow,
+        Action::NextMatch => {
             logs.next_match();
         }
-        Key(Action::StartFilter) => {
+        Action::StartFilter => {
             logs.search.clear();
-            state.mode = Mode::LogsSearch;
-        }
-        Text(c) if searching => logs.search.push(c),
-        Key(Action::Backspace) if searching => {
-            logs.search.pop();
-        }
-        Key(Action::FilterAccept) if searching => {
-            logs.next_match();
-            state.mode = Mode::Logs;
-        }
-        Key(Action::FilterCancel) if searching => {
-            logs.search.clear();
-            state.mode = Mode::Logs;
+            state.overlays.open_filter();
         }
         _ => {}
     }

@@ -6,15 +6,11 @@ use super::{next_req, notice, refuse_if_read_only};
 use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
 use crate::app::msg::Command;
-use crate::app::state::{Mode, NoticeLevel, Pane, State};
+use crate::app::screen::Screen;
+use crate::app::state::{NoticeLevel, Pane, State};
 use crate::docker::lifecycle::{CreatedSession, SessionSpec, SessionStorage};
 use crate::docker::{DockerCmd, SessionState, SessionWorkspace};
 use crate::tui::handoff::{ShellOutcome, ShellTarget};
-
-fn open_dialog(state: &mut State, dialog: Dialog) {
-    state.dialog = Some(dialog);
-    state.mode = Mode::Dialog;
-}
 
 /// `enter`/`s`: a shell in the selected session, or in a new session on the selected workspace.
 pub fn shell(state: &mut State) -> Vec<Command> {
@@ -34,7 +30,7 @@ pub fn shell(state: &mut State) -> Vec<Command> {
             if s.state == SessionState::Running {
                 vec![Command::Shell(target)]
             } else {
-                open_dialog(state, Dialog::StartFirst(target));
+                state.open_dialog(Dialog::StartFirst(target));
                 Vec::new()
             }
         }
@@ -97,19 +93,16 @@ pub fn open_logs(state: &mut State) -> Vec<Command> {
     };
     let (session, container_id) = (s.id.clone(), s.container_id.clone());
     let req = next_req(state);
-    state.logs = Some(LogsView::new(req, session, container_id.clone()));
-    state.mode = Mode::Logs;
+    state.screen = Screen::Logs(LogsView::new(req, session, container_id.clone()));
     vec![Command::Docker(DockerCmd::FollowLogs { req, container_id })]
 }
 
 pub fn close_logs(state: &mut State) -> Vec<Command> {
-    state.mode = Mode::Normal;
-    state
-        .logs
-        .take()
-        .map(|l| Command::Docker(DockerCmd::StopLogs { req: l.req }))
-        .into_iter()
-        .collect()
+    let Some(req) = state.logs().map(|l| l.req) else {
+        return Vec::new();
+    };
+    state.screen = Screen::Panes;
+    vec![Command::Docker(DockerCmd::StopLogs { req })]
 }
 
 pub fn start_stop(state: &mut State) -> Vec<Command> {
@@ -149,7 +142,7 @@ pub fn open_destroy(state: &mut State) {
         keeps,
         removes,
     };
-    open_dialog(state, Dialog::DestroySession(dialog));
+    state.open_dialog(Dialog::DestroySession(dialog));
 }
 
 pub fn open_new_session(state: &mut State) {
@@ -181,7 +174,7 @@ pub fn open_new_session(state: &mut State) {
         workspaces_enabled: enabled,
         error: None,
     };
-    open_dialog(state, Dialog::NewSession(dialog));
+    state.open_dialog(Dialog::NewSession(dialog));
 }
 
 /// The new-session dialog confirmed: create (and attach), or say what is wrong.
@@ -228,7 +221,7 @@ pub fn on_created(
                 format!("Created session {} on {storage}", created.id),
             );
             // Never pull the terminal from under an editor, a dialog or a view.
-            if attach && state.mode != Mode::Normal {
+            if attach && !state.on_panes() {
                 notice(
                     state,
                     NoticeLevel::Info,

@@ -29,7 +29,7 @@ fn browsing_alpha() -> State {
     let mut state = fixtures::loaded_state();
     let mut files = FilesView::new("sandkasten-ws-alpha".into(), "workspace alpha".into(), 1);
     files.connection = Connection::Ready;
-    state.files = Some(files);
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -41,17 +41,20 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
         size: 2,
         ..Default::default()
     };
-    state.editor = Some(EditorView {
-        path: FsPath::parse("a.txt").unwrap(),
-        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version,
-        dirty: true,
-        saving: Some(7),
-        close_after_save: false,
-        search: None,
-    });
+    fixtures::edit(
+        &mut state,
+        EditorView {
+            path: FsPath::parse("a.txt").unwrap(),
+            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
+            ending: LineEnding::Lf,
+            final_newline: true,
+            version,
+            dirty: true,
+            saving: Some(7),
+            close_after_save: false,
+            search: None,
+        },
+    );
     let commands = update(
         &mut state,
         Msg::Fs(FsEvent::Saved {
@@ -66,7 +69,7 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
 #[test]
 fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
     let mut state = browsing_alpha();
-    if let Some(files) = state.files.as_mut() {
+    if let Some(files) = state.files_mut() {
         files.changing = Some(8);
     }
     let commands = update(
@@ -168,8 +171,8 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
     let progress = state.workspaces.deleting.as_ref().unwrap();
     assert_eq!((progress.done(), progress.total()), (3, 4));
     docker(&mut state, DockerEvent::DeleteFinished { req: 5 });
-    let Some(Dialog::Report(report)) = &state.dialog else {
-        panic!("a report: {:?}", state.dialog);
+    let Some(Dialog::Report(report)) = state.dialog() else {
+        panic!("a report: {:?}", state.dialog());
     };
     assert!(report.deleted.is_empty());
     assert_eq!(report.kept.len(), 1);
@@ -185,8 +188,8 @@ fn a_deletion_refused_while_the_engine_is_down_reports_nothing_done() {
         &mut state,
         Msg::Docker(DockerEvent::DeleteFinished { req: 6 }),
     );
-    let Some(Dialog::Report(report)) = &state.dialog else {
-        panic!("a report: {:?}", state.dialog);
+    let Some(Dialog::Report(report)) = state.dialog() else {
+        panic!("a report: {:?}", state.dialog());
     };
     assert_eq!((report.deleted.len(), report.not_done), (0, 1));
 }
@@ -223,7 +226,7 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
         }),
     ] = commands.as_slice()
     else {
-        panic!("a deletion: {commands:?} {:?}", state.dialog);
+        panic!("a deletion: {commands:?} {:?}", state.dialog());
     };
     assert_eq!(destroy_sessions, &["s-alpha-cid"]);
     let names: Vec<&str> = volumes.iter().map(|t| t.volume.as_str()).collect();
@@ -235,7 +238,7 @@ fn an_upload_that_ends_measures_that_workspace_again() {
     // Even a failed upload may have written part of its files.
     for result in [Ok("Uploaded data".to_owned()), Err("disk full".to_owned())] {
         let mut state = browsing_alpha();
-        if let Some(files) = state.files.as_mut() {
+        if let Some(files) = state.files_mut() {
             files.transfer = Some(crate::app::files::Transfer {
                 req: 9,
                 what: "uploading data".into(),

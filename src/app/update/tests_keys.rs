@@ -1,10 +1,9 @@
 //! Key timing and quit safety: keys typed ahead never confirm a destructive dialog the
 //! operator has not seen, never act on a screen being left, and quitting never drops edits.
 
-use super::tests::browser_with;
+use super::tests::{browser_with, editing};
 use super::*;
 use crate::app::dialog::Dialog;
-use crate::app::files::{EditorView, LineEnding};
 use crate::fixtures::{self, frame_drawn};
 use crate::workspace_fs::task::{FsCmd, FsEvent};
 use crate::workspace_fs::{EntryKind, FileData, FsError, FsPath, Version};
@@ -22,34 +21,16 @@ fn removes(cmds: &[Command]) -> bool {
         .any(|c| matches!(c, Command::Fs(FsCmd::Remove { .. })))
 }
 
-/// The browser on `sub/` with an editor open on `sub/a.txt`, `dirty` or not.
-fn editing(dirty: bool) -> State {
-    let mut state = browser_with(&[("a.txt", EntryKind::File)]);
-    state.editor = Some(EditorView {
-        path: FsPath::parse("sub/a.txt").unwrap(),
-        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version: version(),
-        dirty,
-        saving: None,
-        close_after_save: false,
-        search: None,
-    });
-    state.mode = Mode::Editor;
-    state
-}
-
 #[test]
 fn destructive_confirm_typed_before_its_dialog_was_drawn_is_ignored() {
     let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
     update(&mut state, Action::Delete);
-    assert!(matches!(state.dialog, Some(Dialog::RemovePath(_))));
+    assert!(matches!(state.dialog(), Some(Dialog::RemovePath(_))));
     // `d` and `y` in one burst: no frame showed the dialog before `y`.
     assert!(!removes(&update(&mut state, Msg::Text('y'))));
     assert!(!removes(&update(&mut state, Action::Confirm)));
     assert!(
-        matches!(state.dialog, Some(Dialog::RemovePath(_))),
+        matches!(state.dialog(), Some(Dialog::RemovePath(_))),
         "the dialog stays, waiting for a key typed after it was seen"
     );
 }
@@ -61,7 +42,7 @@ fn destructive_confirm_typed_after_its_dialog_was_drawn_is_accepted() {
     update(&mut state, Msg::Text('y'));
     frame_drawn(&mut state);
     assert!(removes(&update(&mut state, Msg::Text('y'))));
-    assert!(state.dialog.is_none());
+    assert!(state.dialog().is_none());
 }
 
 #[test]
@@ -110,7 +91,7 @@ fn a_dialog_changed_by_a_key_must_be_drawn_again_before_confirming() {
             .iter()
             .all(|c| !matches!(c, Command::Docker(DockerCmd::Delete { .. })))
     );
-    assert!(matches!(state.dialog, Some(Dialog::Delete(_))));
+    assert!(matches!(state.dialog(), Some(Dialog::Delete(_))));
 }
 
 #[test]
@@ -118,19 +99,18 @@ fn every_destructive_dialog_waits_for_its_frame() {
     // Destroy a session.
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::Delete);
-    assert!(matches!(state.dialog, Some(Dialog::DestroySession(_))));
+    assert!(matches!(state.dialog(), Some(Dialog::DestroySession(_))));
     assert!(update(&mut state, Msg::Text('y')).is_empty());
     frame_drawn(&mut state);
     assert!(!update(&mut state, Msg::Text('y')).is_empty());
     // Overwrite on conflict, and reload over the edits.
     for key in ['o', 'r'] {
         let mut state = editing(true);
-        state.dialog = Some(Dialog::SaveConflict {
+        state.open_dialog(Dialog::SaveConflict {
             message: "changed".into(),
         });
-        state.mode = Mode::Dialog;
         assert!(update(&mut state, Msg::Text(key)).is_empty(), "{key}");
-        assert!(state.editor.is_some(), "{key}");
+        assert!(state.editor().is_some(), "{key}");
         frame_drawn(&mut state);
         assert!(!update(&mut state, Msg::Text(key)).is_empty(), "{key}");
     }
@@ -138,10 +118,10 @@ fn every_destructive_dialog_waits_for_its_frame() {
     let mut state = editing(true);
     update(&mut state, Action::CloseEditor);
     update(&mut state, Msg::Text('d'));
-    assert!(state.editor.is_some(), "not discarded before it was seen");
+    assert!(state.editor().is_some(), "not discarded before it was seen");
     frame_drawn(&mut state);
     update(&mut state, Msg::Text('d'));
-    assert!(state.editor.is_none());
+    assert!(state.editor().is_none());
 }
 
 #[test]
@@ -154,14 +134,14 @@ fn delete_typed_while_the_editor_loads_does_nothing_destructive() {
     );
     // `d`, then a frame, then `y`: still nothing, the browser is being left.
     update(&mut state, Action::Delete);
-    assert!(state.dialog.is_none(), "no delete dialog while leaving");
+    assert!(state.dialog().is_none(), "no delete dialog while leaving");
     frame_drawn(&mut state);
     assert!(!removes(&update(&mut state, Msg::Text('y'))));
     for action in [Action::Rename, Action::NewFile, Action::GoUp] {
-        assert!(update(&mut state, action.clone()).is_empty(), "{action:?}");
-        assert!(state.dialog.is_none(), "{action:?}");
+        assert!(update(&mut state, action).is_empty(), "{action:?}");
+        assert!(state.dialog().is_none(), "{action:?}");
     }
-    let Some(req) = state.files.as_ref().unwrap().loading else {
+    let Some(req) = state.files().unwrap().loading else {
         panic!("still loading");
     };
     update(
@@ -175,7 +155,7 @@ fn delete_typed_while_the_editor_loads_does_nothing_destructive() {
             }),
         }),
     );
-    assert_eq!(state.mode, Mode::Editor);
+    assert_eq!(state.layer(), Layer::Editor);
 }
 
 #[test]
@@ -191,7 +171,7 @@ fn quit_with_unsaved_edits_asks_instead_of_quitting() {
     let mut state = editing(true);
     update(&mut state, Action::Quit);
     assert!(!state.quit);
-    assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
+    assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
     // Quitting without edits quits at once.
     let mut clean = editing(false);
     update(&mut clean, Action::Quit);
@@ -206,8 +186,8 @@ fn ctrl_c_in_the_unsaved_changes_dialog_does_not_quit() {
     for _ in 0..3 {
         update(&mut state, Action::Quit);
         assert!(!state.quit);
-        assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
-        assert!(state.editor.as_ref().unwrap().dirty);
+        assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
+        assert!(state.editor().unwrap().dirty);
     }
 }
 
@@ -223,10 +203,10 @@ fn quit_then_discard_quits_and_quit_then_cancel_stays() {
     update(&mut state, Action::Quit);
     update(&mut state, Action::Cancel);
     assert!(!state.quit && !state.quit_requested);
-    assert_eq!(state.mode, Mode::Editor);
+    assert_eq!(state.layer(), Layer::Editor);
     // A later clean close does not quit behind the operator's back.
     update(&mut state, Action::Save);
-    let req = state.editor.as_ref().unwrap().saving.unwrap();
+    let req = state.editor().unwrap().saving.unwrap();
     saved(&mut state, req, Ok(version()));
     update(&mut state, Action::CloseEditor);
     assert!(!state.quit);
@@ -250,7 +230,7 @@ fn quit_then_save_quits_only_once_the_save_succeeded() {
     let cmds = update(&mut state, Msg::Text('s'));
     assert!(matches!(cmds.as_slice(), [Command::Fs(FsCmd::Save { .. })]));
     assert!(!state.quit, "not before the save is done");
-    let req = state.editor.as_ref().unwrap().saving.unwrap();
+    let req = state.editor().unwrap().saving.unwrap();
     saved(&mut state, req, Ok(version()));
     assert!(state.quit);
 
@@ -258,14 +238,14 @@ fn quit_then_save_quits_only_once_the_save_succeeded() {
     let mut state = editing(true);
     update(&mut state, Action::Quit);
     update(&mut state, Msg::Text('s'));
-    let req = state.editor.as_ref().unwrap().saving.unwrap();
+    let req = state.editor().unwrap().saving.unwrap();
     saved(
         &mut state,
         req,
         Err(FsError::PermissionDenied("read-only".into())),
     );
     assert!(!state.quit && !state.quit_requested);
-    assert!(state.editor.as_ref().unwrap().dirty);
+    assert!(state.editor().unwrap().dirty);
 }
 
 #[test]
