@@ -4,6 +4,7 @@
 
 pub mod dialog;
 pub mod files;
+pub mod host;
 mod inbox;
 pub mod keymap;
 pub mod list;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::app::host::Host;
 use crate::app::inbox::{Inbound, Inbox, resolve};
 use crate::app::keymap::Keymap;
 use crate::app::msg::{Command, Layout, Msg};
@@ -70,10 +72,11 @@ struct Workers {
 
 /// Ended from outside (signal, terminal gone, error) with unsaved edits: the buffer goes to
 /// a recovery file, the next start names it. Logged either way; nothing here may fail exit.
-fn keep_unsaved(state: &State) -> Option<String> {
+fn keep_unsaved(state: &State, host: &Host) -> Option<String> {
     let (volume, path, data) = state.unsaved_buffer()?;
+    let dir = host.recovery_dir.as_deref();
     Some(
-        match recovery::save(volume, path, Timestamp::now(), &data) {
+        match recovery::save(dir, volume, path, Timestamp::now(), &data) {
             Ok(file) => {
                 tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file");
                 format!("sandkasten-tui: unsaved edits kept in {}", file.display())
@@ -101,18 +104,16 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         docker::endpoint_description(),
     );
     state.sessions_config = SessionsConfig::from_loaded(&loaded);
-    if let Some(text) = recovery::dir().and_then(|d| recovery::notice_text(&recovery::existing(&d)))
-    {
+    // What update must know about the host, learned once here: it never looks itself.
+    let host = Host::read();
+    let found = host.recovery_dir.as_deref().map(recovery::existing);
+    if let Some(text) = found.and_then(|f| recovery::notice_text(&f)) {
         state.notice = Some(Notice {
             level: NoticeLevel::Info,
             text,
         });
     }
-    state.downloads_dir = files::downloads_dir(
-        std::env::var_os("XDG_DOWNLOAD_DIR"),
-        std::env::var_os("HOME"),
-        std::path::Path::is_dir,
-    );
+    state.downloads_dir = host.downloads_dir.clone();
     let (docker, docker_events) = docker::spawn();
     let (files, fs_events) = crate::workspace_fs::task::spawn();
     let workers = Workers { docker, files };
@@ -233,7 +234,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             };
         }
     };
-    let kept = keep_unsaved(&state);
+    let kept = keep_unsaved(&state, &host);
     drop(guard);
     // Said on the restored terminal too (the log is not where an operator looks first); a
     // terminal that is gone makes this a no-op, never a panic.

@@ -252,8 +252,8 @@ pub struct State {
     /// (saved or discarded), give up when they go back to editing.
     pub quit_requested: bool,
     pub quit: bool,
-    /// Where the download prompt points by default; the loop computes it from the
-    /// environment at start ([`crate::app::files::downloads_dir`]), update only reads it.
+    /// Where the download prompt points by default; the loop learns it from the host at
+    /// start ([`crate::app::host::Host`]), update only reads it.
     pub downloads_dir: std::path::PathBuf,
 }
 

@@ -204,3 +204,5 @@ mod tests_files;
 mod tests_keys;
 #[cfg(test)]
 mod tests_overlays;
+#[cfg(test)]
+mod tests_purity;
