@@ -4,6 +4,10 @@
 
 pub mod dialog;
 pub mod files;
+#[cfg(test)]
+pub mod harness;
+#[cfg(test)]
+mod harness_tests;
 pub mod host;
 mod inbox;
 pub mod keymap;
