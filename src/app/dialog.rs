@@ -1,5 +1,7 @@
-//! Dialog state: deleting workspaces, the cleanup planner, a new workspace's id, and the report
-//! of a finished deletion. Pure data and the small rules that go with it; `update` drives them.
+//! Dialog state: deleting workspaces, the cleanup planner, a new workspace's id, the report
+//! of a finished deletion, and the session and file dialogs; `DialogKind` names each without
+//! its contents. Pure data and the small rules that go with it; `update` drives them, the
+//! overlay stack (`app::screen`) holds them.
 
 use std::collections::BTreeSet;
 

@@ -1,6 +1,7 @@
 //! Opening and driving dialogs: delete (with the in-use choice and typed confirmation), the
-//! cleanup planner, and a new workspace's id. Refusals (read-only, workspaces disabled) become
-//! notices instead of dialogs.
+//! cleanup planner, and a new workspace's id; the keys of whichever dialog is on top of the
+//! overlay stack (the others wait under it, untouched). Refusals (read-only, workspaces
+//! disabled) become notices instead of dialogs.
 
 use super::{next_req, notice, refuse_if_read_only};
 use crate::action::Action;

@@ -1,5 +1,6 @@
 //! The editor: keys into the textarea, search, saving (atomic, conflict-checked), closing
-//! and reloading. Opened by the browser when a file's content arrives.
+//! and reloading. Opened over the browser when a file's content arrives; it lives in the
+//! files screen, so it never outlives the browser.
 
 use ratatui_textarea::TextArea;
 

@@ -1,6 +1,7 @@
-//! The file browser and the editor: opening a workspace's files, moving around, previews,
-//! file operations (through dialogs), editing and saving with conflict detection. Read-only
-//! mode allows looking and downloading, nothing that writes.
+//! The file browser: opening a workspace's files (the files screen), moving around, previews,
+//! file operations (through dialogs), and the files task's reports, saves included. Typing
+//! the name filter is `filter`'s, the editor's keys `editor`'s. Read-only mode allows looking
+//! and downloading, nothing that writes.
 
 use super::{next_req, notice, refuse_if_read_only};
 use crate::action::Action;
