@@ -181,7 +181,7 @@ pub fn loaded_state() -> State {
         DockerEvent::SizeStrategy(Strategy::Walk),
         DockerEvent::Measured(measurements()),
     ] {
-        crate::app::update::update(&mut state, crate::app::action::Action::Docker(event));
+        crate::app::update::update(&mut state, event);
     }
     state
 }
@@ -190,6 +190,25 @@ pub fn loaded_state() -> State {
 /// Tests call it before a confirmation that an operator could only type after seeing it.
 pub fn frame_drawn(state: &mut State) {
     let input_seq = state.key_seq;
-    crate::app::update::update(state, crate::app::action::Action::FrameDrawn { input_seq });
+    let layout = crate::app::msg::Layout {
+        input_seq,
+        ..Default::default()
+    };
+    crate::app::update::update(state, crate::app::msg::Msg::Drawn(layout));
     state.key_seq += 1;
+}
+
+/// The browser open on `files`, with no editor.
+pub fn browse(state: &mut State, files: crate::app::files::FilesView) {
+    state.screen = crate::app::screen::Screen::Files(Box::new(crate::app::screen::FilesScreen {
+        browser: files,
+        editor: None,
+    }));
+}
+
+/// The editor open on one of the browser's files (the browser must be open).
+pub fn edit(state: &mut State, editor: crate::app::files::EditorView) {
+    if let Some(files) = state.files_screen_mut() {
+        files.editor = Some(editor);
+    }
 }

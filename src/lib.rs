@@ -1,10 +1,12 @@
 //! sandkasten-tui: a terminal UI and CLI for operators of sandkasten sandbox hosts.
 //!
-//! Layout: `app` (state, actions, update, keymap, event loop), `ui` (pure rendering),
-//! `domain` (sessions, workspaces, sizes, ids, labels, typed failures: plain data), `docker`
-//! (the engine: client task, bollard → domain), `workspace_fs` (files inside workspaces),
-//! `config`, `cli`, `tui` (terminal guard).
+//! Layout: `action` (what a key can mean, the keymap's vocabulary), `app` (state, messages,
+//! update, keymap lookup, event loop), `ui` (pure rendering), `domain` (sessions, workspaces,
+//! sizes, ids, labels, typed failures: plain data), `docker` (the engine: the one client task,
+//! bollard → domain), `workspace_fs` (files inside workspaces), `config`, `cli`, `tui`
+//! (terminal guard, shell handoff).
 
+pub mod action;
 pub mod app;
 pub mod cleanup;
 pub mod cli;

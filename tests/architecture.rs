@@ -87,7 +87,6 @@ fn docker_and_workspace_fs_import_neither_app_nor_ui() {
 }
 
 #[test]
-#[ignore = "issue 10, being fixed in another branch: config/keymap.rs imports crate::app::action::Action until Action moves to src/action.rs"]
 fn config_does_not_import_app() {
     assert_holds(&CONFIG);
 }

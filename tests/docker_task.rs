@@ -419,7 +419,7 @@ impl Loop {
         what: &str,
         done: impl Fn(&sandkasten_tui::app::state::State) -> bool,
     ) {
-        use sandkasten_tui::app::action::{Action, Command};
+        use sandkasten_tui::app::msg::{Command, Msg};
         let wait = async {
             while !done(&self.state) {
                 let event = self.events.recv().await.expect("the docker task runs");
@@ -431,7 +431,7 @@ impl Loop {
                     self.listed = true;
                 }
                 for command in
-                    sandkasten_tui::app::update::update(&mut self.state, Action::Docker(event))
+                    sandkasten_tui::app::update::update(&mut self.state, Msg::Docker(event))
                 {
                     if let Command::Docker(cmd) = command {
                         self.handle.send(cmd).unwrap();

@@ -1,5 +1,7 @@
-//! Dialog state: deleting workspaces, the cleanup planner, a new workspace's id, and the report
-//! of a finished deletion. Pure data and the small rules that go with it; `update` drives them.
+//! Dialog state: deleting workspaces, the cleanup planner, a new workspace's id, the report
+//! of a finished deletion, and the session and file dialogs; `DialogKind` names each without
+//! its contents. Pure data and the small rules that go with it; `update` drives them, the
+//! overlay stack (`app::screen`) holds them.
 
 use std::collections::BTreeSet;
 
@@ -31,6 +33,40 @@ pub enum Dialog {
     SaveConflict {
         message: String,
     },
+}
+
+/// Which dialog, without what it holds: what its keymap context and hints go by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DialogKind {
+    Delete,
+    Planner,
+    NewWorkspace,
+    Report,
+    DestroySession,
+    StartFirst,
+    NewSession,
+    FilePrompt,
+    RemovePath,
+    UnsavedChanges,
+    SaveConflict,
+}
+
+impl Dialog {
+    pub fn kind(&self) -> DialogKind {
+        match self {
+            Self::Delete(_) => DialogKind::Delete,
+            Self::Planner(_) => DialogKind::Planner,
+            Self::NewWorkspace(_) => DialogKind::NewWorkspace,
+            Self::Report(_) => DialogKind::Report,
+            Self::DestroySession(_) => DialogKind::DestroySession,
+            Self::StartFirst(_) => DialogKind::StartFirst,
+            Self::NewSession(_) => DialogKind::NewSession,
+            Self::FilePrompt(_) => DialogKind::FilePrompt,
+            Self::RemovePath(_) => DialogKind::RemovePath,
+            Self::UnsavedChanges => DialogKind::UnsavedChanges,
+            Self::SaveConflict { .. } => DialogKind::SaveConflict,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

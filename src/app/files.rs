@@ -2,7 +2,7 @@
 //! preview, and the file being edited (a `ratatui-textarea` buffer plus what is needed to
 //! write it back exactly: line endings, final newline, the version it was read at).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ratatui_textarea::TextArea;
 
@@ -95,7 +95,6 @@ pub struct FilesView {
     pub show_hidden: bool,
     pub sort: FileSort,
     pub filter: String,
-    pub filtering: bool,
     pub preview: Preview,
     /// A change (create, rename, delete) in flight.
     pub changing: Option<RequestId>,
@@ -121,7 +120,6 @@ impl FilesView {
             show_hidden: false,
             sort: FileSort::Name,
             filter: String::new(),
-            filtering: false,
             preview: Preview::Nothing,
             changing: None,
             transfer: None,
@@ -183,27 +181,6 @@ impl FilesView {
 /// invisible format characters (bidi overrides) escaped.
 pub fn display_name(name: &[u8]) -> String {
     crate::format::escape_name(name)
-}
-
-/// The default directory for downloads: `$XDG_DOWNLOAD_DIR` when set (absolute), else
-/// `~/Downloads` when it is a directory, else the current directory; never `$HOME` itself,
-/// where a name chosen inside the sandbox (`.bashrc`) would be taken for the operator's own.
-/// `is_dir` is the one look at the file system, done by the caller (update does no IO).
-pub fn downloads_dir(
-    xdg: Option<std::ffi::OsString>,
-    home: Option<std::ffi::OsString>,
-    is_dir: impl Fn(&Path) -> bool,
-) -> PathBuf {
-    if let Some(dir) = xdg.map(PathBuf::from).filter(|d| d.is_absolute()) {
-        return dir;
-    }
-    if let Some(dir) = home
-        .map(|h| PathBuf::from(h).join("Downloads"))
-        .filter(|d| d.is_absolute() && is_dir(d))
-    {
-        return dir;
-    }
-    PathBuf::from(".")
 }
 
 /// What the download prompt starts with: the downloads directory and the entry's name made
@@ -351,25 +328,6 @@ mod tests {
         assert!(split_text(b"a\0b").unwrap_err().contains("binary"));
         assert!(split_text(&[0xff, 0xfe]).unwrap_err().contains("UTF-8"));
         assert!(split_text(b"a\r\nb\nc").unwrap_err().contains("mixed"));
-    }
-
-    #[test]
-    fn downloads_default_to_a_downloads_directory_never_home() {
-        let yes = |_: &Path| true;
-        let no = |_: &Path| false;
-        let xdg = Some("/data/dl".into());
-        let home = Some("/home/op".into());
-        assert_eq!(downloads_dir(xdg, home.clone(), yes), Path::new("/data/dl"));
-        assert_eq!(
-            downloads_dir(None, home.clone(), yes),
-            Path::new("/home/op/Downloads")
-        );
-        assert_eq!(
-            downloads_dir(Some("rel".into()), home.clone(), no),
-            Path::new(".")
-        );
-        assert_eq!(downloads_dir(None, home, no), Path::new("."));
-        assert_eq!(downloads_dir(None, None, yes), Path::new("."));
     }
 
     #[test]

@@ -1,27 +1,35 @@
-//! The application: state, actions, the pure `update`, the keymap, and the event loop that
-//! owns them. The loop is the only code that mutates `State` or draws.
+//! The application: state and what is on screen, messages, the pure `update`, keymap lookup,
+//! and the event loop that owns them. The loop is the only code that mutates `State` (through
+//! `update`) or draws; it touches the host (env, files, terminal) only at start and exit.
 
-pub mod action;
 pub mod dialog;
 pub mod files;
+#[cfg(test)]
+pub mod harness;
+#[cfg(test)]
+mod harness_tests;
+pub mod host;
+mod inbox;
 pub mod keymap;
 pub mod list;
 pub mod logs;
+pub mod msg;
 pub mod recovery;
 pub mod rows;
+pub mod screen;
 pub mod state;
 pub mod update;
 pub mod workspace_row;
 
 use std::time::Duration;
 
-use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
-use tokio::signal::unix::{SignalKind, signal};
 
-use crate::app::action::{Action, Command};
+use crate::app::host::Host;
+use crate::app::inbox::{Inbound, Inbox, resolve};
 use crate::app::keymap::Keymap;
-use crate::app::state::{ConfigSummary, Notice, NoticeLevel, Pane, SessionsConfig, State};
+use crate::app::msg::{Command, Layout, Msg};
+use crate::app::state::{ConfigSummary, Notice, NoticeLevel, SessionsConfig, State};
 use crate::config::LoadedConfig;
 use crate::config::keymap::Bindings;
 use crate::docker::exec::ShellCleanup;
@@ -43,26 +51,6 @@ const FIRST_FRAME_GRACE: Duration = Duration::from_millis(100);
 /// At most one frame per this interval while events stream in (the Docker task already
 /// coalesces bursts, so this only bounds pathological floods).
 const FRAME_INTERVAL: Duration = Duration::from_millis(8);
-
-/// Turns a terminal event into what the user meant, using the last frame's geometry for mice.
-fn action_for_event(event: Event, state: &State, keymap: &Keymap, hits: &HitMap) -> Option<Action> {
-    match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            keymap.action_for(state.mode, state.focus, key)
-        }
-        Event::Mouse(mouse) => {
-            let (pane, row) = hits.locate(mouse.column, mouse.row)?;
-            match mouse.kind {
-                MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { pane, row }),
-                MouseEventKind::ScrollDown => Some(Action::Scroll { pane, down: true }),
-                MouseEventKind::ScrollUp => Some(Action::Scroll { pane, down: false }),
-                _ => None,
-            }
-        }
-        Event::Resize(..) => Some(Action::Redraw),
-        _ => None,
-    }
-}
 
 /// Sends Docker commands; returns a prepared shell to hand the terminal to, if one is ready
 /// (the loop runs it).
@@ -101,33 +89,13 @@ struct Workers {
     files: FsHandle,
 }
 
-/// Numbers terminal events as they reach the loop, so `update` can tell a key typed before a
-/// frame was drawn from one typed after it.
-#[derive(Debug, Default)]
-struct InputClock {
-    received: u64,
-}
-
-impl InputClock {
-    /// Stamps the event about to be applied.
-    fn stamp(&mut self, state: &mut State) {
-        self.received += 1;
-        state.key_seq = self.received;
-    }
-
-    /// Every event that had arrived when a frame finished: those applied plus those still
-    /// queued (the channel is FIFO, so queued ones get the next numbers).
-    fn arrived(&self, input: &Option<InputReader>) -> u64 {
-        self.received + input.as_ref().map_or(0, |i| i.queued() as u64)
-    }
-}
-
 /// Ended from outside (signal, terminal gone, error) with unsaved edits: the buffer goes to
 /// a recovery file, the next start names it. Logged either way; nothing here may fail exit.
-fn keep_unsaved(state: &State) -> Option<String> {
+fn keep_unsaved(state: &State, host: &Host) -> Option<String> {
     let (volume, path, data) = state.unsaved_buffer()?;
+    let dir = host.recovery_dir.as_deref();
     Some(
-        match recovery::save(volume, path, Timestamp::now(), &data) {
+        match recovery::save(dir, volume, path, Timestamp::now(), &data) {
             Ok(file) => {
                 tracing::warn!(file = %file.display(), "unsaved edits written to a recovery file");
                 format!("sandkasten-tui: unsaved edits kept in {}", file.display())
@@ -140,18 +108,10 @@ fn keep_unsaved(state: &State) -> Option<String> {
     )
 }
 
-/// Applies an action; the commands it yields wait for the next frame (see `run`).
-fn apply(action: Action, state: &mut State, pending: &mut Vec<Command>) {
+/// Applies a message; the commands it yields wait for the next frame (see `run`).
+fn apply(msg: Msg, state: &mut State, pending: &mut Vec<Command>) {
     state.now = Timestamp::now();
-    pending.extend(update::update(state, action));
-}
-
-/// The next terminal event; pending forever while the reader is stopped (during a handoff).
-async fn next_input(input: &mut Option<InputReader>) -> Option<std::io::Result<Event>> {
-    match input.as_mut() {
-        Some(reader) => reader.next().await,
-        None => std::future::pending().await,
-    }
+    pending.extend(update::update(state, msg));
 }
 
 /// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
@@ -163,26 +123,22 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         docker::endpoint_description(),
     );
     state.sessions_config = SessionsConfig::from_loaded(&loaded);
-    if let Some(text) = recovery::dir().and_then(|d| recovery::notice_text(&recovery::existing(&d)))
-    {
+    // What update must know about the host, learned once here: it never looks itself.
+    let host = Host::read();
+    let found = host.recovery_dir.as_deref().map(recovery::existing);
+    if let Some(text) = found.and_then(|f| recovery::notice_text(&f)) {
         state.notice = Some(Notice {
             level: NoticeLevel::Info,
             text,
         });
     }
-    state.downloads_dir = files::downloads_dir(
-        std::env::var_os("XDG_DOWNLOAD_DIR"),
-        std::env::var_os("HOME"),
-        std::path::Path::is_dir,
-    );
+    state.downloads_dir = host.downloads_dir.clone();
     // The Docker task owns the engine connection; the files task borrows its client.
-    let (docker, engine, mut docker_events) = docker::spawn();
-    let (files, mut fs_events) = crate::workspace_fs::task::spawn(engine.clone());
+    let (docker, engine, docker_events) = docker::spawn();
+    let (files, fs_events) = crate::workspace_fs::task::spawn(engine.clone());
     let workers = Workers { docker, files };
-    let mut terminate = crate::tui::Termination::new();
-    let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;
-    let mut input = Some(InputReader::start());
+    let mut inbox = Inbox::new(Some(InputReader::start()), docker_events, fs_events)?;
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut pending: Vec<Command> = Vec::new();
@@ -192,8 +148,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     // few milliseconds later is a flash for the operator and a wasted full redraw.
     let first_frame_by = tokio::time::Instant::now() + FIRST_FRAME_GRACE;
     let mut drawn_once = false;
-    let mut clock = InputClock::default();
-    let outcome = loop {
+    let outcome = 'run: loop {
         if state.quit {
             break Ok(());
         }
@@ -215,27 +170,13 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             match drawn {
                 Ok(_) => {}
                 // The window closed mid-frame, before its SIGHUP arrived: the same ending.
-                Err(e) if crate::tui::hung_up(&e) => break Ok(()),
-                Err(e) => break Err(e.into()),
+                Err(e) if crate::tui::hung_up(&e) => break 'run Ok(()),
+                Err(e) => break 'run Err(e.into()),
             }
             last_frame = tokio::time::Instant::now();
             // Not dirty: knowing a frame is up changes nothing on screen.
-            let input_seq = clock.arrived(&input);
-            apply(Action::FrameDrawn { input_seq }, &mut state, &mut pending);
-            if let (Some(logs), Some(rows)) = (state.logs.as_mut(), hits.logs_page) {
-                logs.page = rows;
-            }
-            if let (Some(files), Some(rows)) = (state.files.as_mut(), hits.files_page) {
-                files.page = rows;
-            }
-            for pane in [Pane::Sessions, Pane::Workspaces] {
-                if let Some(rows) = hits.page_size(pane) {
-                    match pane {
-                        Pane::Sessions => state.sessions.list.page = rows,
-                        Pane::Workspaces => state.workspaces.list.page = rows,
-                    }
-                }
-            }
+            let layout = Layout::from_hits(&hits, inbox.arrived());
+            apply(Msg::Drawn(layout), &mut state, &mut pending);
             dirty = false;
         }
         // Work starts after the frame that shows the state asking for it: on 2 cores a
@@ -246,7 +187,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             // The TUI is suspended while the shell has the terminal; Docker reports queue up.
             let (detach, detach_name) = keymap.detach_key();
             let (outcome, cleanup) =
-                handoff::run_shell(&mut guard, &mut input, prepared, detach, &detach_name).await;
+                handoff::run_shell(&mut guard, inbox.input(), prepared, detach, &detach_name).await;
             hand_over_cleanup(&workers.docker, cleanup);
             // A hangup or SIGTERM during the attach ends the program as the signal arms below
             // do (the terminal is gone or the operator's system asked): unsaved edits are
@@ -254,67 +195,41 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
             if outcome.ends_program() {
                 break Ok(());
             }
-            apply(Action::ShellEnded(outcome), &mut state, &mut pending);
+            apply(Msg::Shell(outcome), &mut state, &mut pending);
             dirty = true;
             continue;
         }
-        tokio::select! {
-            event = next_input(&mut input) => match event {
-                Some(Ok(event)) => {
-                    clock.stamp(&mut state);
-                    if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
-                        apply(action, &mut state, &mut pending);
+        // One wait for the first item (no timer unless the first frame is still due), then
+        // whatever else is already queued, applied before drawing once.
+        let wake_at = (!drawn_once).then_some(first_frame_by);
+        let mut next = inbox
+            .next(wake_at, |e| resolve(e, &state, &keymap, &hits))
+            .await;
+        let mut drained = 0;
+        while let Some(inbound) = next {
+            match inbound {
+                Inbound::Msg(msg) => {
+                    apply(msg, &mut state, &mut pending);
+                    dirty = true;
+                }
+                Inbound::Input { seq, msg } => {
+                    state.key_seq = seq;
+                    if let Some(msg) = msg {
+                        apply(msg, &mut state, &mut pending);
                         dirty = true;
                     }
                 }
-                Some(Err(e)) if crate::tui::hung_up(&e) => break Ok(()),
-                Some(Err(e)) => break Err(e.into()),
-                None => break Ok(()),
-            },
-            event = fs_events.recv() => {
-                if let Some(event) = event {
-                    apply(Action::Fs(event), &mut state, &mut pending);
-                    dirty = true;
-                }
-            },
-            event = docker_events.recv() => match event {
-                Some(event) => {
-                    apply(Action::Docker(event), &mut state, &mut pending);
-                    dirty = true;
-                }
-                None => break Err(anyhow::anyhow!("the Docker task stopped unexpectedly")),
-            },
-            _ = tokio::time::sleep_until(first_frame_by), if !drawn_once => {}
-            _ = terminate.recv() => break Ok(()),
-            _ = hangup.recv() => break Ok(()),
-        }
-        // Apply whatever else is already queued before drawing once.
-        for _ in 0..DRAIN_LIMIT {
-            let Ok(event) = fs_events.try_recv() else {
-                break;
-            };
-            apply(Action::Fs(event), &mut state, &mut pending);
-            dirty = true;
-        }
-        for _ in 0..DRAIN_LIMIT {
-            let Ok(event) = docker_events.try_recv() else {
-                break;
-            };
-            apply(Action::Docker(event), &mut state, &mut pending);
-            dirty = true;
-        }
-        for _ in 0..DRAIN_LIMIT {
-            let Some(Ok(event)) = input.as_mut().and_then(InputReader::try_next) else {
-                break;
-            };
-            clock.stamp(&mut state);
-            if let Some(action) = action_for_event(event, &state, &keymap, &hits) {
-                apply(action, &mut state, &mut pending);
-                dirty = true;
+                Inbound::End(outcome) => break 'run outcome,
             }
+            drained += 1;
+            next = if drained < DRAIN_LIMIT {
+                inbox.try_next(|e| resolve(e, &state, &keymap, &hits))
+            } else {
+                None
+            };
         }
     };
-    let kept = keep_unsaved(&state);
+    let kept = keep_unsaved(&state, &host);
     drop(guard);
     // Said on the restored terminal too (the log is not where an operator looks first); a
     // terminal that is gone makes this a no-op, never a panic.
@@ -325,7 +240,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     // The Docker task ends once its handle is gone, after the shell clean-ups it is running
     // (a shell the program's end interrupted); it bounds that wait itself. Its reports are
     // dropped too, so that a full queue cannot hold it.
-    drop((workers, docker_events, fs_events));
+    drop((workers, inbox));
     if tokio::time::timeout(ENGINE_EXIT_WAIT, engine.ended())
         .await
         .is_err()

@@ -1,6 +1,7 @@
 //! Recovery files: the editor's unsaved buffer written to the state directory when the
 //! program is ended from outside (SIGTERM, SIGHUP, the terminal gone), and found again at the
-//! next start. IO, called only by the event loop; `update` never touches it.
+//! next start. IO, called only by the event loop; `update` never touches it. Where the
+//! directory is comes from `app::host` (this file reads no environment).
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
@@ -20,15 +21,6 @@ pub enum RecoveryError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-/// `$XDG_STATE_HOME/sandkasten-tui/recovery`, else `~/.local/state/sandkasten-tui/recovery`.
-pub fn dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))?;
-    Some(base.join("sandkasten-tui").join("recovery"))
 }
 
 /// A file name that says what it holds: workspace, path and time, with anything but
@@ -86,15 +78,16 @@ pub fn write(
     Ok(target)
 }
 
-/// Writes the buffer to the default directory.
+/// Writes the buffer to the state directory found at start (`None`: there is none).
 pub fn save(
+    dir: Option<&Path>,
     volume: &str,
     path: &FsPath,
     now: Timestamp,
     data: &[u8],
 ) -> Result<PathBuf, RecoveryError> {
-    let dir = dir().ok_or(RecoveryError::NoStateDir)?;
-    write(&dir, volume, path, now, data)
+    let dir = dir.ok_or(RecoveryError::NoStateDir)?;
+    write(dir, volume, path, now, data)
 }
 
 /// Recovery files left in `dir`, newest first (regular files only).

@@ -1,5 +1,5 @@
-//! The whole UI state, grouped by pane. Only the event loop owns and mutates it (through
-//! `update`); render reads it.
+//! The whole UI state, grouped by pane; what is on screen and over it is `app::screen`'s.
+//! Only the event loop owns and mutates it (through `update`); render reads it.
 
 use std::collections::HashMap;
 
@@ -7,11 +7,10 @@ use jiff::Timestamp;
 
 use std::collections::BTreeSet;
 
-use crate::app::dialog::{Dialog, PlannerFields, Report};
-use crate::app::files::{EditorView, FilesView};
+use crate::app::dialog::{PlannerFields, Report};
 use crate::app::list::{ListView, Sort};
-use crate::app::logs::LogsView;
 use crate::app::rows::{SessionColumn, WorkspaceColumn};
+use crate::app::screen::{Overlays, Screen};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::cleanup::Plan;
 use crate::config::{ConfigSource, LoadedConfig};
@@ -24,26 +23,6 @@ use crate::domain::session::{Session, SessionDetail, SessionState};
 pub enum Pane {
     Sessions,
     Workspaces,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    /// Typing into the focused pane's filter.
-    Filter,
-    Help,
-    /// A dialog (`State::dialog`) has the keys.
-    Dialog,
-    /// The logs view (`State::logs`) has the keys.
-    Logs,
-    /// Typing a search in the logs view.
-    LogsSearch,
-    /// The file browser (`State::files`) has the keys.
-    Files,
-    /// Typing the browser's name filter.
-    FilesFilter,
-    /// The editor (`State::editor`) has the keys.
-    Editor,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -257,8 +236,10 @@ pub struct Notice {
 pub struct State {
     pub engine: EngineStatus,
     pub config: ConfigSummary,
+    /// The pane with the keys when the panes have them (kept while a view is open).
     pub focus: Pane,
-    pub mode: Mode,
+    pub screen: Screen,
+    pub overlays: Overlays,
     pub sessions: SessionsPane,
     pub workspaces: WorkspacesPane,
     /// False until the first inventory arrives: panes say "loading" rather than "empty".
@@ -266,10 +247,6 @@ pub struct State {
     /// The inventory on screen was fetched before the engine went away.
     pub stale: bool,
     pub notice: Option<Notice>,
-    pub dialog: Option<Dialog>,
-    pub logs: Option<LogsView>,
-    pub files: Option<FilesView>,
-    pub editor: Option<EditorView>,
     /// What new sessions are made of (images, limits), from the configuration.
     pub sessions_config: SessionsConfig,
     /// Reference time for ages and rules; the loop sets it as events arrive.
@@ -278,16 +255,17 @@ pub struct State {
     /// Sequence number of the input event being applied (the loop sets it, like `now`):
     /// the n-th terminal event of the run is n.
     pub key_seq: u64,
-    /// The input count at the end of the first frame that showed the current dialog as it
-    /// stands; `None` until then. A destructive confirmation needs a key numbered above it,
-    /// so keys typed before the operator could see the dialog never confirm it.
+    /// The input count at the end of the first frame that showed the top dialog as it
+    /// stands; `None` until then (any change of the top overlay clears it). A destructive
+    /// confirmation needs a key numbered above it, so keys typed before the operator could see
+    /// the dialog never confirm it.
     pub dialog_drawn: Option<u64>,
     /// The operator asked to quit with unsaved edits: quit once no dirty buffer is left
     /// (saved or discarded), give up when they go back to editing.
     pub quit_requested: bool,
     pub quit: bool,
-    /// Where the download prompt points by default; the loop computes it from the
-    /// environment at start ([`crate::app::files::downloads_dir`]), update only reads it.
+    /// Where the download prompt points by default; the loop learns it from the host at
+    /// start ([`crate::app::host::Host`]), update only reads it.
     pub downloads_dir: std::path::PathBuf,
 }
 
@@ -297,7 +275,8 @@ impl State {
             engine: EngineStatus::Connecting { endpoint },
             config,
             focus: Pane::Sessions,
-            mode: Mode::Normal,
+            screen: Screen::Panes,
+            overlays: Overlays::default(),
             sessions: SessionsPane {
                 list: ListView::new(Sort {
                     column: SessionColumn::Age,
@@ -323,10 +302,6 @@ impl State {
             loaded: false,
             stale: false,
             notice: None,
-            dialog: None,
-            logs: None,
-            files: None,
-            editor: None,
             sessions_config: SessionsConfig::default(),
             now: Timestamp::UNIX_EPOCH,
             next_request: RequestId(1),
@@ -338,19 +313,6 @@ impl State {
         }
     }
 
-    /// The mode under any dialog: where a closed dialog returns to.
-    pub fn base_mode(&self) -> Mode {
-        if self.editor.is_some() {
-            Mode::Editor
-        } else if self.files.is_some() {
-            Mode::Files
-        } else if self.logs.is_some() {
-            Mode::Logs
-        } else {
-            Mode::Normal
-        }
-    }
-
     /// Whether a confirmation key being applied now arrived after the dialog was drawn.
     pub fn dialog_armed(&self) -> bool {
         self.dialog_drawn.is_some_and(|drawn| self.key_seq > drawn)
@@ -358,9 +320,9 @@ impl State {
 
     /// The editor's buffer when it holds edits not yet written: (volume, path, bytes).
     pub fn unsaved_buffer(&self) -> Option<(&str, &crate::domain::files::FsPath, Vec<u8>)> {
-        let editor = self.editor.as_ref().filter(|e| e.dirty)?;
-        let volume = self.files.as_ref().map_or("", |f| f.volume.as_str());
-        Some((volume, &editor.path, editor.bytes()))
+        let files = self.files_screen()?;
+        let editor = files.editor.as_ref().filter(|e| e.dirty)?;
+        Some((files.browser.volume.as_str(), &editor.path, editor.bytes()))
     }
 
     pub fn filter_of(&self, pane: Pane) -> &str {

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::app::action::Action;
+use crate::action::Action;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.yaml");
 

@@ -6,14 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
 
-use crate::app::files::display_name;
+use crate::app::files::{EditorView, display_name};
 use crate::app::state::State;
 use crate::ui::theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
-    let Some(editor) = state.editor.as_ref() else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorView, state: &State) {
     frame.render_widget(Clear, area);
     let mut title = vec![Span::raw(format!(
         " {} ",

@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::files::{Connection, FilesView, Preview, display_name};
-use crate::app::state::{Mode, State};
+use crate::app::screen::Layer;
+use crate::app::state::State;
 use crate::domain::files::{Entry, EntryKind};
 use crate::format;
 use crate::ui::table::window_offset;
@@ -101,8 +102,7 @@ fn path_title(files: &FilesView) -> String {
 }
 
 /// Draws the browser; returns the rows it had for entries (for paging).
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
-    let files = state.files.as_ref()?;
+pub fn draw(frame: &mut Frame, area: Rect, files: &FilesView, state: &State) -> usize {
     frame.render_widget(Clear, area);
     let [list_area, preview_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
@@ -120,7 +120,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
             theme::dim(),
         ));
     }
-    if !files.filter.is_empty() || state.mode == Mode::FilesFilter {
+    if !files.filter.is_empty() || state.layer() == Layer::Filter {
         title.push(Span::styled(format!("/{} ", files.filter), theme::warn()));
     }
     let mut block = Block::bordered()
@@ -190,7 +190,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
         frame.render_stateful_widget(table, inner, &mut table_state);
     }
     draw_preview(frame, preview_area, files);
-    Some(body_rows)
+    body_rows
 }
 
 fn hex_lines(bytes: &[u8], rows: usize) -> Vec<Line<'static>> {

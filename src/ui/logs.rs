@@ -6,12 +6,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::logs::LogsView;
-use crate::app::state::{Mode, State};
+use crate::app::screen::Layer;
+use crate::app::state::State;
 use crate::ui::theme;
 
 /// Draws the view; returns the number of rows it had for lines (for paging).
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
-    let logs: &LogsView = state.logs.as_ref()?;
+pub fn draw(frame: &mut Frame, area: Rect, logs: &LogsView, state: &State) -> usize {
+    // The search line is open when the filter line has the keys over this view.
+    let searching = state.layer() == Layer::Filter;
     let mut title = vec![Span::raw(format!(" Logs of session {} ", logs.session))];
     title.push(if logs.follow {
         Span::styled("following ", theme::good())
@@ -33,18 +35,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
             theme::warn(),
         )));
     }
-    if state.mode == Mode::LogsSearch || !logs.search.is_empty() {
+    if searching || !logs.search.is_empty() {
         block = block.title_bottom(Line::from(vec![
             Span::styled(" / ", theme::key()),
             Span::raw(logs.search.clone()),
-            Span::styled(
-                if state.mode == Mode::LogsSearch {
-                    "█ "
-                } else {
-                    " (n: next) "
-                },
-                theme::dim(),
-            ),
+            Span::styled(if searching { "█ " } else { " (n: next) " }, theme::dim()),
         ]));
     }
     let inner = block.inner(area);
@@ -76,5 +71,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State) -> Option<usize> {
         Paragraph::new(lines)
     };
     frame.render_widget(body, inner);
-    Some(height)
+    height
 }

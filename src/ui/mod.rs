@@ -20,7 +20,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::keymap::Keymap;
-use crate::app::state::{Mode, Pane, State};
+use crate::app::screen::{Overlay, Screen};
+use crate::app::state::{Pane, State};
 pub use table::PaneHit;
 
 /// Below this the layout cannot show a table row; say so instead of drawing garbage.
@@ -84,22 +85,27 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
         detail::draw(frame, detail, state);
     }
     status_bar::draw(frame, status, state, keymap);
-    // Full-screen views sit under dialogs: draw the one open, then a dialog over it.
+    // A full-screen view covers the panes; the overlays go over it, bottom first (a dialog
+    // stacked over another covers it).
     let mut logs_page = None;
     let mut files_page = None;
-    if state.files.is_some() {
-        files_page = files::draw(frame, main, state);
+    match &state.screen {
+        Screen::Panes => {}
+        Screen::Logs(logs) => logs_page = Some(logs::draw(frame, main, logs, state)),
+        Screen::Files(files) => {
+            files_page = Some(files::draw(frame, main, &files.browser, state));
+            if let Some(editor) = &files.editor {
+                editor::draw(frame, main, editor, state);
+            }
+        }
     }
-    if state.editor.is_some() {
-        editor::draw(frame, main, state);
-    }
-    if state.logs.is_some() {
-        logs_page = logs::draw(frame, main, state);
-    }
-    match state.mode {
-        Mode::Help => help::draw(frame, area, keymap),
-        Mode::Dialog => dialogs::draw(frame, main, state),
-        _ => {}
+    for overlay in state.overlays.iter() {
+        match overlay {
+            Overlay::Help => help::draw(frame, area, keymap),
+            Overlay::Dialog(dialog) => dialogs::draw(frame, main, dialog, state),
+            // The filter line shows in the status bar or the view's title.
+            Overlay::Filter => {}
+        }
     }
     HitMap {
         panes,

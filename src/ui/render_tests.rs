@@ -5,9 +5,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::*;
-use crate::app::action::Action;
+use crate::action::Action;
 use crate::app::keymap::Keymap;
-use crate::app::state::{DetailState, EngineStatus, Mode, Pane};
+use crate::app::msg::Msg;
+use crate::app::screen::Layer;
+use crate::app::state::{DetailState, EngineStatus, Pane};
 use crate::app::update::update;
 use crate::config::keymap::Bindings;
 use crate::docker::DockerEvent;
@@ -86,7 +88,7 @@ fn a_workspace_restored_with_old_times_shows_its_recent_activity() {
     };
     update(
         &mut state,
-        Action::Docker(DockerEvent::Measured(vec![(
+        Msg::Docker(DockerEvent::Measured(vec![(
             "sandkasten-ws-beta".into(),
             Ok(restored),
         )])),
@@ -106,7 +108,7 @@ fn loading_after_connect() {
     let mut state = fixtures::fresh_state();
     update(
         &mut state,
-        Action::Docker(DockerEvent::Connected(fixtures::engine_info())),
+        Msg::Docker(DockerEvent::Connected(fixtures::engine_info())),
     );
     assert_snapshot!(screen(&state, 100, 20));
 }
@@ -116,11 +118,11 @@ fn empty_engine() {
     let mut state = fixtures::fresh_state();
     update(
         &mut state,
-        Action::Docker(DockerEvent::Connected(fixtures::engine_info())),
+        Msg::Docker(DockerEvent::Connected(fixtures::engine_info())),
     );
     update(
         &mut state,
-        Action::Docker(DockerEvent::Inventory(Default::default())),
+        Msg::Docker(DockerEvent::Inventory(Default::default())),
     );
     assert_snapshot!(screen(&state, 100, 20));
 }
@@ -130,7 +132,7 @@ fn engine_down_before_any_data() {
     let mut state = fixtures::fresh_state();
     update(
         &mut state,
-        Action::Docker(DockerEvent::Unreachable {
+        Msg::Docker(DockerEvent::Unreachable {
             endpoint: "unix:///var/run/docker.sock".into(),
             reason: "Connection refused (os error 111)".into(),
             attempt: 3,
@@ -145,7 +147,7 @@ fn engine_down_keeps_stale_data_visible() {
     let mut state = fixtures::loaded_state();
     update(
         &mut state,
-        Action::Docker(DockerEvent::Unreachable {
+        Msg::Docker(DockerEvent::Unreachable {
             endpoint: "unix:///var/run/docker.sock".into(),
             reason: "the engine closed the events stream".into(),
             attempt: 1,
@@ -161,7 +163,7 @@ fn filter_active() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::StartFilter);
     for c in "alpha".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert_snapshot!(screen(&state, 100, 20));
 }
@@ -171,7 +173,7 @@ fn filter_matching_nothing() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::StartFilter);
     for c in "zzz".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     update(&mut state, Action::FilterAccept);
     assert_snapshot!(screen(&state, 100, 20));
@@ -181,7 +183,7 @@ fn filter_matching_nothing() {
 fn help_overlay() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::ToggleHelp);
-    assert_eq!(state.mode, Mode::Help);
+    assert_eq!(state.layer(), Layer::Help);
     assert_snapshot!(screen(&state, 190, 42));
 }
 
@@ -237,7 +239,7 @@ fn a_thousand_rows_draw_only_the_window() {
         .collect();
     update(
         &mut state,
-        Action::Docker(DockerEvent::Inventory(
+        Msg::Docker(DockerEvent::Inventory(
             crate::domain::workspace::Inventory {
                 sessions: Vec::new(),
                 workspaces,
@@ -264,7 +266,7 @@ fn delete_dialog_for_marked_workspaces_one_in_use() {
     update(&mut state, Action::ToggleMark); // beta
     update(&mut state, Action::Delete);
     assert_snapshot!(screen(&state, 140, 30));
-    update(&mut state, Action::Input('s'));
+    update(&mut state, Msg::Text('s'));
     assert_snapshot!(
         "delete_dialog_destroy_sessions_first",
         screen(&state, 140, 30)
@@ -288,7 +290,7 @@ fn cleanup_planner_with_a_preview() {
     let mut state = workspaces_focused();
     update(&mut state, Action::OpenPlanner);
     for c in "7d".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert_snapshot!(screen(&state, 140, 32));
 }
@@ -298,7 +300,7 @@ fn new_workspace_prompt_explains_a_bad_id() {
     let mut state = workspaces_focused();
     update(&mut state, Action::NewWorkspace);
     for c in "my ws".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert_snapshot!(screen(&state, 120, 24));
 }
@@ -309,14 +311,14 @@ fn deletion_report_lists_each_failure_with_its_reason() {
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::Delete);
-    update(&mut state, Action::Input('k'));
+    update(&mut state, Msg::Text('k'));
     crate::fixtures::frame_drawn(&mut state);
     let commands = update(&mut state, Action::Confirm);
     assert_eq!(commands.len(), 1, "the delete command");
     let req = state.workspaces.deleting.as_ref().unwrap().req;
     update(
         &mut state,
-        Action::Docker(DockerEvent::VolumeDeleted {
+        Msg::Docker(DockerEvent::VolumeDeleted {
             req,
             volume: "sandkasten-ws-beta".into(),
             outcome: crate::docker::delete::VolumeOutcome::Failed(
@@ -324,10 +326,7 @@ fn deletion_report_lists_each_failure_with_its_reason() {
             ),
         }),
     );
-    update(
-        &mut state,
-        Action::Docker(DockerEvent::DeleteFinished { req }),
-    );
+    update(&mut state, Msg::Docker(DockerEvent::DeleteFinished { req }));
     assert_snapshot!(screen(&state, 120, 24));
 }
 
@@ -335,7 +334,7 @@ fn deletion_report_lists_each_failure_with_its_reason() {
 fn logs_view_following_with_a_search() {
     let mut state = fixtures::loaded_state();
     let cmds = update(&mut state, Action::Logs);
-    let [crate::app::action::Command::Docker(crate::docker::DockerCmd::FollowLogs { req, .. })] =
+    let [crate::app::msg::Command::Docker(crate::docker::DockerCmd::FollowLogs { req, .. })] =
         cmds.as_slice()
     else {
         panic!("{cmds:?}");
@@ -345,11 +344,11 @@ fn logs_view_following_with_a_search() {
         .collect();
     update(
         &mut state,
-        Action::Docker(DockerEvent::LogLines { req: *req, lines }),
+        Msg::Docker(DockerEvent::LogLines { req: *req, lines }),
     );
     update(&mut state, Action::StartFilter);
     for c in "step 2".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert_snapshot!(screen(&state, 110, 24));
 }
@@ -413,8 +412,7 @@ fn browser_state() -> State {
         text: "# alpha\n\nThe agent's notes.\n".to_owned(),
         truncated: false,
     };
-    state.files = Some(files);
-    state.mode = Mode::Files;
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -433,22 +431,24 @@ fn editor_with_unsaved_changes() {
         "}".into(),
     ]);
     textarea.set_line_number_style(theme::dim());
-    state.editor = Some(EditorView {
-        path: crate::domain::files::FsPath::parse("src/main.rs").unwrap(),
-        textarea,
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version: crate::domain::files::Version {
-            mtime_ns: 1,
-            size: 33,
-            ..Default::default()
+    fixtures::edit(
+        &mut state,
+        EditorView {
+            path: crate::domain::files::FsPath::parse("src/main.rs").unwrap(),
+            textarea,
+            ending: LineEnding::Lf,
+            final_newline: true,
+            version: crate::domain::files::Version {
+                mtime_ns: 1,
+                size: 33,
+                ..Default::default()
+            },
+            dirty: true,
+            saving: None,
+            close_after_save: false,
+            search: None,
         },
-        dirty: true,
-        saving: None,
-        close_after_save: false,
-        search: None,
-    });
-    state.mode = Mode::Editor;
+    );
     assert_snapshot!(screen(&state, 100, 14));
 }
 
@@ -458,13 +458,13 @@ fn deletion_report_shows_a_kept_pick_with_what_changed() {
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::Delete);
-    update(&mut state, Action::Input('k'));
+    update(&mut state, Msg::Text('k'));
     crate::fixtures::frame_drawn(&mut state);
     update(&mut state, Action::Confirm);
     let req = state.workspaces.deleting.as_ref().unwrap().req;
     update(
         &mut state,
-        Action::Docker(DockerEvent::VolumeDeleted {
+        Msg::Docker(DockerEvent::VolumeDeleted {
             req,
             volume: "sandkasten-ws-beta".into(),
             outcome: crate::docker::delete::VolumeOutcome::Kept(
@@ -472,10 +472,7 @@ fn deletion_report_shows_a_kept_pick_with_what_changed() {
             ),
         }),
     );
-    update(
-        &mut state,
-        Action::Docker(DockerEvent::DeleteFinished { req }),
-    );
+    update(&mut state, Msg::Docker(DockerEvent::DeleteFinished { req }));
     let text = screen(&state, 120, 24);
     assert!(text.contains("some were kept"), "{text}");
     assert!(text.contains("1 kept, 0 failed"), "{text}");
@@ -498,7 +495,7 @@ fn stalled_reason() -> String {
 #[test]
 fn a_stalled_engine_is_shown_with_its_reason() {
     let unreachable = || {
-        Action::Docker(DockerEvent::Unreachable {
+        Msg::Docker(DockerEvent::Unreachable {
             endpoint: "unix:///var/run/docker.sock".into(),
             reason: stalled_reason(),
             attempt: 1,

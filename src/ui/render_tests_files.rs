@@ -8,7 +8,6 @@ use ratatui::backend::TestBackend;
 use super::*;
 use crate::app::files::{Connection, FilesView, Preview};
 use crate::app::keymap::Keymap;
-use crate::app::state::Mode;
 use crate::config::keymap::Bindings;
 use crate::domain::files::{Entry, EntryKind, FsPath};
 use crate::domain::ids::RequestId;
@@ -50,8 +49,7 @@ fn browser(entries: Vec<Entry>, selected: usize, preview: Preview) -> State {
     files.entries = entries;
     files.selected = selected;
     files.preview = preview;
-    state.files = Some(files);
-    state.mode = Mode::Files;
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -118,17 +116,19 @@ fn a_file_with_cr_line_ends_is_previewed_line_by_line() {
 #[test]
 fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
     let mut state = fixtures::loaded_state();
-    state.files = Some(FilesView::new(
-        "sandkasten-ws-alpha".into(),
-        "workspace alpha".into(),
-        RequestId(9),
-    ));
-    state.mode = Mode::Files;
+    fixtures::browse(
+        &mut state,
+        FilesView::new(
+            "sandkasten-ws-alpha".into(),
+            "workspace alpha".into(),
+            RequestId(9),
+        ),
+    );
     let text = screen(&state, 120, 20);
     assert!(text.contains("Starting the file helper"), "{text}");
     crate::app::update::update(
         &mut state,
-        crate::app::action::Action::Fs(crate::workspace_fs::task::FsEvent::Opened {
+        crate::app::msg::Msg::Fs(crate::workspace_fs::task::FsEvent::Opened {
             req: RequestId(9),
             result: Err("engine not answering (stalled): no answer to inspecting \
                          sandkasten-ws-alpha within 5s"

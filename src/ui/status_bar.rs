@@ -6,9 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::action::Action;
+use crate::action::Action;
 use crate::app::keymap::Keymap;
-use crate::app::state::{EngineStatus, Mode, NoticeLevel, Pane, State};
+use crate::app::screen::{Layer, Screen};
+use crate::app::state::{EngineStatus, NoticeLevel, Pane, State};
 use crate::ui::theme;
 
 fn engine_spans(state: &State) -> Vec<Span<'static>> {
@@ -51,21 +52,22 @@ fn engine_spans(state: &State) -> Vec<Span<'static>> {
 }
 
 fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
-    let wanted: &[(Action, &str)] = match state.mode {
-        Mode::Help => &[(Action::ToggleHelp, "close help")],
-        Mode::Dialog => &[(Action::Confirm, "confirm"), (Action::Cancel, "cancel")],
-        Mode::Logs => &[
+    let layer = state.layer();
+    let wanted: &[(Action, &str)] = match layer {
+        Layer::Help => &[(Action::ToggleHelp, "close help")],
+        Layer::Dialog(_) => &[(Action::Confirm, "confirm"), (Action::Cancel, "cancel")],
+        Layer::Logs => &[
             (Action::CloseLogs, "close"),
             (Action::ToggleFollow, "follow"),
             (Action::StartFilter, "search"),
             (Action::NextMatch, "next match"),
             (Action::SelectLast, "newest"),
         ],
-        Mode::LogsSearch | Mode::FilesFilter => &[
+        Layer::Filter if !matches!(state.screen, Screen::Panes) => &[
             (Action::FilterAccept, "keep"),
             (Action::FilterCancel, "cancel"),
         ],
-        Mode::Files => &[
+        Layer::Files => &[
             (Action::OpenEntry, "open/edit"),
             (Action::GoUp, "up"),
             (Action::NewFile, "new file"),
@@ -77,7 +79,7 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
             (Action::ToggleHidden, "dot files"),
             (Action::CloseFiles, "close"),
         ],
-        Mode::Editor => &[
+        Layer::Editor => &[
             (Action::Save, "save"),
             (Action::CloseEditor, "close"),
             (Action::Undo, "undo"),
@@ -85,11 +87,11 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
             (Action::EditorSearch, "search"),
             (Action::EditorNextMatch, "next"),
         ],
-        Mode::Filter => &[
+        Layer::Filter => &[
             (Action::FilterAccept, "keep filter"),
             (Action::FilterCancel, "cancel"),
         ],
-        Mode::Normal => match state.focus {
+        Layer::Panes(pane) => match pane {
             Pane::Sessions => &[
                 (Action::ToggleHelp, "help"),
                 (Action::StartFilter, "filter"),
@@ -115,7 +117,7 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
     };
     let mut spans = Vec::new();
     for (action, text) in wanted {
-        if let Some(key) = keymap.key_for(state.mode, state.focus, action) {
+        if let Some(key) = keymap.key_for(layer.contexts(), *action) {
             spans.push(Span::styled(format!(" {key} "), theme::key()));
             spans.push(Span::raw(format!("{text} ")));
         }
@@ -144,15 +146,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, keymap: &Keymap) {
             theme::warn(),
         ))
     });
-    let bottom = match (state.mode, &state.notice) {
-        _ if deleting.is_some() && state.mode == Mode::Normal => deleting.unwrap_or_default(),
-        (Mode::Filter, _) => Line::from(vec![
+    // The filter line over the panes is typed here; over a view, in the view's title.
+    let layer = state.layer();
+    let pane_filter = layer == Layer::Filter && matches!(state.screen, Screen::Panes);
+    let bottom = match &state.notice {
+        _ if deleting.is_some() && state.on_panes() => deleting.unwrap_or_default(),
+        _ if pane_filter => Line::from(vec![
             Span::styled(" / ", theme::key()),
             Span::raw(state.filter_of(state.focus).to_owned()),
             Span::styled("█", theme::dim()),
             Span::styled("   enter keep · esc cancel", theme::dim()),
         ]),
-        (_, Some(notice)) if !matches!(state.mode, Mode::LogsSearch | Mode::FilesFilter) => {
+        Some(notice) if layer != Layer::Filter => {
             let style = match notice.level {
                 NoticeLevel::Info => theme::good(),
                 NoticeLevel::Error => theme::error(),

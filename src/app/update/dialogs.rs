@@ -1,30 +1,23 @@
 //! Opening and driving dialogs: delete (with the in-use choice and typed confirmation), the
-//! cleanup planner, and a new workspace's id. Refusals (read-only, workspaces disabled) become
-//! notices instead of dialogs.
+//! cleanup planner, and a new workspace's id; the keys of whichever dialog is on top of the
+//! overlay stack (the others wait under it, untouched). Refusals (read-only, workspaces
+//! disabled) become notices instead of dialogs.
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::{
     DeleteDialog, DeleteItem, Dialog, FilePrompt, InUseChoice, NewSession, PLANNER_FIELDS, Planner,
     StorageChoice, TextPrompt,
 };
-use crate::app::state::{DeleteProgress, Mode, NoticeLevel, Pane, State};
+use crate::app::msg::Command;
+use crate::app::msg::Msg::{self, Key, Text};
+use crate::app::state::{DeleteProgress, NoticeLevel, Pane, State};
 use crate::cleanup::{Pick, Plan, Rule};
 use crate::docker::DockerCmd;
 use crate::docker::delete::DeleteTarget;
 use crate::domain::ids::validate_workspace_id;
 use crate::domain::shell::ShellTarget;
 use crate::domain::workspace::WorkspaceKind;
-
-fn open(state: &mut State, dialog: Dialog) {
-    state.dialog = Some(dialog);
-    state.mode = Mode::Dialog;
-}
-
-fn close(state: &mut State) {
-    state.dialog = None;
-    state.mode = state.base_mode();
-}
 
 /// The delete dialog for these volumes, picked by `rule` (the planner) or by hand; persistent
 /// workspaces are left out when workspaces are disabled in the configuration.
@@ -60,7 +53,7 @@ fn open_delete_for(state: &mut State, volumes: Vec<String>, rule: Option<Rule>) 
         notice(state, NoticeLevel::Error, why);
         return;
     }
-    open(state, Dialog::Delete(DeleteDialog::new(items, rule)));
+    state.open_dialog(Dialog::Delete(DeleteDialog::new(items, rule)));
 }
 
 /// `d`: the marked workspaces, or the selected one when none is marked.
@@ -84,7 +77,7 @@ pub fn open_planner(state: &mut State) {
     if state.focus != Pane::Workspaces {
         return;
     }
-    open(state, Dialog::Planner(Planner { focus: 0 }));
+    state.open_dialog(Dialog::Planner(Planner { focus: 0 }));
     recompute_preview(state);
 }
 
@@ -100,13 +93,10 @@ pub fn open_new_workspace(state: &mut State) {
         );
         return;
     }
-    open(
-        state,
-        Dialog::NewWorkspace(TextPrompt {
-            text: String::new(),
-            error: None,
-        }),
-    );
+    state.open_dialog(Dialog::NewWorkspace(TextPrompt {
+        text: String::new(),
+        error: None,
+    }));
 }
 
 /// What the planner's rule selects now. No rule selects nothing (never "everything").
@@ -133,14 +123,14 @@ pub fn recompute_preview(state: &mut State) {
 /// workspaces, files or sessions, overwriting a file changed on disk, discarding edits
 /// (discard, or reload over them) (and
 /// the planner's step to the delete dialog).
-fn commits_destruction(dialog: &Dialog, action: &Action) -> bool {
+fn commits_destruction(dialog: &Dialog, msg: &Msg) -> bool {
     match dialog {
         Dialog::Delete(_) | Dialog::DestroySession(_) | Dialog::RemovePath(_) => {
-            matches!(action, Action::Confirm | Action::Input('y'))
+            matches!(msg, Key(Action::Confirm) | Text('y'))
         }
-        Dialog::Planner(_) => matches!(action, Action::Confirm),
-        Dialog::SaveConflict { .. } => matches!(action, Action::Input('o' | 'r')),
-        Dialog::UnsavedChanges => matches!(action, Action::Input('d')),
+        Dialog::Planner(_) => matches!(msg, Key(Action::Confirm)),
+        Dialog::SaveConflict { .. } => matches!(msg, Text('o' | 'r')),
+        Dialog::UnsavedChanges => matches!(msg, Text('d')),
         Dialog::NewWorkspace(_)
         | Dialog::Report(_)
         | Dialog::StartFirst(_)
@@ -149,98 +139,99 @@ fn commits_destruction(dialog: &Dialog, action: &Action) -> bool {
     }
 }
 
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
-    let Some(dialog) = state.dialog.take() else {
+/// Keys for the top dialog. It is taken out while it acts (its actions need the whole
+/// state) and put back in its place unless it closed: whatever it opened stays above it.
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    let Some((at, dialog)) = state.overlays.take_dialog() else {
         return Vec::new();
     };
     // One rule for every destructive dialog: its commit key counts only if it arrived after
     // the dialog, as it stands, was on screen. A key typed ahead is dropped; the dialog stays.
-    if commits_destruction(&dialog, &action) && !state.dialog_armed() {
-        state.dialog = Some(dialog);
+    if commits_destruction(&dialog, &msg) && !state.dialog_armed() {
+        state.overlays.put_back(at, dialog);
         return Vec::new();
     }
     let (dialog, commands) = match dialog {
-        Dialog::Delete(d) => delete_action(state, d, action),
-        Dialog::Planner(p) => planner_action(state, p, action),
-        Dialog::NewWorkspace(p) => new_workspace_action(state, p, action),
-        Dialog::Report(r) => match action {
-            Action::Confirm | Action::Cancel => (None, Vec::new()),
+        Dialog::Delete(d) => delete_action(state, d, msg),
+        Dialog::Planner(p) => planner_action(state, p, msg),
+        Dialog::NewWorkspace(p) => new_workspace_action(state, p, msg),
+        Dialog::Report(r) => match msg {
+            Key(Action::Confirm) | Key(Action::Cancel) => (None, Vec::new()),
             _ => (Some(Dialog::Report(r)), Vec::new()),
         },
-        Dialog::DestroySession(d) => match action {
-            Action::Confirm | Action::Input('y') => (None, super::sessions::destroy(state, &d)),
-            Action::Cancel | Action::Input('n') => (None, Vec::new()),
+        Dialog::DestroySession(d) => match msg {
+            Key(Action::Confirm) | Text('y') => (None, super::sessions::destroy(state, &d)),
+            Key(Action::Cancel) | Text('n') => (None, Vec::new()),
             _ => (Some(Dialog::DestroySession(d)), Vec::new()),
         },
-        Dialog::StartFirst(target) => match action {
-            Action::Confirm | Action::Input('y') => {
+        Dialog::StartFirst(target) => match msg {
+            Key(Action::Confirm) | Text('y') => {
                 let target = ShellTarget {
                     start_first: true,
                     ..target
                 };
                 (None, super::sessions::open_shell(state, target))
             }
-            Action::Cancel | Action::Input('n') => (None, Vec::new()),
+            Key(Action::Cancel) | Text('n') => (None, Vec::new()),
             _ => (Some(Dialog::StartFirst(target)), Vec::new()),
         },
-        Dialog::NewSession(d) => new_session_action(state, d, action),
-        Dialog::FilePrompt(p) => file_prompt_action(state, p, action),
-        Dialog::RemovePath(r) => match action {
-            Action::Confirm | Action::Input('y') => (None, super::files::confirm_remove(state, &r)),
-            Action::Cancel | Action::Input('n') => (None, Vec::new()),
+        Dialog::NewSession(d) => new_session_action(state, d, msg),
+        Dialog::FilePrompt(p) => file_prompt_action(state, p, msg),
+        Dialog::RemovePath(r) => match msg {
+            Key(Action::Confirm) | Text('y') => (None, super::files::confirm_remove(state, &r)),
+            Key(Action::Cancel) | Text('n') => (None, Vec::new()),
             _ => (Some(Dialog::RemovePath(r)), Vec::new()),
         },
-        Dialog::UnsavedChanges => match action {
-            Action::Input('s') | Action::Confirm => {
-                if let Some(editor) = state.editor.as_mut() {
+        Dialog::UnsavedChanges => match msg {
+            Text('s') | Key(Action::Confirm) => {
+                if let Some(editor) = state.editor_mut() {
                     editor.close_after_save = true;
                 }
                 (None, super::editor::save(state, true))
             }
-            Action::Input('d') => (None, super::editor::close(state)),
-            Action::Cancel => (None, Vec::new()),
+            Text('d') => (None, super::editor::close(state)),
+            Key(Action::Cancel) => (None, Vec::new()),
             _ => (Some(Dialog::UnsavedChanges), Vec::new()),
         },
-        Dialog::SaveConflict { message } => match action {
-            Action::Input('o') => (None, super::editor::save(state, false)),
-            Action::Input('r') => {
+        Dialog::SaveConflict { message } => match msg {
+            Text('o') => (None, super::editor::save(state, false)),
+            Text('r') => {
                 // Reloading drops the edits to look at the file anew: not a way to quit.
                 state.quit_requested = false;
                 (None, super::editor::reload(state))
             }
-            Action::Cancel => (None, Vec::new()),
+            Key(Action::Cancel) => (None, Vec::new()),
             _ => (Some(Dialog::SaveConflict { message }), Vec::new()),
         },
     };
-    match dialog {
-        Some(d) => state.dialog = Some(d),
-        None => close(state),
+    if let Some(dialog) = dialog {
+        state.overlays.put_back(at, dialog);
     }
     commands
 }
 
 type Outcome = (Option<Dialog>, Vec<Command>);
 
-fn delete_action(state: &mut State, mut d: DeleteDialog, action: Action) -> Outcome {
+fn delete_action(state: &mut State, mut d: DeleteDialog, msg: Msg) -> Outcome {
     let choose = |d: &mut DeleteDialog, choice| {
         d.in_use = choice;
         d.typed.clear();
     };
-    match action {
-        Action::Cancel => return (None, Vec::new()),
-        Action::DestroySessions | Action::Input('s') if d.in_use == InUseChoice::Ask => {
+    match msg {
+        Key(Action::Cancel) => return (None, Vec::new()),
+        Key(Action::DestroySessions) | Text('s') if d.in_use == InUseChoice::Ask => {
             choose(&mut d, InUseChoice::DestroySessions)
         }
-        Action::DestroySessions => choose(&mut d, InUseChoice::DestroySessions),
-        Action::SkipInUse | Action::Input('k') if d.in_use == InUseChoice::Ask => {
+        Key(Action::DestroySessions) => choose(&mut d, InUseChoice::DestroySessions),
+        Key(Action::SkipInUse) | Text('k') if d.in_use == InUseChoice::Ask => {
             choose(&mut d, InUseChoice::Skip)
         }
-        Action::SkipInUse => choose(&mut d, InUseChoice::Skip),
-        Action::Input(c) if c.is_ascii_digit() && d.needs_typed_count() => d.typed.push(c),
-        Action::Backspace => {
+        Key(Action::SkipInUse) => choose(&mut d, InUseChoice::Skip),
+        Text(c) if c.is_ascii_digit() && d.needs_typed_count() => d.typed.push(c),
+        Key(Action::Backspace) => {
             d.typed.pop();
         }
-        Action::Confirm | Action::Input('y') if d.can_confirm() => {
+        Key(Action::Confirm) | Text('y') if d.can_confirm() => {
             return (None, start_delete(state, &d));
         }
         _ => {}
@@ -267,24 +258,24 @@ fn start_delete(state: &mut State, d: &DeleteDialog) -> Vec<Command> {
     })]
 }
 
-fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome {
+fn planner_action(state: &mut State, mut p: Planner, msg: Msg) -> Outcome {
     let fields = &mut state.workspaces.planner;
-    match action {
-        Action::Cancel => return (None, Vec::new()),
-        Action::NextField => p.focus = (p.focus + 1) % PLANNER_FIELDS,
-        Action::PrevField => p.focus = (p.focus + PLANNER_FIELDS - 1) % PLANNER_FIELDS,
-        Action::ToggleField => fields.toggle(p.focus),
-        Action::Input(c) => {
+    match msg {
+        Key(Action::Cancel) => return (None, Vec::new()),
+        Key(Action::NextField) => p.focus = (p.focus + 1) % PLANNER_FIELDS,
+        Key(Action::PrevField) => p.focus = (p.focus + PLANNER_FIELDS - 1) % PLANNER_FIELDS,
+        Key(Action::ToggleField) => fields.toggle(p.focus),
+        Text(c) => {
             if let Some(text) = fields.text_mut(p.focus) {
                 text.push(c);
             }
         }
-        Action::Backspace => {
+        Key(Action::Backspace) => {
             if let Some(text) = fields.text_mut(p.focus) {
                 text.pop();
             }
         }
-        Action::Confirm => {
+        Key(Action::Confirm) => {
             let volumes = match &state.workspaces.preview {
                 Some(Ok(plan)) if !plan.delete.is_empty() => plan.volumes(),
                 _ => return (Some(Dialog::Planner(p)), Vec::new()),
@@ -297,7 +288,7 @@ fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome 
                 return (Some(Dialog::Planner(p)), Vec::new());
             };
             open_delete_for(state, volumes, Some(rule));
-            return (state.dialog.take(), Vec::new());
+            return (None, Vec::new());
         }
         _ => {}
     }
@@ -308,11 +299,11 @@ fn planner_action(state: &mut State, mut p: Planner, action: Action) -> Outcome 
 /// Typing into a dialog's text field: a character, backspace, or space (the dialogs' toggle
 /// key, typed as text so that a validator can say a space is wrong). Returns whether the
 /// action was one of those.
-fn edit_text(text: &mut String, action: &Action) -> bool {
-    match action {
-        Action::Input(c) => text.push(*c),
-        Action::ToggleField => text.push(' '),
-        Action::Backspace => {
+fn edit_text(text: &mut String, msg: &Msg) -> bool {
+    match msg {
+        Text(c) => text.push(*c),
+        Key(Action::ToggleField) => text.push(' '),
+        Key(Action::Backspace) => {
             text.pop();
         }
         _ => return false,
@@ -320,10 +311,10 @@ fn edit_text(text: &mut String, action: &Action) -> bool {
     true
 }
 
-fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) -> Outcome {
-    match action {
-        Action::Cancel => return (None, Vec::new()),
-        Action::Confirm if validate_workspace_id(&p.text).is_ok() => {
+fn new_workspace_action(state: &mut State, mut p: TextPrompt, msg: Msg) -> Outcome {
+    match msg {
+        Key(Action::Cancel) => return (None, Vec::new()),
+        Key(Action::Confirm) if validate_workspace_id(&p.text).is_ok() => {
             let req = next_req(state);
             state.workspaces.creating = Some(req);
             let id = p.text.clone();
@@ -334,7 +325,7 @@ fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) ->
         }
         _ => {}
     }
-    edit_text(&mut p.text, &action);
+    edit_text(&mut p.text, &msg);
     p.error = if p.text.is_empty() {
         None
     } else {
@@ -343,20 +334,20 @@ fn new_workspace_action(state: &mut State, mut p: TextPrompt, action: Action) ->
     (Some(Dialog::NewWorkspace(p)), Vec::new())
 }
 
-fn new_session_action(state: &mut State, mut d: NewSession, action: Action) -> Outcome {
+fn new_session_action(state: &mut State, mut d: NewSession, msg: Msg) -> Outcome {
     d.error = None;
     let typing_id = d.focus == 2 && d.storage == StorageChoice::New;
-    match action {
-        Action::Cancel => return (None, Vec::new()),
-        Action::NextField => d.focus = (d.focus + 1) % NewSession::FIELDS,
-        Action::PrevField => d.focus = (d.focus + NewSession::FIELDS - 1) % NewSession::FIELDS,
-        Action::NextChoice | Action::ToggleField => d.cycle(1),
-        Action::PrevChoice => d.cycle(-1),
-        Action::Input(c) if typing_id => d.new_id.push(c),
-        Action::Backspace if typing_id => {
+    match msg {
+        Key(Action::Cancel) => return (None, Vec::new()),
+        Key(Action::NextField) => d.focus = (d.focus + 1) % NewSession::FIELDS,
+        Key(Action::PrevField) => d.focus = (d.focus + NewSession::FIELDS - 1) % NewSession::FIELDS,
+        Key(Action::NextChoice) | Key(Action::ToggleField) => d.cycle(1),
+        Key(Action::PrevChoice) => d.cycle(-1),
+        Text(c) if typing_id => d.new_id.push(c),
+        Key(Action::Backspace) if typing_id => {
             d.new_id.pop();
         }
-        Action::Confirm => {
+        Key(Action::Confirm) => {
             if let Some(commands) = super::sessions::confirm_new_session(state, &mut d) {
                 return (None, commands);
             }
@@ -366,10 +357,10 @@ fn new_session_action(state: &mut State, mut d: NewSession, action: Action) -> O
     (Some(Dialog::NewSession(d)), Vec::new())
 }
 
-fn file_prompt_action(state: &mut State, mut p: FilePrompt, action: Action) -> Outcome {
-    match action {
-        Action::Cancel => return (None, Vec::new()),
-        Action::Confirm => {
+fn file_prompt_action(state: &mut State, mut p: FilePrompt, msg: Msg) -> Outcome {
+    match msg {
+        Key(Action::Cancel) => return (None, Vec::new()),
+        Key(Action::Confirm) => {
             if let Some(commands) = super::files::confirm_prompt(state, &mut p) {
                 return (None, commands);
             }
@@ -377,7 +368,7 @@ fn file_prompt_action(state: &mut State, mut p: FilePrompt, action: Action) -> O
         }
         _ => {}
     }
-    if edit_text(&mut p.text, &action) {
+    if edit_text(&mut p.text, &msg) {
         p.error = None;
     }
     (Some(Dialog::FilePrompt(p)), Vec::new())

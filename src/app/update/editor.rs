@@ -1,24 +1,26 @@
 //! The editor: keys into the textarea, search, saving (atomic, conflict-checked), closing
-//! and reloading. Opened by the browser when a file's content arrives.
+//! and reloading. Opened over the browser when a file's content arrives; it lives in the
+//! files screen, so it never outlives the browser.
 
 use ratatui_textarea::TextArea;
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::Dialog;
 use crate::app::files::{EDITOR_LIMIT, EditorView, display_name, split_text};
-use crate::app::state::{Mode, NoticeLevel, State};
+use crate::app::msg::Command;
+use crate::app::msg::Msg::{self, EditorKey, Key};
+use crate::app::state::{NoticeLevel, State};
 use crate::domain::files::FsPath;
 use crate::workspace_fs::task::FsCmd;
 
-/// Keys in the editor.
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+/// Keys in the editor (it is open: the files screen holds it).
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
     let read_only = state.config.read_only;
-    let Some(editor) = state.editor.as_mut() else {
-        state.mode = state.base_mode();
+    let Some(editor) = state.editor_mut() else {
         return Vec::new();
     };
-    if let (Some(search), Action::EditorKey(key)) = (editor.search.as_mut(), &action) {
+    if let (Some(search), EditorKey(key)) = (editor.search.as_mut(), &msg) {
         use crossterm::event::KeyCode;
         match key.code {
             KeyCode::Char(c) => search.push(c),
@@ -38,8 +40,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
         return Vec::new();
     }
+    let action = match msg {
+        EditorKey(key) => {
+            editor.dirty |= editor.textarea.input(key);
+            return Vec::new();
+        }
+        Key(action) => action,
+        _ => return Vec::new(),
+    };
     match action {
-        Action::EditorKey(key) => editor.dirty |= editor.textarea.input(key),
         Action::Undo => editor.dirty |= editor.textarea.undo(),
         Action::Redo => editor.dirty |= editor.textarea.redo(),
         Action::EditorSearch => editor.search = Some(String::new()),
@@ -55,10 +64,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Save => return save(state, true),
         Action::CloseEditor if editor.search.is_some() => editor.search = None,
-        Action::CloseEditor if editor.dirty => {
-            state.dialog = Some(Dialog::UnsavedChanges);
-            state.mode = Mode::Dialog;
-        }
+        Action::CloseEditor if editor.dirty => state.open_dialog(Dialog::UnsavedChanges),
         Action::CloseEditor => return close(state),
         _ => {}
     }
@@ -82,13 +88,13 @@ fn regex_escape(text: &str) -> String {
 /// someone else is a conflict instead of being overwritten.
 pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
     if refuse_if_read_only(state, "saving") {
-        if let Some(editor) = state.editor.as_mut() {
+        if let Some(editor) = state.editor_mut() {
             editor.close_after_save = false;
         }
         return Vec::new();
     }
     let req = next_req(state);
-    let Some(editor) = state.editor.as_mut() else {
+    let Some(editor) = state.editor_mut() else {
         return Vec::new();
     };
     editor.saving = Some(req);
@@ -101,19 +107,19 @@ pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
 }
 
 pub fn close(state: &mut State) -> Vec<Command> {
-    state.editor = None;
-    state.mode = state.base_mode();
+    if let Some(files) = state.files_screen_mut() {
+        files.editor = None;
+    }
     // The listing shows sizes and times: they may have changed.
     super::files::list(state)
 }
 
 pub fn reload(state: &mut State) -> Vec<Command> {
-    let Some(editor) = state.editor.take() else {
+    let Some(editor) = state.files_screen_mut().and_then(|f| f.editor.take()) else {
         return Vec::new();
     };
-    state.mode = state.base_mode();
     let req = next_req(state);
-    if let Some(files) = state.files.as_mut() {
+    if let Some(files) = state.files_mut() {
         files.loading = Some(req);
     }
     vec![Command::Fs(FsCmd::Load {
@@ -123,12 +129,16 @@ pub fn reload(state: &mut State) -> Vec<Command> {
     })]
 }
 
+/// The browser's file arrived: the editor opens over it (never without it).
 pub fn open(state: &mut State, path: FsPath, data: crate::domain::files::FileData) {
+    let Some(files) = state.files_screen_mut() else {
+        return;
+    };
     match split_text(&data.data) {
         Ok((lines, ending, final_newline)) => {
             let mut textarea = TextArea::new(lines);
             textarea.set_line_number_style(crate::ui::theme::dim());
-            state.editor = Some(EditorView {
+            files.editor = Some(EditorView {
                 path,
                 textarea,
                 ending,
@@ -139,7 +149,6 @@ pub fn open(state: &mut State, path: FsPath, data: crate::domain::files::FileDat
                 close_after_save: false,
                 search: None,
             });
-            state.mode = Mode::Editor;
         }
         Err(reason) => {
             notice(

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::notice;
-use crate::app::action::Command;
 use crate::app::dialog::{Dialog, Report};
+use crate::app::msg::Command;
 use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::docker::delete::VolumeOutcome;
@@ -65,7 +65,7 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                 );
                 show_report(state, report);
             }
-            if let Some(logs) = state.logs.as_mut() {
+            if let Some(logs) = state.logs_mut() {
                 logs.ended
                     .get_or_insert_with(|| "the engine went away".into());
             }
@@ -154,12 +154,12 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
             Err(e) => notice(state, NoticeLevel::Error, e),
         },
         DockerEvent::LogLines { req, lines } => {
-            if let Some(logs) = state.logs.as_mut().filter(|l| l.req == req) {
+            if let Some(logs) = state.logs_mut().filter(|l| l.req == req) {
                 logs.push(lines);
             }
         }
         DockerEvent::LogsEnded { req, reason } => {
-            if let Some(logs) = state.logs.as_mut().filter(|l| l.req == req) {
+            if let Some(logs) = state.logs_mut().filter(|l| l.req == req) {
                 logs.ended = Some(reason);
             }
         }
@@ -364,13 +364,8 @@ fn finish_delete(state: &mut State, req: RequestId) {
     }
 }
 
-/// Failures and kept picks get a dialog, each with its reason.
+/// Failures and kept picks get a dialog, each with its reason; over another dialog (maybe
+/// with typed text) it stacks, and closing it shows that one again.
 fn show_report(state: &mut State, report: Report) {
-    if state.dialog.is_none() {
-        state.dialog = Some(Dialog::Report(report));
-        state.mode = crate::app::state::Mode::Dialog;
-    } else if let Some((what, why)) = report.failed.first().or(report.kept.first()) {
-        // Another dialog is open (maybe with typed text): the notice carries the first.
-        notice(state, NoticeLevel::Error, format!("first: {what}: {why}"));
-    }
+    state.open_dialog(Dialog::Report(report));
 }

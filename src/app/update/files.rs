@@ -1,15 +1,19 @@
-//! The file browser and the editor: opening a workspace's files, moving around, previews,
-//! file operations (through dialogs), editing and saving with conflict detection. Read-only
-//! mode allows looking and downloading, nothing that writes.
+//! The file browser: opening a workspace's files (the files screen), moving around, previews,
+//! file operations (through dialogs), and the files task's reports, saves included. Typing
+//! the name filter is `filter`'s, the editor's keys `editor`'s. Read-only mode allows looking
+//! and downloading, nothing that writes.
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::{Dialog, FileOp, FilePrompt, RemovePath};
 use crate::app::files::{
     Connection, EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name,
     download_prompt,
 };
-use crate::app::state::{Mode, NoticeLevel, Pane, State};
+use crate::app::msg::Command;
+use crate::app::msg::Msg;
+use crate::app::screen::{FilesScreen, Screen};
+use crate::app::state::{NoticeLevel, Pane, State};
 use crate::domain::files::{EntryKind, FsPath};
 use crate::domain::session::SessionWorkspace;
 use crate::workspace_fs::FsError;
@@ -38,8 +42,10 @@ pub fn open(state: &mut State) -> Vec<Command> {
         return Vec::new();
     };
     let req = next_req(state);
-    state.files = Some(FilesView::new(volume.clone(), title, req));
-    state.mode = Mode::Files;
+    state.screen = Screen::Files(Box::new(FilesScreen {
+        browser: FilesView::new(volume.clone(), title, req),
+        editor: None,
+    }));
     let read_only = state.config.read_only;
     vec![Command::Fs(FsCmd::Open {
         req,
@@ -50,7 +56,7 @@ pub fn open(state: &mut State) -> Vec<Command> {
 
 pub(super) fn list(state: &mut State) -> Vec<Command> {
     let req = next_req(state);
-    let Some(files) = state.files.as_mut() else {
+    let Some(files) = state.files_mut() else {
         return Vec::new();
     };
     files.listing = Some(req);
@@ -61,8 +67,8 @@ pub(super) fn list(state: &mut State) -> Vec<Command> {
 }
 
 /// Asks for the selected file's preview when it is not the one shown or loading.
-fn preview_if_needed(state: &mut State) -> Vec<Command> {
-    let Some(files) = state.files.as_ref() else {
+pub(super) fn preview_if_needed(state: &mut State) -> Vec<Command> {
+    let Some(files) = state.files() else {
         return Vec::new();
     };
     let is_file = files
@@ -73,7 +79,7 @@ fn preview_if_needed(state: &mut State) -> Vec<Command> {
         // A directory, link, FIFO or device (or nothing) is selected: the preview of the
         // file selected before must not stay on screen as if it were this entry's, and a
         // read still in flight for it is dropped when it comes.
-        if let Some(files) = state.files.as_mut() {
+        if let Some(files) = state.files_mut() {
             files.preview = Preview::Nothing;
         }
         return Vec::new();
@@ -89,7 +95,7 @@ fn preview_if_needed(state: &mut State) -> Vec<Command> {
         return Vec::new();
     }
     let req = next_req(state);
-    if let Some(files) = state.files.as_mut() {
+    if let Some(files) = state.files_mut() {
         files.preview = Preview::Loading {
             req,
             path: path.clone(),
@@ -103,23 +109,26 @@ fn preview_if_needed(state: &mut State) -> Vec<Command> {
 }
 
 fn prompt(state: &mut State, op: FileOp, text: String) {
-    let source = state.files.as_ref().and_then(FilesView::selected_path);
-    state.dialog = Some(Dialog::FilePrompt(FilePrompt {
+    let source = state.files().and_then(FilesView::selected_path);
+    state.open_dialog(Dialog::FilePrompt(FilePrompt {
         op,
         text,
         error: None,
         source,
     }));
-    state.mode = Mode::Dialog;
 }
 
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
-    let filtering = state.mode == Mode::FilesFilter;
-    let read_only = state.config.read_only;
-    let Some(files) = state.files.as_mut() else {
-        state.mode = state.base_mode();
+/// Keys in the browser (typing its name filter is `filter`'s).
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    let Msg::Key(action) = msg else {
         return Vec::new();
     };
+    let read_only = state.config.read_only;
+    // The screen alone is borrowed: the prompts below read other fields meanwhile.
+    let Screen::Files(screen) = &mut state.screen else {
+        return Vec::new();
+    };
+    let files = &mut screen.browser;
     let page = files.page.max(1) as isize;
     let mut commands = Vec::new();
     // The browser is being left for the editor: keys typed meanwhile were meant for the
@@ -130,8 +139,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     }
     match action {
         Action::CloseFiles => {
-            state.files = None;
-            state.mode = state.base_mode();
+            state.screen = Screen::Panes;
             return vec![Command::Fs(FsCmd::Close)];
         }
         Action::SelectNext => files.move_by(1),
@@ -144,28 +152,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             files.show_hidden = !files.show_hidden;
             files.clamp();
         }
-        Action::StartFilter => {
-            files.filtering = true;
-            state.mode = Mode::FilesFilter;
-        }
-        Action::Input(c) if filtering => {
-            files.filter.push(c);
-            files.selected = 0;
-        }
-        Action::Backspace if filtering => {
-            files.filter.pop();
-            files.clamp();
-        }
-        Action::FilterAccept if filtering => {
-            files.filtering = false;
-            state.mode = Mode::Files;
-        }
-        Action::FilterCancel if filtering => {
-            files.filter.clear();
-            files.filtering = false;
-            files.clamp();
-            state.mode = Mode::Files;
-        }
+        Action::StartFilter => state.overlays.open_filter(),
         Action::GoUp => {
             if let Some(parent) = files.cwd.parent() {
                 files.reselect = files.cwd.file_name().map(<[u8]>::to_vec);
@@ -224,8 +211,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                 && !refuse_if_read_only(state, "changing files")
             {
                 let name = format!("/workspace/{}", display_name(path.as_bytes()));
-                state.dialog = Some(Dialog::RemovePath(RemovePath { path, name, is_dir }));
-                state.mode = Mode::Dialog;
+                state.open_dialog(Dialog::RemovePath(RemovePath { path, name, is_dir }));
             }
         }
         _ => {}
@@ -235,7 +221,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
 }
 
 fn open_entry(state: &mut State) -> Vec<Command> {
-    let Some(files) = state.files.as_mut() else {
+    let Some(files) = state.files_mut() else {
         return Vec::new();
     };
     let (Some(entry), Some(path)) = (files.selected_entry().cloned(), files.selected_path()) else {
@@ -251,7 +237,7 @@ fn open_entry(state: &mut State) -> Vec<Command> {
         }
         EntryKind::File => {
             let req = next_req(state);
-            if let Some(files) = state.files.as_mut() {
+            if let Some(files) = state.files_mut() {
                 files.loading = Some(req);
             }
             vec![Command::Fs(FsCmd::Load {
@@ -291,7 +277,7 @@ fn child(files: &FilesView, name: &str) -> Result<FsPath, String> {
 /// The prompt confirmed: run the operation, or say what is wrong with the input.
 pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Command>> {
     let req = next_req(state);
-    let files = state.files.as_mut()?;
+    let files = state.files_mut()?;
     let cmd = match p.op {
         FileOp::NewFile | FileOp::NewDirectory | FileOp::Rename => {
             let path = match child(files, p.text.trim()) {
@@ -344,7 +330,7 @@ pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Comma
 
 pub fn confirm_remove(state: &mut State, r: &RemovePath) -> Vec<Command> {
     let req = next_req(state);
-    if let Some(files) = state.files.as_mut() {
+    if let Some(files) = state.files_mut() {
         files.changing = Some(req);
     }
     vec![Command::Fs(FsCmd::Remove {
@@ -358,7 +344,7 @@ pub fn confirm_remove(state: &mut State, r: &RemovePath) -> Vec<Command> {
 /// the workspace's size and last modification are measured again, so cleanup never plans on
 /// figures from before it.
 fn remeasure_open_workspace(state: &mut State) -> Vec<Command> {
-    match state.files.as_ref().map(|f| f.volume.clone()) {
+    match state.files().map(|f| f.volume.clone()) {
         Some(volume) => super::engine::measure(state, vec![volume]),
         None => Vec::new(),
     }
@@ -368,8 +354,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
     match event {
         FsEvent::Opened { req, result } => {
             let Some(files) = state
-                .files
-                .as_mut()
+                .files_mut()
                 .filter(|f| f.connection == Connection::Opening(req))
             else {
                 return Vec::new();
@@ -383,7 +368,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
             }
         }
         FsEvent::Listed { req, dir, result } => {
-            let Some(files) = state.files.as_mut().filter(|f| f.listing == Some(req)) else {
+            let Some(files) = state.files_mut().filter(|f| f.listing == Some(req)) else {
                 return Vec::new();
             };
             files.listing = None;
@@ -406,7 +391,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
             return preview_if_needed(state);
         }
         FsEvent::Previewed { req, path, result } => {
-            let Some(files) = state.files.as_mut() else {
+            let Some(files) = state.files_mut() else {
                 return Vec::new();
             };
             if !matches!(&files.preview, Preview::Loading { req: r, .. } if *r == req) {
@@ -437,7 +422,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
         }
         FsEvent::Loaded { req, path, result } => {
             // Only the load the browser still waits for (not one for a closed browser).
-            let Some(files) = state.files.as_mut().filter(|f| f.loading == Some(req)) else {
+            let Some(files) = state.files_mut().filter(|f| f.loading == Some(req)) else {
                 return Vec::new();
             };
             files.loading = None;
@@ -447,7 +432,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
             }
         }
         FsEvent::Saved { req, path, result } => {
-            let Some(editor) = state.editor.as_mut().filter(|e| e.saving == Some(req)) else {
+            let Some(editor) = state.editor_mut().filter(|e| e.saving == Some(req)) else {
                 return Vec::new();
             };
             editor.saving = None;
@@ -469,8 +454,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                 }
                 Err(FsError::Conflict { message, .. }) => {
                     editor.close_after_save = false;
-                    state.dialog = Some(Dialog::SaveConflict { message });
-                    state.mode = Mode::Dialog;
+                    state.open_dialog(Dialog::SaveConflict { message });
                 }
                 Err(e) => {
                     editor.close_after_save = false;
@@ -479,7 +463,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
             }
         }
         FsEvent::Changed { req, result } => {
-            let Some(files) = state.files.as_mut().filter(|f| f.changing == Some(req)) else {
+            let Some(files) = state.files_mut().filter(|f| f.changing == Some(req)) else {
                 return Vec::new();
             };
             files.changing = None;
@@ -496,8 +480,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
         }
         FsEvent::Progress { req, bytes } => {
             if let Some(t) = state
-                .files
-                .as_mut()
+                .files_mut()
                 .and_then(|f| f.transfer.as_mut())
                 .filter(|t| t.req == req)
             {
@@ -506,8 +489,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
         }
         FsEvent::TransferDone { req, result } => {
             let Some(files) = state
-                .files
-                .as_mut()
+                .files_mut()
                 .filter(|f| f.transfer.as_ref().is_some_and(|t| t.req == req))
             else {
                 return Vec::new();

@@ -1,15 +1,18 @@
-//! Keys in the logs view: scrolling, following, searching.
+//! Keys in the logs view: scrolling, following, opening the search line (typing into it is
+//! `filter`'s), closing. Only reached while the logs view has the keys.
 
-use crate::app::action::{Action, Command};
-use crate::app::state::{Mode, State};
+use crate::action::Action;
+use crate::app::msg::{Command, Msg};
+use crate::app::state::State;
 
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    let Msg::Key(action) = msg else {
+        return Vec::new();
+    };
     if action == Action::CloseLogs {
         return super::sessions::close_logs(state);
     }
-    let searching = state.mode == Mode::LogsSearch;
-    let Some(logs) = state.logs.as_mut() else {
-        state.mode = Mode::Normal;
+    let Some(logs) = state.logs_mut() else {
         return Vec::new();
     };
     let page = logs.page.max(1) as isize;
@@ -26,19 +29,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::StartFilter => {
             logs.search.clear();
-            state.mode = Mode::LogsSearch;
-        }
-        Action::Input(c) if searching => logs.search.push(c),
-        Action::Backspace if searching => {
-            logs.search.pop();
-        }
-        Action::FilterAccept if searching => {
-            logs.next_match();
-            state.mode = Mode::Logs;
-        }
-        Action::FilterCancel if searching => {
-            logs.search.clear();
-            state.mode = Mode::Logs;
+            state.overlays.open_filter();
         }
         _ => {}
     }

@@ -4,10 +4,11 @@
 //! Read-only mode refuses everything here but the logs.
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::action::Command;
 use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
-use crate::app::state::{Mode, NoticeLevel, OpeningShell, Pane, State};
+use crate::app::msg::Command;
+use crate::app::screen::Screen;
+use crate::app::state::{NoticeLevel, OpeningShell, Pane, State};
 use crate::docker::DockerCmd;
 use crate::docker::shell::PreparedShell;
 use crate::domain::ids::RequestId;
@@ -16,11 +17,6 @@ use crate::domain::session::{
 };
 use crate::domain::shell::ShellTarget;
 use crate::tui::handoff::ShellOutcome;
-
-fn open_dialog(state: &mut State, dialog: Dialog) {
-    state.dialog = Some(dialog);
-    state.mode = Mode::Dialog;
-}
 
 /// `enter`/`s`: a shell in the selected session, or in a new session on the selected workspace.
 pub fn shell(state: &mut State) -> Vec<Command> {
@@ -40,7 +36,7 @@ pub fn shell(state: &mut State) -> Vec<Command> {
             if s.state == SessionState::Running {
                 open_shell(state, target)
             } else {
-                open_dialog(state, Dialog::StartFirst(target));
+                state.open_dialog(Dialog::StartFirst(target));
                 Vec::new()
             }
         }
@@ -103,19 +99,16 @@ pub fn open_logs(state: &mut State) -> Vec<Command> {
     };
     let (session, container_id) = (s.id.clone(), s.container_id.clone());
     let req = next_req(state);
-    state.logs = Some(LogsView::new(req, session, container_id.clone()));
-    state.mode = Mode::Logs;
+    state.screen = Screen::Logs(LogsView::new(req, session, container_id.clone()));
     vec![Command::Docker(DockerCmd::FollowLogs { req, container_id })]
 }
 
 pub fn close_logs(state: &mut State) -> Vec<Command> {
-    state.mode = Mode::Normal;
-    state
-        .logs
-        .take()
-        .map(|l| Command::Docker(DockerCmd::StopLogs { req: l.req }))
-        .into_iter()
-        .collect()
+    let Some(req) = state.logs().map(|l| l.req) else {
+        return Vec::new();
+    };
+    state.screen = Screen::Panes;
+    vec![Command::Docker(DockerCmd::StopLogs { req })]
 }
 
 pub fn start_stop(state: &mut State) -> Vec<Command> {
@@ -155,7 +148,7 @@ pub fn open_destroy(state: &mut State) {
         keeps,
         removes,
     };
-    open_dialog(state, Dialog::DestroySession(dialog));
+    state.open_dialog(Dialog::DestroySession(dialog));
 }
 
 pub fn open_new_session(state: &mut State) {
@@ -187,7 +180,7 @@ pub fn open_new_session(state: &mut State) {
         workspaces_enabled: enabled,
         error: None,
     };
-    open_dialog(state, Dialog::NewSession(dialog));
+    state.open_dialog(Dialog::NewSession(dialog));
 }
 
 /// The new-session dialog confirmed: create (and attach), or say what is wrong.
@@ -234,7 +227,7 @@ pub fn on_created(
                 format!("Created session {} on {storage}", created.id),
             );
             // Never pull the terminal from under an editor, a dialog or a view.
-            if attach && state.mode != Mode::Normal {
+            if attach && !state.on_panes() {
                 notice(
                     state,
                     NoticeLevel::Info,
@@ -297,7 +290,7 @@ pub fn on_shell_prepared(
         return result.ok().map(end_unopened).into_iter().collect();
     };
     match result {
-        Ok(shell) if state.mode == Mode::Normal => vec![Command::Shell(shell)],
+        Ok(shell) if state.on_panes() => vec![Command::Shell(shell)],
         Ok(shell) => {
             notice(
                 state,

@@ -1,11 +1,13 @@
 use super::*;
-use crate::app::state::{EngineStatus, Mode};
+use crate::app::msg::MouseMsg;
+use crate::app::state::EngineStatus;
 use crate::docker::DockerEvent;
+use crate::domain::ids::RequestId;
 use crate::domain::session::SessionState;
 use crate::fixtures;
 
 fn docker(state: &mut State, event: DockerEvent) -> Vec<Command> {
-    update(state, Action::Docker(event))
+    update(state, Msg::Docker(event))
 }
 
 fn session_ids(state: &State) -> Vec<String> {
@@ -102,15 +104,15 @@ fn no_inspect_while_the_engine_is_down_or_the_workspaces_pane_is_focused() {
 fn filter_as_you_type_then_cancel() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::StartFilter);
-    assert_eq!(state.mode, Mode::Filter);
+    assert_eq!(state.layer(), Layer::Filter);
     for c in "s-e".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert_eq!(session_ids(&state), ["s-eph"]);
     update(&mut state, Action::Backspace);
     assert_eq!(state.filter_of(Pane::Sessions), "s-");
     update(&mut state, Action::FilterCancel);
-    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(state.layer(), Layer::Panes(Pane::Sessions));
     assert_eq!(state.sessions.list.len(), 3);
 }
 
@@ -120,7 +122,7 @@ fn filter_accept_keeps_the_filter_on_that_pane_only() {
     update(&mut state, Action::FocusWorkspaces);
     update(&mut state, Action::StartFilter);
     for c in "is:orphan".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     update(&mut state, Action::FilterAccept);
     assert_eq!(state.workspaces.list.len(), 1);
@@ -165,10 +167,10 @@ fn focus_cycles_and_clicks_select() {
     assert_eq!(state.focus, Pane::Sessions);
     update(
         &mut state,
-        Action::Click {
+        Msg::Mouse(MouseMsg::Click {
             pane: Pane::Workspaces,
             row: Some(2),
-        },
+        }),
     );
     assert_eq!(state.focus, Pane::Workspaces);
     assert_eq!(state.selected_workspace().unwrap().ws.id, "s-old");
@@ -221,9 +223,9 @@ fn reconnecting_says_so() {
 fn help_toggles_and_quit_quits() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::ToggleHelp);
-    assert_eq!(state.mode, Mode::Help);
+    assert_eq!(state.layer(), Layer::Help);
     update(&mut state, Action::ToggleHelp);
-    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(state.layer(), Layer::Panes(Pane::Sessions));
     update(&mut state, Action::Quit);
     assert!(state.quit);
 }
@@ -241,13 +243,13 @@ fn shell_on_a_running_session_hands_off_and_on_a_stopped_one_offers_to_start() {
     assert!(!target.start_first);
     update(&mut state, Action::SelectLast); // s-eph, exited
     assert!(update(&mut state, Action::Shell).is_empty());
-    assert!(matches!(state.dialog, Some(Dialog::StartFirst(_))));
+    assert!(matches!(state.dialog(), Some(Dialog::StartFirst(_))));
     let cmds = update(&mut state, Action::Confirm);
     let [Command::Docker(DockerCmd::PrepareShell { target, .. })] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
     assert!(target.start_first);
-    assert_eq!(state.mode, Mode::Normal);
+    assert_eq!(state.layer(), Layer::Panes(Pane::Sessions));
 }
 
 #[test]
@@ -260,8 +262,8 @@ fn read_only_refuses_shells_and_session_changes_but_not_logs() {
         Action::Delete,
         Action::NewSession,
     ] {
-        assert!(update(&mut state, action.clone()).is_empty(), "{action:?}");
-        assert!(state.dialog.is_none(), "{action:?}");
+        assert!(update(&mut state, action).is_empty(), "{action:?}");
+        assert!(state.dialog().is_none(), "{action:?}");
         assert!(state.notice.as_ref().unwrap().text.contains("Read-only"));
     }
     let cmds = update(&mut state, Action::Logs);
@@ -278,13 +280,13 @@ fn destroy_says_what_stays_and_what_goes() {
     update(&mut state, Action::SortById); // p-1, s-alpha, s-eph
     update(&mut state, Action::SelectNext); // s-alpha on workspace alpha
     update(&mut state, Action::Delete);
-    let Some(Dialog::DestroySession(d)) = &state.dialog else {
-        panic!("{:?}", state.dialog);
+    let Some(Dialog::DestroySession(d)) = state.dialog() else {
+        panic!("{:?}", state.dialog());
     };
     assert_eq!(d.keeps.as_deref(), Some("alpha"));
     assert_eq!(d.removes, None);
     fixtures::frame_drawn(&mut state);
-    let cmds = update(&mut state, Action::Input('y'));
+    let cmds = update(&mut state, Msg::Text('y'));
     assert!(matches!(
         cmds.as_slice(),
         [Command::Docker(DockerCmd::DestroySession { .. })]
@@ -299,7 +301,7 @@ fn logs_follow_their_request_and_closing_stops_the_stream() {
         panic!("{cmds:?}");
     };
     let req = *req;
-    assert_eq!(state.mode, Mode::Logs);
+    assert_eq!(state.layer(), Layer::Logs);
     docker(
         &mut state,
         DockerEvent::LogLines {
@@ -314,15 +316,15 @@ fn logs_follow_their_request_and_closing_stops_the_stream() {
             lines: vec!["stray".into()],
         },
     );
-    assert_eq!(state.logs.as_ref().unwrap().lines, ["hello"]);
+    assert_eq!(state.logs().unwrap().lines, ["hello"]);
     // j scrolls the logs, not the sessions list.
     let before = state.selected_session().unwrap().id.clone();
     update(&mut state, Action::SelectNext);
     assert_eq!(state.selected_session().unwrap().id, before);
     let cmds = update(&mut state, Action::CloseLogs);
     assert_eq!(cmds, [Command::Docker(DockerCmd::StopLogs { req })]);
-    assert!(state.logs.is_none());
-    assert_eq!(state.mode, Mode::Normal);
+    assert!(state.logs().is_none());
+    assert_eq!(state.layer(), Layer::Panes(Pane::Sessions));
 }
 
 #[test]
@@ -337,10 +339,10 @@ fn a_new_session_validates_the_new_workspace_id_and_then_creates_and_attaches() 
     update(&mut state, Action::NextChoice); // new
     update(&mut state, Action::NextField);
     for c in "bad id".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     assert!(update(&mut state, Action::Confirm).is_empty());
-    let Some(Dialog::NewSession(d)) = &state.dialog else {
+    let Some(Dialog::NewSession(d)) = state.dialog() else {
         panic!();
     };
     assert!(d.error.as_deref().unwrap().contains("' '"));
@@ -371,7 +373,7 @@ fn workspaces_disabled_offers_only_ephemeral_sessions() {
     update(&mut state, Action::NewSession);
     update(&mut state, Action::NextField);
     update(&mut state, Action::NextChoice);
-    let Some(Dialog::NewSession(d)) = &state.dialog else {
+    let Some(Dialog::NewSession(d)) = state.dialog() else {
         panic!();
     };
     assert_eq!(d.storage, StorageChoice::Ephemeral);
@@ -403,8 +405,7 @@ pub(super) fn browser_with(entries: &[(&str, crate::domain::files::EntryKind)]) 
             symlink_target: None,
         })
         .collect();
-    state.files = Some(files);
-    state.mode = Mode::Files;
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -413,13 +414,16 @@ fn going_up_forgets_the_old_entries_so_nothing_typed_ahead_hits_the_parent() {
     use crate::domain::files::EntryKind;
     let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
     update(&mut state, Action::GoUp);
-    assert!(state.files.as_ref().unwrap().selected_path().is_none());
+    assert!(state.files().unwrap().selected_path().is_none());
     assert!(
         update(&mut state, Action::Delete)
             .iter()
             .all(|c| !matches!(c, Command::Fs(_)))
     );
-    assert!(state.dialog.is_none(), "no delete dialog for a stale entry");
+    assert!(
+        state.dialog().is_none(),
+        "no delete dialog for a stale entry"
+    );
 }
 
 #[test]
@@ -429,12 +433,12 @@ fn rename_acts_on_what_was_selected_when_the_prompt_opened() {
     let mut state = browser_with(&[("a.txt", EntryKind::File), ("b.txt", EntryKind::File)]);
     update(&mut state, Action::Rename); // a.txt selected
     // A new listing arrives meanwhile and the selection now points elsewhere.
-    state.files.as_mut().unwrap().selected = 1;
+    state.files_mut().unwrap().selected = 1;
     for _ in 0.."a.txt".len() {
         update(&mut state, Action::Backspace);
     }
     for c in "c.txt".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     let cmds = update(&mut state, Action::Confirm);
     let [Command::Fs(FsCmd::Rename { from, to, .. })] = cmds.as_slice() else {
@@ -459,13 +463,13 @@ fn a_load_nobody_waits_for_opens_no_editor() {
     };
     update(
         &mut state,
-        Action::Fs(FsEvent::Loaded {
+        Msg::Fs(FsEvent::Loaded {
             req: RequestId(999),
             path: FsPath::parse("sub/a.txt").unwrap(),
             result: Ok(data),
         }),
     );
-    assert!(state.editor.is_none());
+    assert!(state.editor().is_none());
 }
 
 #[test]
@@ -474,27 +478,55 @@ fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
     use crate::app::files::{EditorView, LineEnding};
     let mut state = browser_with(&[]);
     state.config.read_only = true;
-    state.editor = Some(EditorView {
-        path: crate::domain::files::FsPath::parse("sub/a.txt").unwrap(),
-        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version: crate::domain::files::Version {
-            mtime_ns: 1,
-            size: 2,
-            ..Default::default()
+    fixtures::edit(
+        &mut state,
+        EditorView {
+            path: crate::domain::files::FsPath::parse("sub/a.txt").unwrap(),
+            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
+            ending: LineEnding::Lf,
+            final_newline: true,
+            version: crate::domain::files::Version {
+                mtime_ns: 1,
+                size: 2,
+                ..Default::default()
+            },
+            dirty: true,
+            saving: None,
+            close_after_save: false,
+            search: None,
         },
-        dirty: true,
-        saving: None,
-        close_after_save: false,
-        search: None,
-    });
-    state.mode = Mode::Editor;
+    );
     update(&mut state, Action::CloseEditor);
-    assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
-    let cmds = update(&mut state, Action::Input('s'));
+    assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
+    let cmds = update(&mut state, Msg::Text('s'));
     assert!(
         cmds.iter().all(|c| !matches!(c, Command::Fs(_))),
         "{cmds:?}"
     );
+}
+
+/// The browser on `sub/` with an editor open on `sub/a.txt`, `dirty` or not.
+pub(super) fn editing(dirty: bool) -> State {
+    use crate::app::files::{EditorView, LineEnding};
+    use crate::domain::files::EntryKind;
+    let mut state = browser_with(&[("a.txt", EntryKind::File)]);
+    fixtures::edit(
+        &mut state,
+        EditorView {
+            path: crate::domain::files::FsPath::parse("sub/a.txt").unwrap(),
+            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
+            ending: LineEnding::Lf,
+            final_newline: true,
+            version: crate::domain::files::Version {
+                mtime_ns: 1,
+                size: 2,
+                ..Default::default()
+            },
+            dirty,
+            saving: None,
+            close_after_save: false,
+            search: None,
+        },
+    );
+    state
 }

@@ -9,6 +9,7 @@ use crate::cleanup::Pick;
 use crate::docker::delete::VolumeOutcome;
 use crate::docker::{DockerCmd, DockerEvent};
 use crate::domain::files::{FsPath, Version};
+use crate::domain::ids::RequestId;
 use crate::domain::session::SessionState;
 use crate::fixtures;
 use crate::workspace_fs::task::FsEvent;
@@ -34,7 +35,7 @@ fn browsing_alpha() -> State {
         RequestId(1),
     );
     files.connection = Connection::Ready;
-    state.files = Some(files);
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -46,20 +47,23 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
         size: 2,
         ..Default::default()
     };
-    state.editor = Some(EditorView {
-        path: FsPath::parse("a.txt").unwrap(),
-        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version,
-        dirty: true,
-        saving: Some(RequestId(7)),
-        close_after_save: false,
-        search: None,
-    });
+    fixtures::edit(
+        &mut state,
+        EditorView {
+            path: FsPath::parse("a.txt").unwrap(),
+            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
+            ending: LineEnding::Lf,
+            final_newline: true,
+            version,
+            dirty: true,
+            saving: Some(RequestId(7)),
+            close_after_save: false,
+            search: None,
+        },
+    );
     let commands = update(
         &mut state,
-        Action::Fs(FsEvent::Saved {
+        Msg::Fs(FsEvent::Saved {
             req: RequestId(7),
             path: FsPath::parse("a.txt").unwrap(),
             result: Ok(version),
@@ -71,12 +75,12 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
 #[test]
 fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
     let mut state = browsing_alpha();
-    if let Some(files) = state.files.as_mut() {
+    if let Some(files) = state.files_mut() {
         files.changing = Some(RequestId(8));
     }
     let commands = update(
         &mut state,
-        Action::Fs(FsEvent::Changed {
+        Msg::Fs(FsEvent::Changed {
             req: RequestId(8),
             result: Ok("Removed old.txt".into()),
         }),
@@ -91,20 +95,17 @@ fn a_foreign_container_that_dies_measures_the_workspace_it_mounted() {
     let beta = &mut inventory.workspaces[1];
     beta.other_users = vec!["backup-job".into()];
     beta.mounted_by = vec!["backup-cid".into()];
-    update(
-        &mut state,
-        Action::Docker(DockerEvent::Inventory(inventory)),
-    );
+    update(&mut state, Msg::Docker(DockerEvent::Inventory(inventory)));
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::ContainerEnded {
+        Msg::Docker(DockerEvent::ContainerEnded {
             container_id: "backup-cid".into(),
         }),
     );
     assert_eq!(measured(&commands), ["sandkasten-ws-beta"]);
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::ContainerEnded {
+        Msg::Docker(DockerEvent::ContainerEnded {
             container_id: "unrelated-cid".into(),
         }),
     );
@@ -117,7 +118,7 @@ fn planner_deletions_carry_their_rule_and_marked_ones_are_by_hand() {
     update(&mut state, Action::FocusWorkspaces);
     update(&mut state, Action::OpenPlanner);
     for c in "1d".chars() {
-        update(&mut state, Action::Input(c));
+        update(&mut state, Msg::Text(c));
     }
     fixtures::frame_drawn(&mut state);
     update(&mut state, Action::Confirm); // the delete dialog takes over
@@ -150,7 +151,7 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
         &["c1".to_owned()],
         &volumes,
     ));
-    let docker = |state: &mut State, event| update(state, Action::Docker(event));
+    let docker = |state: &mut State, event| update(state, Msg::Docker(event));
     docker(
         &mut state,
         DockerEvent::SessionDestroyed {
@@ -183,8 +184,8 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
         &mut state,
         DockerEvent::DeleteFinished { req: RequestId(5) },
     );
-    let Some(Dialog::Report(report)) = &state.dialog else {
-        panic!("a report: {:?}", state.dialog);
+    let Some(Dialog::Report(report)) = state.dialog() else {
+        panic!("a report: {:?}", state.dialog());
     };
     assert!(report.deleted.is_empty());
     assert_eq!(report.kept.len(), 1);
@@ -198,10 +199,10 @@ fn a_deletion_refused_while_the_engine_is_down_reports_nothing_done() {
     state.workspaces.deleting = Some(DeleteProgress::new(RequestId(6), &[], &["v1".to_owned()]));
     update(
         &mut state,
-        Action::Docker(DockerEvent::DeleteFinished { req: RequestId(6) }),
+        Msg::Docker(DockerEvent::DeleteFinished { req: RequestId(6) }),
     );
-    let Some(Dialog::Report(report)) = &state.dialog else {
-        panic!("a report: {:?}", state.dialog);
+    let Some(Dialog::Report(report)) = state.dialog() else {
+        panic!("a report: {:?}", state.dialog());
     };
     assert_eq!((report.deleted.len(), report.not_done), (0, 1));
 }
@@ -220,14 +221,14 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
         DockerEvent::Inventory(inventory),
         DockerEvent::Measured(fixtures::measurements()),
     ] {
-        update(&mut state, Action::Docker(event));
+        update(&mut state, Msg::Docker(event));
     }
     update(&mut state, Action::FocusWorkspaces); // alpha, mounted by s-alpha-cid only
     update(&mut state, Action::Delete);
     fixtures::frame_drawn(&mut state);
-    update(&mut state, Action::Input('s'));
+    update(&mut state, Msg::Text('s'));
     fixtures::frame_drawn(&mut state);
-    update(&mut state, Action::Input('1')); // the count typed back
+    update(&mut state, Msg::Text('1')); // the count typed back
     fixtures::frame_drawn(&mut state);
     let commands = update(&mut state, Action::Confirm);
     let [
@@ -238,7 +239,7 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
         }),
     ] = commands.as_slice()
     else {
-        panic!("a deletion: {commands:?} {:?}", state.dialog);
+        panic!("a deletion: {commands:?} {:?}", state.dialog());
     };
     assert_eq!(destroy_sessions, &["s-alpha-cid"]);
     let names: Vec<&str> = volumes.iter().map(|t| t.volume.as_str()).collect();
@@ -250,7 +251,7 @@ fn an_upload_that_ends_measures_that_workspace_again() {
     // Even a failed upload may have written part of its files.
     for result in [Ok("Uploaded data".to_owned()), Err("disk full".to_owned())] {
         let mut state = browsing_alpha();
-        if let Some(files) = state.files.as_mut() {
+        if let Some(files) = state.files_mut() {
             files.transfer = Some(crate::app::files::Transfer {
                 req: RequestId(9),
                 what: "uploading data".into(),
@@ -259,7 +260,7 @@ fn an_upload_that_ends_measures_that_workspace_again() {
         }
         let commands = update(
             &mut state,
-            Action::Fs(FsEvent::TransferDone {
+            Msg::Fs(FsEvent::TransferDone {
                 req: RequestId(9),
                 result,
             }),
@@ -274,7 +275,7 @@ fn a_volume_released_by_a_container_no_listing_saw_measures_that_workspace_again
     let mut state = fixtures::loaded_state();
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::VolumeReleased {
+        Msg::Docker(DockerEvent::VolumeReleased {
             volume: "sandkasten-ws-beta".into(),
         }),
     );
@@ -282,7 +283,7 @@ fn a_volume_released_by_a_container_no_listing_saw_measures_that_workspace_again
     // A volume that is not a workspace shown here is not measured.
     let commands = update(
         &mut state,
-        Action::Docker(DockerEvent::VolumeReleased {
+        Msg::Docker(DockerEvent::VolumeReleased {
             volume: "postgres-data".into(),
         }),
     );

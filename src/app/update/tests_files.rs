@@ -2,10 +2,11 @@
 //! entry selected, and where a download goes by default.
 
 use super::update;
-use crate::app::action::{Action, Command};
+use crate::action::Action;
 use crate::app::dialog::{Dialog, FileOp};
 use crate::app::files::{Connection, FilesView, Preview};
-use crate::app::state::{Mode, State};
+use crate::app::msg::{Command, Msg};
+use crate::app::state::State;
 use crate::domain::files::{Entry, EntryKind, FileData, FsPath, Version};
 use crate::domain::ids::RequestId;
 use crate::fixtures;
@@ -37,8 +38,7 @@ fn browser(entries: Vec<Entry>) -> State {
     files.connection = Connection::Ready;
     files.entries = entries;
     files.show_hidden = true;
-    state.files = Some(files);
-    state.mode = Mode::Files;
+    fixtures::browse(&mut state, files);
     state
 }
 
@@ -65,7 +65,7 @@ fn a_fifo_selected_after_a_file_never_shows_the_files_preview() {
     let (req, path) = (*req, path.clone());
     update(
         &mut state,
-        Action::Fs(FsEvent::Previewed {
+        Msg::Fs(FsEvent::Previewed {
             req,
             path,
             result: Ok(FileData {
@@ -75,7 +75,7 @@ fn a_fifo_selected_after_a_file_never_shows_the_files_preview() {
         }),
     );
     assert!(matches!(
-        state.files.as_ref().unwrap().preview,
+        state.files().unwrap().preview,
         Preview::Text { .. }
     ));
     // Moving to the FIFO: nothing is read from it, and a.txt's preview is gone.
@@ -84,7 +84,7 @@ fn a_fifo_selected_after_a_file_never_shows_the_files_preview() {
         cmds.iter().all(|c| !matches!(c, Command::Fs(_))),
         "{cmds:?}"
     );
-    assert_eq!(state.files.as_ref().unwrap().preview, Preview::Nothing);
+    assert_eq!(state.files().unwrap().preview, Preview::Nothing);
 }
 
 #[test]
@@ -101,7 +101,7 @@ fn a_preview_arriving_after_the_selection_moved_to_a_fifo_is_dropped() {
     update(&mut state, Action::SelectNext);
     update(
         &mut state,
-        Action::Fs(FsEvent::Previewed {
+        Msg::Fs(FsEvent::Previewed {
             req,
             path,
             result: Ok(FileData {
@@ -110,7 +110,7 @@ fn a_preview_arriving_after_the_selection_moved_to_a_fifo_is_dropped() {
             }),
         }),
     );
-    assert_eq!(state.files.as_ref().unwrap().preview, Preview::Nothing);
+    assert_eq!(state.files().unwrap().preview, Preview::Nothing);
 }
 
 #[test]
@@ -118,8 +118,8 @@ fn download_defaults_to_the_downloads_dir_with_a_visible_name() {
     let mut state = browser(vec![entry(".bash_profile", EntryKind::File, 0o100_644)]);
     state.downloads_dir = "/home/op/Downloads".into();
     update(&mut state, Action::Download);
-    let Some(Dialog::FilePrompt(p)) = &state.dialog else {
-        panic!("{:?}", state.dialog);
+    let Some(Dialog::FilePrompt(p)) = state.dialog() else {
+        panic!("{:?}", state.dialog());
     };
     assert_eq!(p.op, FileOp::Download);
     assert_eq!(p.text, "/home/op/Downloads/_.bash_profile");
@@ -131,8 +131,8 @@ fn download_of_an_unsafe_name_prompts_with_the_directory_only() {
     let mut state = browser(vec![entry("x\u{202e}fdp.exe", EntryKind::File, 0o100_644)]);
     state.downloads_dir = "/dl".into();
     update(&mut state, Action::Download);
-    let Some(Dialog::FilePrompt(p)) = &state.dialog else {
-        panic!("{:?}", state.dialog);
+    let Some(Dialog::FilePrompt(p)) = state.dialog() else {
+        panic!("{:?}", state.dialog());
     };
     assert_eq!(p.text, "/dl/");
 }
@@ -143,7 +143,7 @@ fn read_only_mode_opens_the_file_helper_read_only() {
         let mut state = fixtures::loaded_state();
         state.config.read_only = read_only;
         for focus in [Action::FocusWorkspaces, Action::FocusSessions] {
-            update(&mut state, focus.clone());
+            update(&mut state, focus);
             let cmds = update(&mut state, Action::OpenFiles);
             assert!(
                 matches!(
@@ -153,8 +153,7 @@ fn read_only_mode_opens_the_file_helper_read_only() {
                 "{focus:?} read_only={read_only}: {cmds:?}"
             );
             update(&mut state, Action::Cancel);
-            state.files = None;
-            state.mode = Mode::Normal;
+            state.screen = crate::app::screen::Screen::Panes;
         }
     }
 }

@@ -1,12 +1,14 @@
-//! Key timing and quit safety: keys typed ahead never confirm a destructive dialog the
-//! operator has not seen, never act on a screen being left, and quitting never drops edits.
+//! Key timing and quit safety, through the real keymap (the in-process harness): keys typed
+//! ahead never confirm a destructive dialog the operator has not seen, never act on a screen
+//! being left, and quitting never drops edits.
 
-use super::tests::browser_with;
+use super::tests::{browser_with, editing};
 use super::*;
 use crate::app::dialog::Dialog;
-use crate::app::files::{EditorView, LineEnding};
+use crate::app::harness::Harness;
 use crate::domain::files::{EntryKind, FileData, FsPath, Version};
-use crate::fixtures::{self, frame_drawn};
+use crate::domain::ids::RequestId;
+use crate::fixtures;
 use crate::workspace_fs::FsError;
 use crate::workspace_fs::task::{FsCmd, FsEvent};
 
@@ -23,244 +25,238 @@ fn removes(cmds: &[Command]) -> bool {
         .any(|c| matches!(c, Command::Fs(FsCmd::Remove { .. })))
 }
 
-/// The browser on `sub/` with an editor open on `sub/a.txt`, `dirty` or not.
-fn editing(dirty: bool) -> State {
-    let mut state = browser_with(&[("a.txt", EntryKind::File)]);
-    state.editor = Some(EditorView {
-        path: FsPath::parse("sub/a.txt").unwrap(),
-        textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-        ending: LineEnding::Lf,
-        final_newline: true,
-        version: version(),
-        dirty,
-        saving: None,
-        close_after_save: false,
-        search: None,
-    });
-    state.mode = Mode::Editor;
-    state
+fn browsing_victim() -> Harness {
+    Harness::new(browser_with(&[("victim.txt", EntryKind::File)]))
 }
 
 #[test]
 fn destructive_confirm_typed_before_its_dialog_was_drawn_is_ignored() {
-    let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
-    update(&mut state, Action::Delete);
-    assert!(matches!(state.dialog, Some(Dialog::RemovePath(_))));
-    // `d` and `y` in one burst: no frame showed the dialog before `y`.
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
-    assert!(!removes(&update(&mut state, Action::Confirm)));
+    let mut h = browsing_victim();
+    // `d`, `y` and enter in one burst: no frame showed the dialog before them.
+    assert!(!removes(&h.keys("d y enter")));
     assert!(
-        matches!(state.dialog, Some(Dialog::RemovePath(_))),
+        matches!(h.state.dialog(), Some(Dialog::RemovePath(_))),
         "the dialog stays, waiting for a key typed after it was seen"
     );
 }
 
 #[test]
 fn destructive_confirm_typed_after_its_dialog_was_drawn_is_accepted() {
-    let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
-    update(&mut state, Action::Delete);
-    update(&mut state, Action::Input('y'));
-    frame_drawn(&mut state);
-    assert!(removes(&update(&mut state, Action::Input('y'))));
-    assert!(state.dialog.is_none());
+    let mut h = browsing_victim();
+    h.keys("d y");
+    h.draw();
+    assert!(removes(&h.press("y")));
+    assert!(h.state.dialog().is_none());
 }
 
 #[test]
 fn a_key_that_arrived_before_the_frame_finished_does_not_confirm() {
-    let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
-    update(&mut state, Action::Delete);
-    // The `y` was already queued (number 1) when the frame finished with 1 input arrived.
-    update(&mut state, Action::FrameDrawn { input_seq: 1 });
-    state.key_seq = 1;
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
-    state.key_seq = 2;
-    assert!(removes(&update(&mut state, Action::Input('y'))));
+    let mut h = browsing_victim();
+    h.press("d");
+    // The `y` was already queued when the frame showing the dialog finished.
+    h.draw_while_queued(1);
+    assert!(!removes(&h.press("y")));
+    assert!(removes(&h.press("y")));
 }
 
 #[test]
 fn a_dialog_reopened_before_the_next_frame_is_not_armed_by_the_old_one() {
-    let mut state = browser_with(&[
+    let mut h = Harness::new(browser_with(&[
         ("seen.txt", EntryKind::File),
         ("other.txt", EntryKind::File),
-    ]);
-    update(&mut state, Action::Delete);
-    frame_drawn(&mut state);
+    ]));
+    h.press("d");
+    h.draw();
     // esc, j, d, y typed in one burst: the second dialog names a file nobody saw.
-    update(&mut state, Action::Cancel);
-    update(&mut state, Action::SelectNext);
-    update(&mut state, Action::Delete);
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
+    assert!(!removes(&h.keys("esc j d y")));
 }
 
 #[test]
 fn a_dialog_changed_by_a_key_must_be_drawn_again_before_confirming() {
-    let mut state = fixtures::loaded_state();
-    update(&mut state, Action::FocusWorkspaces); // alpha, used by s-alpha
-    update(&mut state, Action::Delete);
-    frame_drawn(&mut state);
+    let mut h = Harness::new(fixtures::loaded_state());
+    h.keys("2 d"); // alpha, used by s-alpha
+    h.draw();
     // `k` (skip those in use) and enter typed together: the changed plan was never on screen.
-    update(&mut state, Action::Input('k'));
+    let cmds = h.keys("k enter");
     assert!(
-        update(&mut state, Action::Confirm)
-            .iter()
+        cmds.iter()
             .all(|c| !matches!(c, Command::Docker(DockerCmd::Delete { .. })))
     );
-    assert!(matches!(state.dialog, Some(Dialog::Delete(_))));
+    assert!(matches!(h.state.dialog(), Some(Dialog::Delete(_))));
 }
 
 #[test]
 fn every_destructive_dialog_waits_for_its_frame() {
     // Destroy a session.
-    let mut state = fixtures::loaded_state();
-    update(&mut state, Action::Delete);
-    assert!(matches!(state.dialog, Some(Dialog::DestroySession(_))));
-    assert!(update(&mut state, Action::Input('y')).is_empty());
-    frame_drawn(&mut state);
-    assert!(!update(&mut state, Action::Input('y')).is_empty());
+    let mut h = Harness::new(fixtures::loaded_state());
+    h.press("d");
+    assert!(matches!(h.state.dialog(), Some(Dialog::DestroySession(_))));
+    assert!(h.press("y").is_empty());
+    h.draw();
+    assert!(!h.press("y").is_empty());
     // Overwrite on conflict, and reload over the edits.
-    for key in ['o', 'r'] {
+    for key in ["o", "r"] {
         let mut state = editing(true);
-        state.dialog = Some(Dialog::SaveConflict {
+        state.open_dialog(Dialog::SaveConflict {
             message: "changed".into(),
         });
-        state.mode = Mode::Dialog;
-        assert!(update(&mut state, Action::Input(key)).is_empty(), "{key}");
-        assert!(state.editor.is_some(), "{key}");
-        frame_drawn(&mut state);
-        assert!(!update(&mut state, Action::Input(key)).is_empty(), "{key}");
+        let mut h = Harness::new(state);
+        assert!(h.press(key).is_empty(), "{key}");
+        assert!(h.state.editor().is_some(), "{key}");
+        h.draw();
+        assert!(!h.press(key).is_empty(), "{key}");
     }
     // Discard unsaved edits.
-    let mut state = editing(true);
-    update(&mut state, Action::CloseEditor);
-    update(&mut state, Action::Input('d'));
-    assert!(state.editor.is_some(), "not discarded before it was seen");
-    frame_drawn(&mut state);
-    update(&mut state, Action::Input('d'));
-    assert!(state.editor.is_none());
+    let mut h = Harness::new(editing(true));
+    h.keys("esc d");
+    assert!(
+        h.state.editor().is_some(),
+        "not discarded before it was seen"
+    );
+    h.draw();
+    h.press("d");
+    assert!(h.state.editor().is_none());
 }
 
 #[test]
 fn delete_typed_while_the_editor_loads_does_nothing_destructive() {
-    let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
-    let cmds = update(&mut state, Action::OpenEntry);
+    let mut h = browsing_victim();
+    let cmds = h.press("enter");
     assert!(
         cmds.iter()
             .any(|c| matches!(c, Command::Fs(FsCmd::Load { .. })))
     );
     // `d`, then a frame, then `y`: still nothing, the browser is being left.
-    update(&mut state, Action::Delete);
-    assert!(state.dialog.is_none(), "no delete dialog while leaving");
-    frame_drawn(&mut state);
-    assert!(!removes(&update(&mut state, Action::Input('y'))));
-    for action in [Action::Rename, Action::NewFile, Action::GoUp] {
-        assert!(update(&mut state, action.clone()).is_empty(), "{action:?}");
-        assert!(state.dialog.is_none(), "{action:?}");
+    h.press("d");
+    assert!(h.state.dialog().is_none(), "no delete dialog while leaving");
+    h.draw();
+    assert!(!removes(&h.press("y")));
+    // Rename, new file, parent directory.
+    for key in ["r", "n", "h"] {
+        assert!(h.press(key).is_empty(), "{key}");
+        assert!(h.state.dialog().is_none(), "{key}");
     }
-    let Some(req) = state.files.as_ref().unwrap().loading else {
+    let Some(req) = h.state.files().unwrap().loading else {
         panic!("still loading");
     };
-    update(
-        &mut state,
-        Action::Fs(FsEvent::Loaded {
-            req,
-            path: FsPath::parse("sub/victim.txt").unwrap(),
-            result: Ok(FileData {
-                data: b"x\n".to_vec(),
-                version: version(),
-            }),
+    h.send(FsEvent::Loaded {
+        req,
+        path: FsPath::parse("sub/victim.txt").unwrap(),
+        result: Ok(FileData {
+            data: b"x\n".to_vec(),
+            version: version(),
         }),
-    );
-    assert_eq!(state.mode, Mode::Editor);
+    });
+    assert_eq!(h.state.layer(), Layer::Editor);
 }
 
 #[test]
 fn a_frame_drawn_is_not_a_key_and_keeps_the_notice() {
-    let mut state = fixtures::loaded_state();
-    notice(&mut state, NoticeLevel::Info, "hello");
-    frame_drawn(&mut state);
-    assert!(state.notice.is_some());
+    let mut h = Harness::new(fixtures::loaded_state());
+    notice(&mut h.state, NoticeLevel::Info, "hello");
+    h.draw();
+    assert!(h.state.notice.is_some());
 }
 
 #[test]
 fn quit_with_unsaved_edits_asks_instead_of_quitting() {
-    let mut state = editing(true);
-    update(&mut state, Action::Quit);
-    assert!(!state.quit);
-    assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
+    let mut h = Harness::new(editing(true));
+    h.press("ctrl-c");
+    assert!(!h.state.quit);
+    assert!(matches!(h.state.dialog(), Some(Dialog::UnsavedChanges)));
     // Quitting without edits quits at once.
-    let mut clean = editing(false);
-    update(&mut clean, Action::Quit);
-    assert!(clean.quit);
+    let mut clean = Harness::new(editing(false));
+    clean.press("ctrl-c");
+    assert!(clean.state.quit);
+}
+
+#[test]
+fn in_the_editor_q_is_text_and_only_ctrl_c_quits() {
+    let mut h = Harness::new(editing(false));
+    h.press("q");
+    assert!(!h.state.quit);
+    assert!(h.state.editor().unwrap().dirty, "typed into the buffer");
 }
 
 #[test]
 fn ctrl_c_in_the_unsaved_changes_dialog_does_not_quit() {
-    let mut state = editing(true);
-    update(&mut state, Action::CloseEditor);
-    frame_drawn(&mut state);
+    let mut h = Harness::new(editing(true));
+    h.press("esc");
+    h.draw();
     for _ in 0..3 {
-        update(&mut state, Action::Quit);
-        assert!(!state.quit);
-        assert!(matches!(state.dialog, Some(Dialog::UnsavedChanges)));
-        assert!(state.editor.as_ref().unwrap().dirty);
+        h.press("ctrl-c");
+        assert!(!h.state.quit);
+        assert!(matches!(h.state.dialog(), Some(Dialog::UnsavedChanges)));
+        assert!(h.state.editor().unwrap().dirty);
     }
 }
 
 #[test]
 fn quit_then_discard_quits_and_quit_then_cancel_stays() {
-    let mut state = editing(true);
-    update(&mut state, Action::Quit);
-    frame_drawn(&mut state);
-    update(&mut state, Action::Input('d'));
-    assert!(state.quit);
+    let mut h = Harness::new(editing(true));
+    h.press("ctrl-c");
+    h.draw();
+    h.press("d");
+    assert!(h.state.quit);
 
-    let mut state = editing(true);
-    update(&mut state, Action::Quit);
-    update(&mut state, Action::Cancel);
-    assert!(!state.quit && !state.quit_requested);
-    assert_eq!(state.mode, Mode::Editor);
+    let mut h = Harness::new(editing(true));
+    h.keys("ctrl-c esc");
+    assert!(!h.state.quit && !h.state.quit_requested);
+    assert_eq!(h.state.layer(), Layer::Editor);
     // A later clean close does not quit behind the operator's back.
-    update(&mut state, Action::Save);
-    let req = state.editor.as_ref().unwrap().saving.unwrap();
-    saved(&mut state, req, Ok(version()));
-    update(&mut state, Action::CloseEditor);
-    assert!(!state.quit);
+    h.press("ctrl-s");
+    let req = h.state.editor().unwrap().saving.unwrap();
+    saved(&mut h, req, Ok(version()));
+    h.press("esc");
+    assert!(!h.state.quit);
 }
 
-fn saved(state: &mut State, req: RequestId, result: Result<Version, FsError>) {
-    update(
-        state,
-        Action::Fs(FsEvent::Saved {
-            req,
-            path: FsPath::parse("sub/a.txt").unwrap(),
-            result,
-        }),
-    );
+fn saved(h: &mut Harness, req: RequestId, result: Result<Version, FsError>) {
+    h.send(FsEvent::Saved {
+        req,
+        path: FsPath::parse("sub/a.txt").unwrap(),
+        result,
+    });
 }
 
 #[test]
 fn quit_then_save_quits_only_once_the_save_succeeded() {
-    let mut state = editing(true);
-    update(&mut state, Action::Quit);
-    let cmds = update(&mut state, Action::Input('s'));
+    let mut h = Harness::new(editing(true));
+    h.press("ctrl-c");
+    let cmds = h.press("s");
     assert!(matches!(cmds.as_slice(), [Command::Fs(FsCmd::Save { .. })]));
-    assert!(!state.quit, "not before the save is done");
-    let req = state.editor.as_ref().unwrap().saving.unwrap();
-    saved(&mut state, req, Ok(version()));
-    assert!(state.quit);
+    assert!(!h.state.quit, "not before the save is done");
+    let req = h.state.editor().unwrap().saving.unwrap();
+    saved(&mut h, req, Ok(version()));
+    assert!(h.state.quit);
 
     // A failed save keeps the program and the edits, and gives up quitting.
-    let mut state = editing(true);
-    update(&mut state, Action::Quit);
-    update(&mut state, Action::Input('s'));
-    let req = state.editor.as_ref().unwrap().saving.unwrap();
+    let mut h = Harness::new(editing(true));
+    h.keys("ctrl-c s");
+    let req = h.state.editor().unwrap().saving.unwrap();
     saved(
-        &mut state,
+        &mut h,
         req,
         Err(FsError::PermissionDenied("read-only".into())),
     );
-    assert!(!state.quit && !state.quit_requested);
-    assert!(state.editor.as_ref().unwrap().dirty);
+    assert!(!h.state.quit && !h.state.quit_requested);
+    assert!(h.state.editor().unwrap().dirty);
+}
+
+#[test]
+fn a_click_under_a_dialog_changes_nothing_under_it() {
+    let mut h = Harness::new(fixtures::loaded_state());
+    h.draw();
+    let before = h.state.selected_session().map(|s| s.id.clone());
+    h.press("n"); // the new-session dialog
+    let screen = h.draw();
+    let row = screen
+        .lines()
+        .position(|l| l.contains("s-eph"))
+        .expect("the row is on screen") as u16;
+    h.click(3, row);
+    assert_eq!(h.state.selected_session().map(|s| s.id.clone()), before);
+    assert!(matches!(h.state.dialog(), Some(Dialog::NewSession(_))));
 }
 
 #[test]

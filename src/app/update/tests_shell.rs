@@ -22,7 +22,7 @@ fn ask(state: &mut State) -> RequestId {
 fn prepared(state: &mut State, req: RequestId, shell: PreparedShell) -> Vec<Command> {
     update(
         state,
-        Action::Docker(DockerEvent::ShellPrepared {
+        Msg::Docker(DockerEvent::ShellPrepared {
             req,
             result: Ok(shell),
         }),
@@ -43,7 +43,7 @@ fn the_screen_stays_live_while_a_shell_is_prepared_and_its_answer_opens_it() {
     );
     // Keys still work meanwhile.
     update(&mut state, Action::ToggleHelp);
-    assert_eq!(state.mode, Mode::Help);
+    assert_eq!(state.layer(), crate::app::screen::Layer::Help);
     update(&mut state, Action::ToggleHelp);
     let shell = PreparedShell::fixture("p-1", "e1");
     let cmds = prepared(&mut state, req, shell.clone());
@@ -83,7 +83,7 @@ fn a_stale_shell_prepared_is_dropped_and_only_cleaned_up() {
     state.notice = None;
     let cmds = update(
         &mut state,
-        Action::Docker(DockerEvent::ShellPrepared {
+        Msg::Docker(DockerEvent::ShellPrepared {
             req: first,
             result: Err("late".into()),
         }),
@@ -97,7 +97,7 @@ fn a_shell_ready_after_the_operator_moved_on_does_not_take_the_terminal() {
     let mut state = fixtures::loaded_state();
     let req = ask(&mut state);
     update(&mut state, Action::NewSession);
-    assert!(matches!(state.dialog, Some(Dialog::NewSession(_))));
+    assert!(matches!(state.dialog(), Some(Dialog::NewSession(_))));
     let shell = PreparedShell::fixture("p-1", "e1");
     let cmds = prepared(&mut state, req, shell.clone());
     assert_eq!(
@@ -107,7 +107,7 @@ fn a_shell_ready_after_the_operator_moved_on_does_not_take_the_terminal() {
     let text = &state.notice.as_ref().unwrap().text;
     assert!(text.contains("not opened over this view"), "{text}");
     assert!(
-        matches!(state.dialog, Some(Dialog::NewSession(_))),
+        matches!(state.dialog(), Some(Dialog::NewSession(_))),
         "the dialog stays"
     );
 }
@@ -118,7 +118,7 @@ fn a_failed_preparation_is_reported_and_a_lost_engine_ends_the_wait() {
     let req = ask(&mut state);
     let cmds = update(
         &mut state,
-        Action::Docker(DockerEvent::ShellPrepared {
+        Msg::Docker(DockerEvent::ShellPrepared {
             req,
             result: Err("engine not answering (stalled): no answer".into()),
         }),
@@ -134,7 +134,7 @@ fn a_failed_preparation_is_reported_and_a_lost_engine_ends_the_wait() {
     ask(&mut state);
     update(
         &mut state,
-        Action::Docker(DockerEvent::Unreachable {
+        Msg::Docker(DockerEvent::Unreachable {
             endpoint: "unix:///x".into(),
             reason: "gone".into(),
             attempt: 1,

@@ -15,10 +15,7 @@ use crate::app::dialog::Dialog;
 use crate::app::state::State;
 use crate::ui::theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State) {
-    let Some(dialog) = &state.dialog else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, state: &State) {
     match dialog {
         Dialog::Delete(d) => delete::draw(frame, area, d, state),
         Dialog::Planner(p) => planner::draw(frame, area, *p, state),

@@ -1,15 +1,11 @@
-//! What the user (or a background task) asks of the app. Bindable actions deserialise from the
-//! keymap by their snake_case names; internal ones are `#[serde(skip)]`.
+//! `Action`: what a key can mean, the vocabulary of the keymap (`assets/keymap.yaml` names
+//! each variant in snake_case). A leaf: it imports no state, no Docker, no files and no terminal
+//! types, so `config/` can parse bindings without knowing the app. Typed text, editor keys,
+//! mouse, frames and background results are `app::msg::Msg`, never an `Action`.
 
 use serde::Deserialize;
 
-use crate::app::state::Pane;
-use crate::docker::shell::PreparedShell;
-use crate::docker::{DockerCmd, DockerEvent};
-use crate::tui::handoff::ShellOutcome;
-use crate::workspace_fs::task::{FsCmd, FsEvent};
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
@@ -94,9 +90,6 @@ pub enum Action {
     /// Editor: type a search; enter finds it, ctrl-n the next one.
     EditorSearch,
     EditorNextMatch,
-    /// Any other key in the editor: text editing, handled by the textarea widget.
-    #[serde(skip)]
-    EditorKey(crossterm::event::KeyEvent),
     /// Measure the selected workspace again.
     Measure,
     /// Measure every workspace again.
@@ -114,47 +107,4 @@ pub enum Action {
     ToggleField,
     /// Delete the character before the cursor in the text being typed.
     Backspace,
-    /// A typed character for the filter line or a dialog's text field.
-    #[serde(skip)]
-    Input(char),
-    /// Mouse click on a pane; `row` is the visible row under the pointer, if any.
-    #[serde(skip)]
-    Click {
-        pane: Pane,
-        row: Option<usize>,
-    },
-    #[serde(skip)]
-    Scroll {
-        pane: Pane,
-        down: bool,
-    },
-    /// The terminal changed size or needs a full repaint.
-    #[serde(skip)]
-    Redraw,
-    /// A report from the Docker task.
-    #[serde(skip)]
-    Docker(DockerEvent),
-    /// The shell handoff returned.
-    #[serde(skip)]
-    ShellEnded(ShellOutcome),
-    /// A report from the files task.
-    #[serde(skip)]
-    Fs(FsEvent),
-    /// The loop finished drawing a frame; `input_seq` counts every input event that had
-    /// arrived by then (applied or still queued). Arms the dialog on screen (see
-    /// `State::dialog_drawn`).
-    #[serde(skip)]
-    FrameDrawn {
-        input_seq: u64,
-    },
-}
-
-/// Side effects `update` asks the loop to carry out.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Docker(DockerCmd),
-    Fs(FsCmd),
-    /// Hand the terminal to a shell the Docker task prepared (the loop suspends the TUI for
-    /// it, attaches and bridges).
-    Shell(PreparedShell),
 }

@@ -1,0 +1,170 @@
+//! The screen and the overlay stack: what has the keys follows from them, a report arriving
+//! over a dialog stacks on it, closing the top shows the one under it, and the arming of
+//! destructive confirmations always belongs to the top dialog.
+
+use super::tests::browser_with;
+use super::*;
+use crate::app::dialog::{DialogKind, TextPrompt};
+use crate::app::screen::{Overlay, Screen};
+use crate::app::state::DeleteProgress;
+use crate::config::keymap::KeyContext;
+use crate::docker::DockerEvent;
+use crate::domain::files::EntryKind;
+use crate::domain::ids::RequestId;
+use crate::fixtures::{self, frame_drawn};
+use crate::workspace_fs::task::FsCmd;
+
+/// A deletion of one volume in flight, request 5, that will report it not done.
+fn deleting(state: &mut State) {
+    state.workspaces.deleting = Some(DeleteProgress::new(RequestId(5), &[], &["v1".to_owned()]));
+}
+
+fn finish_deleting(state: &mut State) {
+    update(state, DockerEvent::DeleteFinished { req: RequestId(5) });
+}
+
+#[test]
+fn the_layer_is_the_top_overlay_else_the_screen_else_the_focused_pane() {
+    let mut state = fixtures::loaded_state();
+    assert_eq!(state.layer(), Layer::Panes(Pane::Sessions));
+    assert_eq!(state.key_contexts()[0], KeyContext::Sessions);
+    update(&mut state, Action::FocusWorkspaces);
+    assert_eq!(state.key_contexts()[0], KeyContext::Workspaces);
+    update(&mut state, Action::StartFilter);
+    assert_eq!(state.layer(), Layer::Filter);
+    update(&mut state, Action::FilterAccept);
+    update(&mut state, Action::NewWorkspace);
+    assert_eq!(state.layer(), Layer::Dialog(DialogKind::NewWorkspace));
+    assert_eq!(state.key_contexts(), [KeyContext::Dialog]);
+
+    let mut state = browser_with(&[("a.txt", EntryKind::File)]);
+    assert_eq!(state.layer(), Layer::Files);
+    update(&mut state, Action::StartFilter);
+    assert_eq!(state.layer(), Layer::Filter);
+    update(&mut state, Msg::Text('a'));
+    assert_eq!(
+        state.files().unwrap().filter,
+        "a",
+        "the browser's names are filtered"
+    );
+    assert_eq!(state.filter_of(Pane::Sessions), "");
+}
+
+#[test]
+fn help_and_the_filter_line_open_only_over_the_screen_itself() {
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::NewSession);
+    state.overlays.open_help();
+    state.overlays.open_filter();
+    assert_eq!(state.overlays.iter().count(), 1);
+    assert_eq!(state.layer(), Layer::Dialog(DialogKind::NewSession));
+}
+
+#[test]
+fn a_report_arriving_over_a_dialog_stacks_and_closing_it_shows_that_dialog_as_it_was() {
+    let mut state = fixtures::loaded_state();
+    deleting(&mut state);
+    update(&mut state, Action::FocusWorkspaces);
+    update(&mut state, Action::NewWorkspace);
+    for c in "ab".chars() {
+        update(&mut state, Msg::Text(c));
+    }
+    finish_deleting(&mut state);
+    assert!(
+        matches!(state.dialog(), Some(Dialog::Report(r)) if r.not_done == 1),
+        "{:?}",
+        state.dialog()
+    );
+    assert_eq!(state.overlays.dialogs().count(), 2);
+    update(&mut state, Action::Confirm);
+    let Some(Dialog::NewWorkspace(TextPrompt { text, .. })) = state.dialog() else {
+        panic!("{:?}", state.dialog());
+    };
+    assert_eq!(text, "ab", "what was typed is still there");
+}
+
+#[test]
+fn the_dialog_under_a_report_must_be_drawn_again_before_it_confirms() {
+    let mut state = browser_with(&[("victim.txt", EntryKind::File)]);
+    deleting(&mut state);
+    update(&mut state, Action::Delete);
+    frame_drawn(&mut state);
+    assert!(state.dialog_armed());
+    // The report covers the armed dialog; closed with a key typed ahead of the next frame,
+    // the `y` that follows confirms nothing.
+    finish_deleting(&mut state);
+    assert!(!state.dialog_armed());
+    frame_drawn(&mut state);
+    update(&mut state, Action::Cancel);
+    assert!(matches!(state.dialog(), Some(Dialog::RemovePath(_))));
+    let removes = |cmds: &[Command]| {
+        cmds.iter()
+            .any(|c| matches!(c, Command::Fs(FsCmd::Remove { .. })))
+    };
+    assert!(!removes(&update(&mut state, Msg::Text('y'))));
+    frame_drawn(&mut state);
+    assert!(removes(&update(&mut state, Msg::Text('y'))));
+    assert!(state.dialog().is_none());
+}
+
+#[test]
+fn a_dialog_that_opens_another_leaves_it_in_its_place() {
+    // The planner hands over to the delete dialog: it takes the planner's place, nothing
+    // else stacks.
+    let mut state = fixtures::loaded_state();
+    update(&mut state, Action::FocusWorkspaces);
+    update(&mut state, Action::OpenPlanner);
+    for c in "1d".chars() {
+        update(&mut state, Msg::Text(c));
+    }
+    frame_drawn(&mut state);
+    update(&mut state, Action::Confirm);
+    assert!(matches!(state.dialog(), Some(Dialog::Delete(_))));
+    assert_eq!(state.overlays.dialogs().count(), 1);
+    update(&mut state, Action::Cancel);
+    assert!(state.on_panes());
+}
+
+#[test]
+fn quit_over_a_prompt_asks_on_top_and_cancel_returns_to_the_prompt() {
+    let mut state = super::tests::editing(true);
+    // A report came in over the editor; quitting asks on top of it, once.
+    state.open_dialog(Dialog::Report(Default::default()));
+    update(&mut state, Action::Quit);
+    update(&mut state, Action::Quit);
+    assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
+    assert_eq!(state.overlays.dialogs().count(), 2);
+    update(&mut state, Action::Cancel);
+    assert!(
+        !state.quit_requested,
+        "cancelled: no quitting later behind their back"
+    );
+    assert!(matches!(state.dialog(), Some(Dialog::Report(_))));
+    update(&mut state, Action::Cancel);
+    assert_eq!(state.layer(), Layer::Editor);
+}
+
+#[test]
+fn ctrl_c_brings_the_pending_question_to_the_front_instead_of_asking_twice() {
+    let mut state = super::tests::editing(true);
+    update(&mut state, Action::Quit);
+    state.open_dialog(Dialog::Report(Default::default()));
+    update(&mut state, Action::Quit);
+    assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
+    assert_eq!(state.overlays.dialogs().count(), 2);
+    assert!(matches!(
+        state.overlays.iter().next(),
+        Some(Overlay::Dialog(Dialog::Report(_)))
+    ));
+}
+
+#[test]
+fn closing_a_view_returns_to_the_panes_and_an_editor_never_outlives_its_browser() {
+    let mut state = super::tests::editing(false);
+    assert_eq!(state.layer(), Layer::Editor);
+    update(&mut state, Action::CloseEditor);
+    assert_eq!(state.layer(), Layer::Files);
+    update(&mut state, Action::CloseFiles);
+    assert!(matches!(state.screen, Screen::Panes));
+    assert!(state.editor().is_none() && state.files().is_none());
+}
