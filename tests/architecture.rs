@@ -60,7 +60,7 @@ const BOLLARD: Rule = Rule {
     crates: &["bollard"],
 };
 
-/// Longest file allowed under src/ and agent/ (the house rule; aim for 400).
+/// Longest file allowed under src/, agent/, tests/ and benches/ (the house rule; aim for 400).
 const MAX_LINES: usize = 600;
 
 // ---------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ fn bollard_only_in_docker_and_workspace_fs() {
 fn no_file_is_over_600_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut long = Vec::new();
-    for dir in ["src", "agent"] {
+    for dir in ["src", "agent", "tests", "benches"] {
         for path in rust_files(&root.join(dir)) {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let lines = text.lines().count();

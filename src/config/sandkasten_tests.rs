@@ -1,3 +1,5 @@
+//! Parsing and validating `sandkasten.yaml`: defaults, overrides, refusals with their line.
+
 use super::*;
 
 fn parse(text: &str) -> Result<SandkastenConfig, ConfigError> {

@@ -1,3 +1,5 @@
+//! The bollard → domain conversion: labels, kinds, mounts, orphans and decoys.
+
 use super::*;
 
 fn labels(pairs: &[(&str, &str)]) -> HashMap<String, String> {

@@ -1,3 +1,5 @@
+//! The in-process walk: sizes, file counts, newest activity, and never leaving the volume.
+
 use super::*;
 use std::fs::{File, FileTimes};
 use std::os::unix::fs::PermissionsExt;

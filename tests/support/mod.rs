@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod cleanup;
 pub mod proxy;
 pub mod pty;
 

@@ -1,3 +1,5 @@
+//! `update` on the panes: navigation, filters, sorting, the detail pane, engine reports.
+
 use super::*;
 use crate::app::msg::MouseMsg;
 use crate::app::state::EngineStatus;
