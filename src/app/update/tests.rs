@@ -1,4 +1,4 @@
-//! `update` on the panes: navigation, filters, sorting, the detail pane, engine reports.
+//! `update` from the panes outward: inventory and details, navigation, filters, sorting, focus and clicks, reconnects, help and quit, session actions (shell, logs, destroy, new) and a few browser cases.
 
 use super::*;
 use crate::app::msg::MouseMsg;
