@@ -11,6 +11,7 @@ use crate::app::state::{DetailState, Notice, NoticeLevel, Pane, State};
 use crate::docker::DockerCmd;
 use crate::domain::ids::RequestId;
 
+mod confirm;
 mod dialogs;
 mod editor;
 mod engine;
