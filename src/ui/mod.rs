@@ -140,3 +140,7 @@ mod tests;
 #[cfg(test)]
 #[path = "render_tests_files.rs"]
 mod tests_files;
+
+#[cfg(test)]
+#[path = "render_tests_dialogs.rs"]
+mod tests_dialogs;

@@ -201,6 +201,8 @@ mod tests;
 #[cfg(test)]
 mod tests_cleanup;
 #[cfg(test)]
+mod tests_dialog_keys;
+#[cfg(test)]
 mod tests_files;
 #[cfg(test)]
 mod tests_keys;
