@@ -9,6 +9,7 @@ use serde::Deserialize;
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
+    /// The help overlay: over the panes every context's keys, over a dialog that dialog's.
     ToggleHelp,
     FocusNext,
     FocusPrev,
@@ -75,14 +76,16 @@ pub enum Action {
     Rename,
     Download,
     Upload,
-    /// Browser: list the directory again.
+    /// Browser: list the directory again. Save conflict: load the file as it is on disk now
+    /// (the edits are lost).
     Reload,
     /// Browser: name, then size, then modified order.
     CycleSort,
     /// Browser: stop the download or upload in progress.
     CancelTransfer,
     CloseFiles,
-    /// Editor: write the file back (atomically; a conflict asks first).
+    /// Editor: write the file back (atomically; a conflict asks first). Unsaved-changes
+    /// dialog: save, then close.
     Save,
     CloseEditor,
     Undo,
@@ -94,10 +97,14 @@ pub enum Action {
     Measure,
     /// Measure every workspace again.
     MeasureAll,
-    /// In dialogs: go ahead.
+    /// In dialogs: go ahead (yes).
     Confirm,
-    /// In dialogs: close without doing anything.
+    /// In dialogs: close without doing anything (no).
     Cancel,
+    /// Unsaved-changes dialog: drop the edits and close the editor.
+    Discard,
+    /// Save-conflict dialog: write the edits over the file as it changed on disk.
+    Overwrite,
     /// Delete dialog: destroy the sessions that use the workspaces first.
     DestroySessions,
     /// Delete dialog: leave workspaces in use alone.

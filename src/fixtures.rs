@@ -212,3 +212,11 @@ pub fn edit(state: &mut State, editor: crate::app::files::EditorView) {
         files.editor = Some(editor);
     }
 }
+
+/// The yes/no question on top, when that is what has the keys.
+pub fn question(state: &State) -> Option<&crate::app::confirm::Confirm> {
+    match state.dialog() {
+        Some(crate::app::dialog::Dialog::Confirm(c)) => Some(c),
+        _ => None,
+    }
+}

@@ -1,13 +1,14 @@
-//! Dialog state: deleting workspaces, the cleanup planner, a new workspace's id, the report
-//! of a finished deletion, and the session and file dialogs; `DialogKind` names each without
-//! its contents. Pure data and the small rules that go with it; `update` drives them, the
-//! overlay stack (`app::screen`) holds them.
+//! Dialog state: the generic yes/no question (`app::confirm`), deleting workspaces, the cleanup
+//! planner, a new workspace's id, the report of a finished deletion, and the session and file
+//! dialogs; `DialogKind` names each without its contents, and says what its text field takes.
+//! Pure data and the small rules that go with it; `update` drives them, the overlay stack
+//! (`app::screen`) holds them.
 
 use std::collections::BTreeSet;
 
+use crate::app::confirm::Confirm;
 use crate::app::workspace_row::WorkspaceRow;
 use crate::cleanup::{Rule, parse_duration, parse_size};
-use crate::domain::shell::ShellTarget;
 use crate::domain::workspace::WorkspaceKind;
 
 /// Deleting more than this many workspaces asks for the count to be typed.
@@ -15,18 +16,16 @@ pub const TYPED_CONFIRM_OVER: usize = 10;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
+    /// A yes/no question that carries what to do on yes: destroying a session, deleting a file
+    /// or directory, starting a stopped session before its shell.
+    Confirm(Confirm),
     Delete(DeleteDialog),
     Planner(Planner),
     NewWorkspace(TextPrompt),
     Report(Report),
-    DestroySession(DestroySession),
-    /// The session is not running: start it, then attach?
-    StartFirst(ShellTarget),
     NewSession(NewSession),
     /// A name or host path for a file operation.
     FilePrompt(FilePrompt),
-    /// Deleting a file or directory: says what goes.
-    RemovePath(RemovePath),
     /// Closing an editor with unsaved changes: save, discard or cancel.
     UnsavedChanges,
     /// The file changed on disk since it was opened: overwrite, reload or cancel.
@@ -38,31 +37,77 @@ pub enum Dialog {
 /// Which dialog, without what it holds: what its keymap context and hints go by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DialogKind {
+    Confirm,
     Delete,
     Planner,
     NewWorkspace,
     Report,
-    DestroySession,
-    StartFirst,
     NewSession,
     FilePrompt,
-    RemovePath,
     UnsavedChanges,
     SaveConflict,
+}
+
+/// What a dialog's text field takes as typed: those characters are never key bindings there,
+/// so a binding can never steal a letter from a name being typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    /// No text field: every key is a binding or nothing.
+    Nothing,
+    /// The delete dialog's typed-back count.
+    Digits,
+    /// Names, ids, durations: every printable character but space (which the planner and the
+    /// new-session dialog bind; where it is unbound it is typed too).
+    Text,
+}
+
+impl Typing {
+    /// Whether `c`, typed with no modifier, goes to the field whatever the keymap binds.
+    pub fn takes(self, c: char) -> bool {
+        match self {
+            Self::Nothing => false,
+            Self::Digits => c.is_ascii_digit(),
+            Self::Text => !c.is_whitespace() && !c.is_control(),
+        }
+    }
+}
+
+impl DialogKind {
+    pub const ALL: [DialogKind; 9] = [
+        Self::Confirm,
+        Self::Delete,
+        Self::Planner,
+        Self::NewWorkspace,
+        Self::Report,
+        Self::NewSession,
+        Self::FilePrompt,
+        Self::UnsavedChanges,
+        Self::SaveConflict,
+    ];
+
+    pub fn typing(self) -> Typing {
+        match self {
+            Self::Delete => Typing::Digits,
+            Self::Planner | Self::NewWorkspace | Self::NewSession | Self::FilePrompt => {
+                Typing::Text
+            }
+            Self::Confirm | Self::Report | Self::UnsavedChanges | Self::SaveConflict => {
+                Typing::Nothing
+            }
+        }
+    }
 }
 
 impl Dialog {
     pub fn kind(&self) -> DialogKind {
         match self {
+            Self::Confirm(_) => DialogKind::Confirm,
             Self::Delete(_) => DialogKind::Delete,
             Self::Planner(_) => DialogKind::Planner,
             Self::NewWorkspace(_) => DialogKind::NewWorkspace,
             Self::Report(_) => DialogKind::Report,
-            Self::DestroySession(_) => DialogKind::DestroySession,
-            Self::StartFirst(_) => DialogKind::StartFirst,
             Self::NewSession(_) => DialogKind::NewSession,
             Self::FilePrompt(_) => DialogKind::FilePrompt,
-            Self::RemovePath(_) => DialogKind::RemovePath,
             Self::UnsavedChanges => DialogKind::UnsavedChanges,
             Self::SaveConflict { .. } => DialogKind::SaveConflict,
         }
@@ -86,25 +131,6 @@ pub struct FilePrompt {
     /// What a rename or download acts on: fixed when the prompt opens, whatever the listing
     /// does meanwhile.
     pub source: Option<crate::domain::files::FsPath>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemovePath {
-    pub path: crate::domain::files::FsPath,
-    pub name: String,
-    pub is_dir: bool,
-}
-
-/// What destroying a session will do, said before it happens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DestroySession {
-    pub session: String,
-    pub container: String,
-    pub container_id: String,
-    /// The persistent workspace that stays.
-    pub keeps: Option<String>,
-    /// The ephemeral volume that goes with it.
-    pub removes: Option<String>,
 }
 
 /// Where a new session's files live, as the dialog offers it.

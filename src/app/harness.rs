@@ -46,12 +46,25 @@ impl Harness {
         }
     }
 
+    /// The same harness with other bindings than the embedded ones: what a remapped keymap
+    /// does and shows.
+    pub fn with_bindings(mut self, bindings: Bindings) -> Self {
+        self.keymap = Keymap::new(bindings);
+        self
+    }
+
+    /// What a key (by its keymap name) means now, as the loop would resolve it; nothing is
+    /// applied.
+    pub fn meaning(&self, key: &str) -> Option<Msg> {
+        let key = parse(key);
+        let event = Event::Key(KeyEvent::new(key.code, key.modifiers));
+        resolve(event, &self.state, &self.keymap, &self.hits)
+    }
+
     /// One key by its keymap name (`d`, `G`, `ctrl-c`, `enter`, `esc`, `space`…), with no
     /// frame after it: what it means depends on what has the keys now.
     pub fn press(&mut self, key: &str) -> Vec<Command> {
-        let key: Key = key
-            .parse()
-            .unwrap_or_else(|e| panic!("{key:?} is no key name: {e}"));
+        let key = parse(key);
         self.event(Event::Key(KeyEvent::new(key.code, key.modifiers)))
     }
 
@@ -117,4 +130,9 @@ impl Harness {
             None => Vec::new(),
         }
     }
+}
+
+fn parse(key: &str) -> Key {
+    key.parse()
+        .unwrap_or_else(|e| panic!("{key:?} is no key name: {e}"))
 }

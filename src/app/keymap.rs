@@ -1,7 +1,9 @@
 //! Key lookup: `(contexts derived from the state, key) -> Msg`, from the bindings in
-//! `config::keymap`. The most specific context wins; where text is taken (the filter line, a
-//! dialog), unbound characters are typed text; the editor gets every unbound key. Knows no
-//! state beyond the `Layer` it is given.
+//! `config::keymap`. The most specific context wins; a dialog's text field takes its
+//! characters before any binding; where text is taken (the filter line, a dialog with a field),
+//! unbound characters are typed text; the editor gets every unbound key. The reverse lookup
+//! (which keys mean an action, as resolved) feeds the hints and the help. Knows no state beyond
+//! the `Layer` it is given.
 
 use std::collections::HashMap;
 
@@ -45,21 +47,35 @@ impl Keymap {
 
     /// What a key means in `layer`: its binding, else what that layer makes of unbound keys.
     pub fn msg_for(&self, layer: Layer, event: KeyEvent) -> Option<Msg> {
-        let key = Key::from(event);
-        if let Some(action) = self.action_for(layer.contexts(), key) {
-            return Some(Msg::Key(action));
-        }
+        Some(match self.resolve(layer, Key::from(event))? {
+            Resolved::Key(action) => Msg::Key(action),
+            Resolved::Text(c) => Msg::Text(c),
+            Resolved::EditorKey => Msg::EditorKey(event),
+        })
+    }
+
+    fn resolve(&self, layer: Layer, key: Key) -> Option<Resolved> {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        // A dialog's text field is typed into first: no binding takes a letter from a name.
+        if let KeyCode::Char(c) = key.code
+            && plain
+            && layer.types(c)
+        {
+            return Some(Resolved::Text(c));
+        }
+        if let Some(action) = self.action_for(layer.contexts(), key) {
+            return Some(Resolved::Key(action));
+        }
         match (layer.unbound(), key.code) {
             // Ctrl-C always quits, even if a keymap forgot it and in the editor too: never
             // trap the operator (quitting asks first when edits would be lost).
             (_, KeyCode::Char('c')) if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Msg::Key(Action::Quit))
+                Some(Resolved::Key(Action::Quit))
             }
-            (Unbound::EditorKey, _) => Some(Msg::EditorKey(event)),
-            (Unbound::Text, KeyCode::Char(c)) if plain => Some(Msg::Text(c)),
+            (Unbound::EditorKey, _) => Some(Resolved::EditorKey),
+            (Unbound::Text, KeyCode::Char(c)) if plain => Some(Resolved::Text(c)),
             _ => None,
         }
     }
@@ -78,16 +94,39 @@ impl Keymap {
             .unwrap_or((0x1d, "ctrl-]".to_owned()))
     }
 
-    /// The first key bound to `action` in the first of `contexts` that binds it, for hints.
-    pub fn key_for(&self, contexts: &[KeyContext], action: Action) -> Option<Key> {
-        contexts.iter().find_map(|ctx| {
-            self.bindings
-                .context(*ctx)
-                .iter()
-                .find(|b| b.action == action)
-                .and_then(|b| b.keys.first().copied())
-        })
+    /// Every key that means `action` in `layer` as keys are resolved there (bound to it, not
+    /// shadowed by a more specific context, not taken by a text field), most specific context
+    /// first and in the file's order: what hints and help show.
+    pub fn keys_for(&self, layer: Layer, action: Action) -> Vec<Key> {
+        let mut keys: Vec<Key> = Vec::new();
+        for context in layer.contexts() {
+            for binding in self.bindings.context(*context) {
+                if binding.action != action {
+                    continue;
+                }
+                for key in &binding.keys {
+                    let means = self.resolve(layer, *key) == Some(Resolved::Key(action));
+                    if means && !keys.contains(key) {
+                        keys.push(*key);
+                    }
+                }
+            }
+        }
+        keys
     }
+
+    /// The first key that means `action` in `layer`, for short hints.
+    pub fn key_for(&self, layer: Layer, action: Action) -> Option<Key> {
+        self.keys_for(layer, action).into_iter().next()
+    }
+}
+
+/// What a key resolved to, before it becomes a `Msg` (the editor gets the event itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Resolved {
+    Key(Action),
+    Text(char),
+    EditorKey,
 }
 
 #[cfg(test)]
@@ -216,7 +255,7 @@ mod tests {
     #[test]
     fn text_falls_through_where_text_is_taken_and_the_editor_gets_every_unbound_key() {
         let km = keymap();
-        let dialog = Layer::Dialog(DialogKind::Delete);
+        let dialog = Layer::Dialog(DialogKind::FilePrompt);
         assert_eq!(
             km.msg_for(dialog, press(KeyCode::Char('y'))),
             Some(Msg::Text('y'))
@@ -230,10 +269,63 @@ mod tests {
     }
 
     #[test]
+    fn every_dialog_binding_is_reached_and_no_text_field_loses_a_character() {
+        let km = keymap();
+        for kind in DialogKind::ALL {
+            let layer = Layer::Dialog(kind);
+            let own = layer.contexts()[0];
+            for b in km.bindings().context(own) {
+                for key in &b.keys {
+                    let event = KeyEvent::new(key.code, key.modifiers);
+                    assert_eq!(
+                        km.msg_for(layer, event),
+                        Some(Msg::Key(b.action)),
+                        "{kind:?}: {key} never means {:?}",
+                        b.action
+                    );
+                }
+            }
+            for context in layer.contexts() {
+                for key in km.bindings().context(*context).iter().flat_map(|b| &b.keys) {
+                    if let (KeyCode::Char(c), KeyModifiers::NONE) = (key.code, key.modifiers) {
+                        assert!(
+                            !layer.types(c),
+                            "{kind:?} types {c:?}: {context:?} binds it"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_for_lists_what_resolves_most_specific_first() {
+        let km = keymap();
+        let names = |layer, action| -> Vec<String> {
+            km.keys_for(layer, action)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        let confirm = Layer::Dialog(DialogKind::Confirm);
+        assert_eq!(names(confirm, Action::Confirm), ["enter", "y"]);
+        // esc is the question's own and the shared one: listed once.
+        assert_eq!(names(confirm, Action::Cancel), ["esc", "n"]);
+        let report = Layer::Dialog(DialogKind::Report);
+        assert_eq!(names(report, Action::Cancel), ["enter", "esc"]);
+        assert!(names(report, Action::Confirm).is_empty());
+        // A prompt types space; the planner binds it.
+        let prompt = Layer::Dialog(DialogKind::NewWorkspace);
+        assert!(names(prompt, Action::ToggleField).is_empty());
+        let planner = Layer::Dialog(DialogKind::Planner);
+        assert_eq!(names(planner, Action::ToggleField), ["space"]);
+    }
+
+    #[test]
     fn hints_find_the_first_key() {
         let km = keymap();
         let key = km
-            .key_for(Layer::Panes(Pane::Sessions).contexts(), Action::StartFilter)
+            .key_for(Layer::Panes(Pane::Sessions), Action::StartFilter)
             .unwrap();
         assert_eq!(key.to_string(), "/");
     }

@@ -2,6 +2,7 @@
 //! and the event loop that owns them. The loop is the only code that mutates `State` (through
 //! `update`) or draws; it touches the host (env, files, terminal) only at start and exit.
 
+pub mod confirm;
 pub mod dialog;
 pub mod files;
 #[cfg(test)]

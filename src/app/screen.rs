@@ -4,7 +4,7 @@
 //! `Core::layer`), never stored, so "an editor without a browser" or "filtering with no list"
 //! cannot be written down. Data and lookups only: changing them is `update`'s.
 
-use crate::app::dialog::{Dialog, DialogKind};
+use crate::app::dialog::{Dialog, DialogKind, Typing};
 use crate::app::files::{EditorView, FilesView};
 use crate::app::logs::LogsView;
 use crate::app::state::{Pane, State};
@@ -36,9 +36,9 @@ pub enum Overlay {
     Dialog(Dialog),
 }
 
-/// The overlays over the screen, bottom first. Help and the filter line open only over the
-/// screen itself (one of them, at the bottom); dialogs stack over anything, and closing the
-/// top one shows the one under it.
+/// The overlays over the screen, bottom first. The filter line opens only over the screen
+/// itself, help over the screen or over the top dialog; dialogs stack over anything, and
+/// closing the top one shows the one under it.
 #[derive(Debug, Clone, Default)]
 pub struct Overlays(Vec<Overlay>);
 
@@ -72,9 +72,10 @@ impl Overlays {
         })
     }
 
-    /// Help over the screen; nothing happens when anything is open already.
+    /// Help over the screen (every context's keys), or over the top dialog (that dialog's);
+    /// nothing happens over help or the filter line.
     pub fn open_help(&mut self) {
-        if self.0.is_empty() {
+        if matches!(self.top(), None | Some(Overlay::Dialog(_))) {
             self.0.push(Overlay::Help);
         }
     }
@@ -158,8 +159,7 @@ impl Layer {
         match self {
             Self::Help => &[KeyContext::Help],
             Self::Filter => &[KeyContext::Filter],
-            // Every kind shares one context for now; a kind of its own goes first here.
-            Self::Dialog(_) => &[KeyContext::Dialog],
+            Self::Dialog(kind) => dialog_contexts(kind),
             Self::Editor => &[KeyContext::Editor],
             Self::Files => &[KeyContext::Files],
             Self::Logs => &[KeyContext::Logs],
@@ -174,10 +174,37 @@ impl Layer {
 
     pub fn unbound(self) -> Unbound {
         match self {
-            Self::Filter | Self::Dialog(_) => Unbound::Text,
+            Self::Filter => Unbound::Text,
+            Self::Dialog(kind) if kind.typing() != Typing::Nothing => Unbound::Text,
             Self::Editor => Unbound::EditorKey,
-            Self::Help | Self::Files | Self::Logs | Self::Panes(_) => Unbound::Ignored,
+            Self::Dialog(_) | Self::Help | Self::Files | Self::Logs | Self::Panes(_) => {
+                Unbound::Ignored
+            }
         }
+    }
+
+    /// Whether `c`, typed with no modifier, is text for the field whatever the keymap binds:
+    /// a dialog's text field never loses a letter to a binding.
+    pub fn types(self, c: char) -> bool {
+        match self {
+            Self::Dialog(kind) => kind.typing().takes(c),
+            _ => false,
+        }
+    }
+}
+
+/// A dialog's own context first, then what every dialog shares.
+fn dialog_contexts(kind: DialogKind) -> &'static [KeyContext] {
+    match kind {
+        DialogKind::Confirm => &[KeyContext::Confirm, KeyContext::Dialog],
+        DialogKind::Delete => &[KeyContext::Delete, KeyContext::Dialog],
+        DialogKind::Planner => &[KeyContext::Planner, KeyContext::Dialog],
+        DialogKind::NewWorkspace => &[KeyContext::NewWorkspace, KeyContext::Dialog],
+        DialogKind::Report => &[KeyContext::Report, KeyContext::Dialog],
+        DialogKind::NewSession => &[KeyContext::NewSession, KeyContext::Dialog],
+        DialogKind::FilePrompt => &[KeyContext::FilePrompt, KeyContext::Dialog],
+        DialogKind::UnsavedChanges => &[KeyContext::UnsavedChanges, KeyContext::Dialog],
+        DialogKind::SaveConflict => &[KeyContext::SaveConflict, KeyContext::Dialog],
     }
 }
 

@@ -12,7 +12,8 @@ use crate::action::Action;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.yaml");
 
-/// Where a binding applies.
+/// Where a binding applies. Each dialog kind has its own context, consulted before the
+/// `dialog` context every dialog shares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyContext {
@@ -22,7 +23,21 @@ pub enum KeyContext {
     Workspaces,
     Filter,
     Help,
+    /// Every dialog, after its own context.
     Dialog,
+    /// A yes/no question (destroy a session, delete a file, start a session first).
+    Confirm,
+    /// Deleting workspaces, with the in-use choice and the typed count.
+    Delete,
+    Planner,
+    NewSession,
+    NewWorkspace,
+    /// A name or host path for a file operation.
+    FilePrompt,
+    /// What a deletion did.
+    Report,
+    UnsavedChanges,
+    SaveConflict,
     Logs,
     Files,
     Editor,
@@ -30,7 +45,7 @@ pub enum KeyContext {
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 11] = [
+    pub const ALL: [KeyContext; 20] = [
         Self::Logs,
         Self::Files,
         Self::Editor,
@@ -42,6 +57,15 @@ impl KeyContext {
         Self::Filter,
         Self::Help,
         Self::Dialog,
+        Self::Confirm,
+        Self::Delete,
+        Self::Planner,
+        Self::NewSession,
+        Self::NewWorkspace,
+        Self::FilePrompt,
+        Self::Report,
+        Self::UnsavedChanges,
+        Self::SaveConflict,
     ];
 
     pub fn title(self) -> &'static str {
@@ -52,7 +76,16 @@ impl KeyContext {
             Self::Workspaces => "Workspaces pane",
             Self::Filter => "While filtering",
             Self::Help => "Help",
-            Self::Dialog => "In dialogs",
+            Self::Dialog => "In every dialog",
+            Self::Confirm => "Yes / no questions",
+            Self::Delete => "Deleting workspaces",
+            Self::Planner => "Cleanup planner",
+            Self::NewSession => "New session",
+            Self::NewWorkspace => "New workspace",
+            Self::FilePrompt => "Name or host path",
+            Self::Report => "Deletion report",
+            Self::UnsavedChanges => "Unsaved changes",
+            Self::SaveConflict => "Changed on disk",
             Self::Logs => "Logs view",
             Self::Files => "File browser",
             Self::Editor => "Editor",

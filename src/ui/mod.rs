@@ -99,10 +99,15 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
             }
         }
     }
+    // Help opened over a dialog lists that dialog's keys.
+    let mut under_help = None;
     for overlay in state.overlays.iter() {
         match overlay {
-            Overlay::Help => help::draw(frame, area, keymap),
-            Overlay::Dialog(dialog) => dialogs::draw(frame, main, dialog, state),
+            Overlay::Help => help::draw(frame, area, keymap, under_help),
+            Overlay::Dialog(dialog) => {
+                dialogs::draw(frame, main, dialog, state, keymap);
+                under_help = Some(dialog.kind());
+            }
             // The filter line shows in the status bar or the view's title.
             Overlay::Filter => {}
         }
@@ -135,3 +140,7 @@ mod tests;
 #[cfg(test)]
 #[path = "render_tests_files.rs"]
 mod tests_files;
+
+#[cfg(test)]
+#[path = "render_tests_dialogs.rs"]
+mod tests_dialogs;

@@ -266,7 +266,7 @@ fn delete_dialog_for_marked_workspaces_one_in_use() {
     update(&mut state, Action::ToggleMark); // beta
     update(&mut state, Action::Delete);
     assert_snapshot!(screen(&state, 140, 30));
-    update(&mut state, Msg::Text('s'));
+    update(&mut state, Action::DestroySessions);
     assert_snapshot!(
         "delete_dialog_destroy_sessions_first",
         screen(&state, 140, 30)
@@ -311,7 +311,7 @@ fn deletion_report_lists_each_failure_with_its_reason() {
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::Delete);
-    update(&mut state, Msg::Text('k'));
+    update(&mut state, Action::SkipInUse);
     crate::fixtures::frame_drawn(&mut state);
     let commands = update(&mut state, Action::Confirm);
     assert_eq!(commands.len(), 1, "the delete command");
@@ -458,7 +458,7 @@ fn deletion_report_shows_a_kept_pick_with_what_changed() {
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::Delete);
-    update(&mut state, Msg::Text('k'));
+    update(&mut state, Action::SkipInUse);
     crate::fixtures::frame_drawn(&mut state);
     update(&mut state, Action::Confirm);
     let req = state.workspaces.deleting.as_ref().unwrap().req;

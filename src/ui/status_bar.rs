@@ -53,9 +53,12 @@ fn engine_spans(state: &State) -> Vec<Span<'static>> {
 
 fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
     let layer = state.layer();
+    if let (Layer::Dialog(_), Some(dialog)) = (layer, state.dialog()) {
+        return super::dialogs::status_hints(dialog, keymap);
+    }
     let wanted: &[(Action, &str)] = match layer {
         Layer::Help => &[(Action::ToggleHelp, "close help")],
-        Layer::Dialog(_) => &[(Action::Confirm, "confirm"), (Action::Cancel, "cancel")],
+        Layer::Dialog(_) => &[],
         Layer::Logs => &[
             (Action::CloseLogs, "close"),
             (Action::ToggleFollow, "follow"),
@@ -117,7 +120,7 @@ fn hints(state: &State, keymap: &Keymap) -> Line<'static> {
     };
     let mut spans = Vec::new();
     for (action, text) in wanted {
-        if let Some(key) = keymap.key_for(layer.contexts(), *action) {
+        if let Some(key) = keymap.key_for(layer, *action) {
             spans.push(Span::styled(format!(" {key} "), theme::key()));
             spans.push(Span::raw(format!("{text} ")));
         }

@@ -1,7 +1,8 @@
 //! Opening and driving dialogs: delete (with the in-use choice and typed confirmation), the
-//! cleanup planner, and a new workspace's id; the keys of whichever dialog is on top of the
-//! overlay stack (the others wait under it, untouched). Refusals (read-only, workspaces
-//! disabled) become notices instead of dialogs.
+//! cleanup planner, and a new workspace's id; the actions of whichever dialog is on top of the
+//! overlay stack (the others wait under it, untouched). Every key a dialog reacts to arrives
+//! as an `Action` from its keymap context; only what is typed into a text field arrives as
+//! text. Refusals (read-only, workspaces disabled) become notices instead of dialogs.
 
 use super::{next_req, notice, refuse_if_read_only};
 use crate::action::Action;
@@ -16,7 +17,6 @@ use crate::cleanup::{Pick, Plan, Rule};
 use crate::docker::DockerCmd;
 use crate::docker::delete::DeleteTarget;
 use crate::domain::ids::validate_workspace_id;
-use crate::domain::shell::ShellTarget;
 use crate::domain::workspace::WorkspaceKind;
 
 /// The delete dialog for these volumes, picked by `rule` (the planner) or by hand; persistent
@@ -119,21 +119,18 @@ pub fn recompute_preview(state: &mut State) {
     };
 }
 
-/// Whether `action` in `dialog` commits something that cannot be undone: deleting
-/// workspaces, files or sessions, overwriting a file changed on disk, discarding edits
-/// (discard, or reload over them) (and
-/// the planner's step to the delete dialog).
-fn commits_destruction(dialog: &Dialog, msg: &Msg) -> bool {
+/// Whether `action` in `dialog` commits something that cannot be undone: a destructive
+/// question's yes (destroying a session, deleting a file), deleting workspaces (and the
+/// planner's step to that dialog), overwriting a file changed on disk, discarding edits
+/// (discard, or reload over them). Keyed on the action, whichever key the keymap gives it.
+fn commits_destruction(dialog: &Dialog, action: Action) -> bool {
     match dialog {
-        Dialog::Delete(_) | Dialog::DestroySession(_) | Dialog::RemovePath(_) => {
-            matches!(msg, Key(Action::Confirm) | Text('y'))
-        }
-        Dialog::Planner(_) => matches!(msg, Key(Action::Confirm)),
-        Dialog::SaveConflict { .. } => matches!(msg, Text('o' | 'r')),
-        Dialog::UnsavedChanges => matches!(msg, Text('d')),
+        Dialog::Confirm(c) => c.destructive && action == Action::Confirm,
+        Dialog::Delete(_) | Dialog::Planner(_) => action == Action::Confirm,
+        Dialog::SaveConflict { .. } => matches!(action, Action::Overwrite | Action::Reload),
+        Dialog::UnsavedChanges => action == Action::Discard,
         Dialog::NewWorkspace(_)
         | Dialog::Report(_)
-        | Dialog::StartFirst(_)
         | Dialog::NewSession(_)
         | Dialog::FilePrompt(_) => false,
     }
@@ -142,60 +139,48 @@ fn commits_destruction(dialog: &Dialog, msg: &Msg) -> bool {
 /// Keys for the top dialog. It is taken out while it acts (its actions need the whole
 /// state) and put back in its place unless it closed: whatever it opened stays above it.
 pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
+    if msg == Key(Action::ToggleHelp) {
+        // The dialog's own keys, over it; closing help shows it again (to be seen anew).
+        state.overlays.open_help();
+        return Vec::new();
+    }
     let Some((at, dialog)) = state.overlays.take_dialog() else {
         return Vec::new();
     };
     // One rule for every destructive dialog: its commit key counts only if it arrived after
     // the dialog, as it stands, was on screen. A key typed ahead is dropped; the dialog stays.
-    if commits_destruction(&dialog, &msg) && !state.dialog_armed() {
+    if let Key(action) = msg
+        && commits_destruction(&dialog, action)
+        && !state.dialog_armed()
+    {
         state.overlays.put_back(at, dialog);
         return Vec::new();
     }
     let (dialog, commands) = match dialog {
+        Dialog::Confirm(c) => super::confirm::on_input(state, c, msg),
         Dialog::Delete(d) => delete_action(state, d, msg),
         Dialog::Planner(p) => planner_action(state, p, msg),
         Dialog::NewWorkspace(p) => new_workspace_action(state, p, msg),
         Dialog::Report(r) => match msg {
-            Key(Action::Confirm) | Key(Action::Cancel) => (None, Vec::new()),
+            Key(Action::Confirm | Action::Cancel) => (None, Vec::new()),
             _ => (Some(Dialog::Report(r)), Vec::new()),
-        },
-        Dialog::DestroySession(d) => match msg {
-            Key(Action::Confirm) | Text('y') => (None, super::sessions::destroy(state, &d)),
-            Key(Action::Cancel) | Text('n') => (None, Vec::new()),
-            _ => (Some(Dialog::DestroySession(d)), Vec::new()),
-        },
-        Dialog::StartFirst(target) => match msg {
-            Key(Action::Confirm) | Text('y') => {
-                let target = ShellTarget {
-                    start_first: true,
-                    ..target
-                };
-                (None, super::sessions::open_shell(state, target))
-            }
-            Key(Action::Cancel) | Text('n') => (None, Vec::new()),
-            _ => (Some(Dialog::StartFirst(target)), Vec::new()),
         },
         Dialog::NewSession(d) => new_session_action(state, d, msg),
         Dialog::FilePrompt(p) => file_prompt_action(state, p, msg),
-        Dialog::RemovePath(r) => match msg {
-            Key(Action::Confirm) | Text('y') => (None, super::files::confirm_remove(state, &r)),
-            Key(Action::Cancel) | Text('n') => (None, Vec::new()),
-            _ => (Some(Dialog::RemovePath(r)), Vec::new()),
-        },
         Dialog::UnsavedChanges => match msg {
-            Text('s') | Key(Action::Confirm) => {
+            Key(Action::Save) => {
                 if let Some(editor) = state.editor_mut() {
                     editor.close_after_save = true;
                 }
                 (None, super::editor::save(state, true))
             }
-            Text('d') => (None, super::editor::close(state)),
+            Key(Action::Discard) => (None, super::editor::close(state)),
             Key(Action::Cancel) => (None, Vec::new()),
             _ => (Some(Dialog::UnsavedChanges), Vec::new()),
         },
         Dialog::SaveConflict { message } => match msg {
-            Text('o') => (None, super::editor::save(state, false)),
-            Text('r') => {
+            Key(Action::Overwrite) => (None, super::editor::save(state, false)),
+            Key(Action::Reload) => {
                 // Reloading drops the edits to look at the file anew: not a way to quit.
                 state.quit_requested = false;
                 (None, super::editor::reload(state))
@@ -210,7 +195,8 @@ pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
     commands
 }
 
-type Outcome = (Option<Dialog>, Vec<Command>);
+/// The dialog to put back (`None`: it closed) and the commands its action asks for.
+pub(super) type Outcome = (Option<Dialog>, Vec<Command>);
 
 fn delete_action(state: &mut State, mut d: DeleteDialog, msg: Msg) -> Outcome {
     let choose = |d: &mut DeleteDialog, choice| {
@@ -219,19 +205,13 @@ fn delete_action(state: &mut State, mut d: DeleteDialog, msg: Msg) -> Outcome {
     };
     match msg {
         Key(Action::Cancel) => return (None, Vec::new()),
-        Key(Action::DestroySessions) | Text('s') if d.in_use == InUseChoice::Ask => {
-            choose(&mut d, InUseChoice::DestroySessions)
-        }
         Key(Action::DestroySessions) => choose(&mut d, InUseChoice::DestroySessions),
-        Key(Action::SkipInUse) | Text('k') if d.in_use == InUseChoice::Ask => {
-            choose(&mut d, InUseChoice::Skip)
-        }
         Key(Action::SkipInUse) => choose(&mut d, InUseChoice::Skip),
         Text(c) if c.is_ascii_digit() && d.needs_typed_count() => d.typed.push(c),
         Key(Action::Backspace) => {
             d.typed.pop();
         }
-        Key(Action::Confirm) | Text('y') if d.can_confirm() => {
+        Key(Action::Confirm) if d.can_confirm() => {
             return (None, start_delete(state, &d));
         }
         _ => {}
@@ -296,13 +276,12 @@ fn planner_action(state: &mut State, mut p: Planner, msg: Msg) -> Outcome {
     (Some(Dialog::Planner(p)), Vec::new())
 }
 
-/// Typing into a dialog's text field: a character, backspace, or space (the dialogs' toggle
-/// key, typed as text so that a validator can say a space is wrong). Returns whether the
-/// action was one of those.
+/// Typing into a dialog's text field: a character (space included: the prompts leave it
+/// unbound, so that a validator can say a space is wrong) or backspace. Returns whether the
+/// message was one of those.
 fn edit_text(text: &mut String, msg: &Msg) -> bool {
     match msg {
         Text(c) => text.push(*c),
-        Key(Action::ToggleField) => text.push(' '),
         Key(Action::Backspace) => {
             text.pop();
         }
@@ -341,7 +320,7 @@ fn new_session_action(state: &mut State, mut d: NewSession, msg: Msg) -> Outcome
         Key(Action::Cancel) => return (None, Vec::new()),
         Key(Action::NextField) => d.focus = (d.focus + 1) % NewSession::FIELDS,
         Key(Action::PrevField) => d.focus = (d.focus + NewSession::FIELDS - 1) % NewSession::FIELDS,
-        Key(Action::NextChoice) | Key(Action::ToggleField) => d.cycle(1),
+        Key(Action::NextChoice) => d.cycle(1),
         Key(Action::PrevChoice) => d.cycle(-1),
         Text(c) if typing_id => d.new_id.push(c),
         Key(Action::Backspace) if typing_id => {

@@ -5,7 +5,8 @@
 
 use super::{next_req, notice, refuse_if_read_only};
 use crate::action::Action;
-use crate::app::dialog::{Dialog, FileOp, FilePrompt, RemovePath};
+use crate::app::confirm::Confirm;
+use crate::app::dialog::{Dialog, FileOp, FilePrompt};
 use crate::app::files::{
     Connection, EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name,
     download_prompt,
@@ -211,7 +212,9 @@ pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
                 && !refuse_if_read_only(state, "changing files")
             {
                 let name = format!("/workspace/{}", display_name(path.as_bytes()));
-                state.open_dialog(Dialog::RemovePath(RemovePath { path, name, is_dir }));
+                let req = next_req(state);
+                let confirm = Confirm::remove_path(path, &name, is_dir, req);
+                state.open_dialog(Dialog::Confirm(confirm));
             }
         }
         _ => {}
@@ -326,18 +329,6 @@ pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Comma
         }
     };
     Some(vec![Command::Fs(cmd)])
-}
-
-pub fn confirm_remove(state: &mut State, r: &RemovePath) -> Vec<Command> {
-    let req = next_req(state);
-    if let Some(files) = state.files_mut() {
-        files.changing = Some(req);
-    }
-    vec![Command::Fs(FsCmd::Remove {
-        req,
-        path: r.path.clone(),
-        recursive: r.is_dir,
-    })]
 }
 
 /// A write through this tool (save, upload, new file or directory, rename, removal) finished:

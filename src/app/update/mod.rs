@@ -11,6 +11,7 @@ use crate::app::state::{DetailState, Notice, NoticeLevel, Pane, State};
 use crate::docker::DockerCmd;
 use crate::domain::ids::RequestId;
 
+mod confirm;
 mod dialogs;
 mod editor;
 mod engine;
@@ -199,6 +200,8 @@ fn request_detail_if_needed(state: &mut State) -> Option<Command> {
 mod tests;
 #[cfg(test)]
 mod tests_cleanup;
+#[cfg(test)]
+mod tests_dialog_keys;
 #[cfg(test)]
 mod tests_files;
 #[cfg(test)]

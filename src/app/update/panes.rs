@@ -132,6 +132,8 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         | Action::Detach
         | Action::Confirm
         | Action::Cancel
+        | Action::Discard
+        | Action::Overwrite
         | Action::DestroySessions
         | Action::SkipInUse
         | Action::NextField

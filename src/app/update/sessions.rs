@@ -4,7 +4,8 @@
 //! Read-only mode refuses everything here but the logs.
 
 use super::{next_req, notice, refuse_if_read_only};
-use crate::app::dialog::{DestroySession, Dialog, NewSession, StorageChoice};
+use crate::app::confirm::Confirm;
+use crate::app::dialog::{Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
 use crate::app::msg::Command;
 use crate::app::screen::Screen;
@@ -12,9 +13,7 @@ use crate::app::state::{NoticeLevel, OpeningShell, Pane, State};
 use crate::docker::DockerCmd;
 use crate::docker::shell::PreparedShell;
 use crate::domain::ids::RequestId;
-use crate::domain::session::{
-    CreatedSession, SessionSpec, SessionState, SessionStorage, SessionWorkspace,
-};
+use crate::domain::session::{CreatedSession, SessionSpec, SessionState, SessionStorage};
 use crate::domain::shell::ShellTarget;
 use crate::tui::handoff::ShellOutcome;
 
@@ -36,7 +35,8 @@ pub fn shell(state: &mut State) -> Vec<Command> {
             if s.state == SessionState::Running {
                 open_shell(state, target)
             } else {
-                state.open_dialog(Dialog::StartFirst(target));
+                let req = next_req(state);
+                state.open_dialog(Dialog::Confirm(Confirm::start_first(target, req)));
                 Vec::new()
             }
         }
@@ -134,21 +134,11 @@ pub fn open_destroy(state: &mut State) {
     if refuse_if_read_only(state, "destroying sessions") {
         return;
     }
-    let Some(s) = state.selected_session() else {
+    let Some(s) = state.selected_session().cloned() else {
         return;
     };
-    let (keeps, removes) = match &s.workspace {
-        SessionWorkspace::Persistent(ws) => (Some(ws.clone()), None),
-        SessionWorkspace::Ephemeral { volume } => (None, volume.clone()),
-    };
-    let dialog = DestroySession {
-        session: s.id.clone(),
-        container: s.container.clone(),
-        container_id: s.container_id.clone(),
-        keeps,
-        removes,
-    };
-    state.open_dialog(Dialog::DestroySession(dialog));
+    let req = next_req(state);
+    state.open_dialog(Dialog::Confirm(Confirm::destroy_session(&s, req)));
 }
 
 pub fn open_new_session(state: &mut State) {
@@ -195,19 +185,6 @@ pub fn confirm_new_session(state: &mut State, d: &mut NewSession) -> Option<Vec<
             None
         }
     }
-}
-
-pub fn destroy(state: &mut State, d: &DestroySession) -> Vec<Command> {
-    let req = next_req(state);
-    notice(
-        state,
-        NoticeLevel::Info,
-        format!("Destroying session {}…", d.session),
-    );
-    vec![Command::Docker(DockerCmd::DestroySession {
-        req,
-        container_id: d.container_id.clone(),
-    })]
 }
 
 pub fn on_created(
@@ -259,6 +236,13 @@ pub fn on_created(
 /// still being prepared replaces it: the latest request wins, the older answer is stale.
 pub fn open_shell(state: &mut State, target: ShellTarget) -> Vec<Command> {
     let req = next_req(state);
+    awaiting_shell(state, req, &target);
+    vec![Command::Docker(DockerCmd::PrepareShell { req, target })]
+}
+
+/// The shell asked for under `req` is the one awaited now (the start-first question sends its
+/// request on yes); the status bar says so meanwhile.
+pub fn awaiting_shell(state: &mut State, req: RequestId, target: &ShellTarget) {
     let text = if target.start_first {
         format!("Starting {} and opening a shell in it…", target.session)
     } else {
@@ -269,7 +253,6 @@ pub fn open_shell(state: &mut State, target: ShellTarget) -> Vec<Command> {
         req,
         session: target.session.clone(),
     });
-    vec![Command::Docker(DockerCmd::PrepareShell { req, target })]
 }
 
 /// The Docker task's answer to [`open_shell`]. Only the answer still awaited may take the

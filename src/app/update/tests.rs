@@ -234,7 +234,6 @@ fn help_toggles_and_quit_quits() {
 
 #[test]
 fn shell_on_a_running_session_hands_off_and_on_a_stopped_one_offers_to_start() {
-    use crate::app::dialog::Dialog;
     let mut state = fixtures::loaded_state();
     // p-1 (running) is selected first.
     let cmds = update(&mut state, Action::Shell);
@@ -245,13 +244,28 @@ fn shell_on_a_running_session_hands_off_and_on_a_stopped_one_offers_to_start() {
     assert!(!target.start_first);
     update(&mut state, Action::SelectLast); // s-eph, exited
     assert!(update(&mut state, Action::Shell).is_empty());
-    assert!(matches!(state.dialog(), Some(Dialog::StartFirst(_))));
+    let question = fixtures::question(&state).expect("start it first?");
+    assert!(
+        !question.destructive,
+        "starting loses nothing: no arming needed"
+    );
     let cmds = update(&mut state, Action::Confirm);
-    let [Command::Docker(DockerCmd::PrepareShell { target, .. })] = cmds.as_slice() else {
+    let [Command::Docker(DockerCmd::PrepareShell { req, target })] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
     assert!(target.start_first);
     assert_eq!(state.layer(), Layer::Panes(Pane::Sessions));
+    // Yes made the shell the awaited one: its answer may take the terminal.
+    let opening = state.sessions.opening_shell.as_ref().unwrap();
+    assert_eq!((opening.req, opening.session.as_str()), (*req, "s-eph"));
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Starting s-eph")
+    );
 }
 
 #[test]
@@ -277,22 +291,38 @@ fn read_only_refuses_shells_and_session_changes_but_not_logs() {
 
 #[test]
 fn destroy_says_what_stays_and_what_goes() {
-    use crate::app::dialog::Dialog;
+    use crate::app::confirm::Meaning;
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::SortById); // p-1, s-alpha, s-eph
     update(&mut state, Action::SelectNext); // s-alpha on workspace alpha
     update(&mut state, Action::Delete);
-    let Some(Dialog::DestroySession(d)) = state.dialog() else {
-        panic!("{:?}", state.dialog());
+    let question = fixtures::question(&state).expect("destroy?").clone();
+    assert!(question.destructive);
+    let said = |meaning| {
+        let parts = question.lines.iter().flat_map(|l| &l.0);
+        parts
+            .filter(|p| p.meaning == meaning)
+            .map(|p| p.text.clone())
+            .collect::<Vec<_>>()
     };
-    assert_eq!(d.keeps.as_deref(), Some("alpha"));
-    assert_eq!(d.removes, None);
+    assert_eq!(said(Meaning::Subject), ["s-alpha"]);
+    assert_eq!(
+        said(Meaning::Stays),
+        ["Workspace alpha stays: its files persist for the next session."]
+    );
+    assert!(said(Meaning::Goes).is_empty(), "nothing else goes");
     fixtures::frame_drawn(&mut state);
-    let cmds = update(&mut state, Msg::Text('y'));
-    assert!(matches!(
-        cmds.as_slice(),
-        [Command::Docker(DockerCmd::DestroySession { .. })]
-    ));
+    let cmds = update(&mut state, Action::Confirm);
+    // Exactly the command the question carried: the container by its id.
+    assert_eq!(cmds, question.on_yes);
+    let [Command::Docker(DockerCmd::DestroySession { container_id, .. })] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(container_id, "s-alpha-cid");
+    assert_eq!(
+        state.notice.as_ref().unwrap().text,
+        "Destroying session s-alpha…"
+    );
 }
 
 #[test]
@@ -500,7 +530,7 @@ fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
     );
     update(&mut state, Action::CloseEditor);
     assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
-    let cmds = update(&mut state, Msg::Text('s'));
+    let cmds = update(&mut state, Action::Save);
     assert!(
         cmds.iter().all(|c| !matches!(c, Command::Fs(_))),
         "{cmds:?}"

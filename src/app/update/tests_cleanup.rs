@@ -226,7 +226,7 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
     update(&mut state, Action::FocusWorkspaces); // alpha, mounted by s-alpha-cid only
     update(&mut state, Action::Delete);
     fixtures::frame_drawn(&mut state);
-    update(&mut state, Msg::Text('s'));
+    update(&mut state, Action::DestroySessions);
     fixtures::frame_drawn(&mut state);
     update(&mut state, Msg::Text('1')); // the count typed back
     fixtures::frame_drawn(&mut state);

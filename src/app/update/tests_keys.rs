@@ -35,7 +35,7 @@ fn destructive_confirm_typed_before_its_dialog_was_drawn_is_ignored() {
     // `d`, `y` and enter in one burst: no frame showed the dialog before them.
     assert!(!removes(&h.keys("d y enter")));
     assert!(
-        matches!(h.state.dialog(), Some(Dialog::RemovePath(_))),
+        fixtures::question(&h.state).is_some_and(|q| q.destructive),
         "the dialog stays, waiting for a key typed after it was seen"
     );
 }
@@ -90,7 +90,7 @@ fn every_destructive_dialog_waits_for_its_frame() {
     // Destroy a session.
     let mut h = Harness::new(fixtures::loaded_state());
     h.press("d");
-    assert!(matches!(h.state.dialog(), Some(Dialog::DestroySession(_))));
+    assert!(fixtures::question(&h.state).is_some_and(|q| q.destructive));
     assert!(h.press("y").is_empty());
     h.draw();
     assert!(!h.press("y").is_empty());

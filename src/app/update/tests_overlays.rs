@@ -35,7 +35,11 @@ fn the_layer_is_the_top_overlay_else_the_screen_else_the_focused_pane() {
     update(&mut state, Action::FilterAccept);
     update(&mut state, Action::NewWorkspace);
     assert_eq!(state.layer(), Layer::Dialog(DialogKind::NewWorkspace));
-    assert_eq!(state.key_contexts(), [KeyContext::Dialog]);
+    assert_eq!(
+        state.key_contexts(),
+        [KeyContext::NewWorkspace, KeyContext::Dialog],
+        "the dialog's own context, then what every dialog shares"
+    );
 
     let mut state = browser_with(&[("a.txt", EntryKind::File)]);
     assert_eq!(state.layer(), Layer::Files);
@@ -51,13 +55,24 @@ fn the_layer_is_the_top_overlay_else_the_screen_else_the_focused_pane() {
 }
 
 #[test]
-fn help_and_the_filter_line_open_only_over_the_screen_itself() {
+fn the_filter_line_opens_only_over_the_screen_and_help_over_it_or_a_dialog() {
     let mut state = fixtures::loaded_state();
     update(&mut state, Action::NewSession);
-    state.overlays.open_help();
     state.overlays.open_filter();
     assert_eq!(state.overlays.iter().count(), 1);
     assert_eq!(state.layer(), Layer::Dialog(DialogKind::NewSession));
+    // Help over the dialog lists its keys; nothing opens over help, and closing it gives the
+    // keys back to the dialog, which must be drawn again before a commit counts.
+    fixtures::frame_drawn(&mut state);
+    update(&mut state, Action::ToggleHelp);
+    assert_eq!(state.layer(), Layer::Help);
+    assert_eq!(state.dialog_drawn, None);
+    state.overlays.open_help();
+    state.overlays.open_filter();
+    assert_eq!(state.overlays.iter().count(), 2);
+    update(&mut state, Action::ToggleHelp);
+    assert_eq!(state.layer(), Layer::Dialog(DialogKind::NewSession));
+    assert!(!state.dialog_armed());
 }
 
 #[test]
@@ -96,14 +111,14 @@ fn the_dialog_under_a_report_must_be_drawn_again_before_it_confirms() {
     assert!(!state.dialog_armed());
     frame_drawn(&mut state);
     update(&mut state, Action::Cancel);
-    assert!(matches!(state.dialog(), Some(Dialog::RemovePath(_))));
+    assert!(crate::fixtures::question(&state).is_some());
     let removes = |cmds: &[Command]| {
         cmds.iter()
             .any(|c| matches!(c, Command::Fs(FsCmd::Remove { .. })))
     };
-    assert!(!removes(&update(&mut state, Msg::Text('y'))));
+    assert!(!removes(&update(&mut state, Action::Confirm)));
     frame_drawn(&mut state);
-    assert!(removes(&update(&mut state, Msg::Text('y'))));
+    assert!(removes(&update(&mut state, Action::Confirm)));
     assert!(state.dialog().is_none());
 }
 

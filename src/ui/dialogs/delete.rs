@@ -7,6 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::Keys;
+use crate::action::Action;
 use crate::app::dialog::{DeleteDialog, InUseChoice};
 use crate::app::state::State;
 use crate::domain::workspace::WorkspaceKind;
@@ -65,7 +67,53 @@ fn item_line<'a>(
     Line::from(spans)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
+/// What the dialog asks now, with its keys as the keymap binds them.
+fn question(d: &DeleteDialog, count: usize, keys: &Keys) -> Line<'static> {
+    let key = |actions: &[Action], sep: &str| {
+        Span::styled(
+            keys.text(actions, sep)
+                .unwrap_or_else(|| "(unbound)".to_owned()),
+            theme::key(),
+        )
+    };
+    match d.in_use {
+        InUseChoice::Ask => Line::from(vec![
+            Span::raw("Some are in use. "),
+            key(&[Action::DestroySessions], "/"),
+            Span::raw(
+                ": destroy those sessions first (persistent workspaces of other sessions stay) · ",
+            ),
+            key(&[Action::SkipInUse], "/"),
+            Span::raw(": skip them · "),
+            key(&[Action::Cancel], "/"),
+            Span::raw(": cancel"),
+        ]),
+        _ if count == 0 => Line::from(vec![
+            Span::raw("Nothing can be deleted. "),
+            key(&[Action::Cancel], "/"),
+            Span::raw(": close"),
+        ]),
+        _ if d.needs_typed_count() => Line::from(vec![
+            Span::raw(format!(
+                "Type {count} and press {} to delete: ",
+                keys.first(Action::Confirm)
+            )),
+            Span::styled(format!("{}█", d.typed), theme::key()),
+            Span::styled(
+                format!("   {} cancels", keys.first(Action::Cancel)),
+                theme::dim(),
+            ),
+        ]),
+        _ => Line::from(vec![
+            key(&[Action::Confirm], " or "),
+            Span::raw(": delete · "),
+            key(&[Action::Cancel], "/"),
+            Span::raw(": cancel"),
+        ]),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State, keys: &Keys) {
     let count = d.to_delete().count();
     let height = (d.items.len() as u16 + 10)
         .min(area.height.saturating_sub(2))
@@ -113,38 +161,7 @@ pub fn draw(frame: &mut Frame, area: Rect, d: &DeleteDialog, state: &State) {
             String::new()
         }),
     ])];
-    let question = match d.in_use {
-        InUseChoice::Ask => Line::from(vec![
-            Span::raw("Some are in use. "),
-            Span::styled("s", theme::key()),
-            Span::raw(
-                ": destroy those sessions first (persistent workspaces of other sessions stay) · ",
-            ),
-            Span::styled("k", theme::key()),
-            Span::raw(": skip them · "),
-            Span::styled("esc", theme::key()),
-            Span::raw(": cancel"),
-        ]),
-        _ if count == 0 => Line::from(vec![
-            Span::raw("Nothing can be deleted. "),
-            Span::styled("esc", theme::key()),
-            Span::raw(": close"),
-        ]),
-        _ if d.needs_typed_count() => Line::from(vec![
-            Span::raw(format!("Type {count} and press enter to delete: ")),
-            Span::styled(format!("{}█", d.typed), theme::key()),
-            Span::styled("   esc cancels", theme::dim()),
-        ]),
-        _ => Line::from(vec![
-            Span::styled("enter", theme::key()),
-            Span::raw(" or "),
-            Span::styled("y", theme::key()),
-            Span::raw(": delete · "),
-            Span::styled("esc", theme::key()),
-            Span::raw(": cancel"),
-        ]),
-    };
-    footer_lines.push(question);
+    footer_lines.push(question(d, count, keys));
     if d.rule.is_some() {
         footer_lines.push(Line::from(Span::styled(
             "Picked by the rule: each is measured again right before removal and kept if it changed.",

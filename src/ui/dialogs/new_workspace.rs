@@ -5,11 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::Keys;
 use crate::app::dialog::TextPrompt;
 use crate::domain::labels::WORKSPACE_VOLUME_PREFIX;
 use crate::ui::theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, p: &TextPrompt) {
+pub fn draw(frame: &mut Frame, area: Rect, p: &TextPrompt, keys: &Keys) {
     let inner = super::frame_box(frame, area, 76, 8, " New workspace ", false);
     let mut lines = vec![
         Line::from(vec![
@@ -29,9 +30,6 @@ pub fn draw(frame: &mut Frame, area: Rect, p: &TextPrompt) {
         Some(e) => lines.push(Line::from(Span::styled(e.clone(), theme::error()))),
         None => lines.push(Line::default()),
     }
-    lines.push(Line::from(Span::styled(
-        "enter: create · esc: cancel",
-        theme::dim(),
-    )));
+    lines.push(Line::from(Span::styled(keys.plain(), theme::dim())));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::Keys;
 use crate::app::dialog::Planner;
 use crate::app::state::State;
 use crate::format;
@@ -29,7 +30,7 @@ fn toggle(on: bool) -> String {
     if on { "[x]".into() } else { "[ ]".into() }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
+pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State, keys: &Keys) {
     let inner = super::frame_box(frame, area, 130, 30, " Cleanup planner ", false);
     let [left, right] =
         Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(inner);
@@ -47,16 +48,16 @@ pub fn draw(frame: &mut Frame, area: Rect, p: Planner, state: &State) {
             "durations: 30d 12h 2w · sizes: 500M 2G",
             theme::dim(),
         )),
-        Line::from(Span::styled(
-            "tab/↑↓ field · space toggles · type values",
-            theme::dim(),
-        )),
-        Line::from(Span::styled(
-            "enter: delete the preview (asks again)",
-            theme::dim(),
-        )),
-        Line::from(Span::styled("esc: close (the rule is kept)", theme::dim())),
     ];
+    // The hints, one a line: the left column is narrow.
+    for h in &keys.hints {
+        if let Some(k) = keys.text(h.actions, "/") {
+            lines.push(Line::from(Span::styled(
+                format!("{k}: {}", h.label),
+                theme::dim(),
+            )));
+        }
+    }
     if state.config.read_only {
         lines.push(Line::from(Span::styled(
             "read-only mode: preview only",

@@ -6,10 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::Keys;
+use crate::action::Action;
 use crate::app::dialog::Report;
 use crate::ui::theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, r: &Report) {
+pub fn draw(frame: &mut Frame, area: Rect, r: &Report, keys: &Keys) {
     let height =
         (r.failed.len() as u16 + r.kept.len() as u16 + 9).min(area.height.saturating_sub(2));
     let inner = super::frame_box(
@@ -54,8 +56,10 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Report) {
         )));
     }
     lines.push(Line::default());
+    let close = keys.text(&[Action::Confirm, Action::Cancel], " or ");
+    let close = close.map_or_else(String::new, |k| format!(" {k} closes."));
     lines.push(Line::from(Span::styled(
-        "Nothing else was touched. enter or esc closes.",
+        format!("Nothing else was touched.{close}"),
         theme::dim(),
     )));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

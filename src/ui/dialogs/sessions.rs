@@ -1,61 +1,14 @@
-//! Session dialogs: destroy (saying what goes and what stays), start-then-attach, new session.
+//! The new-session dialog: image, storage and workspace as choices, a new workspace's id typed.
+//! (Destroying a session and starting one first are yes/no questions: `confirm.rs`.)
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::dialog::{DestroySession, NewSession, StorageChoice};
-use crate::domain::shell::ShellTarget;
+use super::Keys;
+use crate::app::dialog::{NewSession, StorageChoice};
 use crate::ui::theme;
-
-fn keys_line(parts: &[(&'static str, &'static str)]) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (i, (key, what)) in parts.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw(" · "));
-        }
-        spans.push(Span::styled(*key, theme::key()));
-        spans.push(Span::raw(format!(": {what}")));
-    }
-    Line::from(spans)
-}
-
-pub fn draw_destroy(frame: &mut Frame, area: Rect, d: &DestroySession) {
-    let inner = super::frame_box(frame, area, 84, 9, " Destroy session ", true);
-    let mut lines = vec![Line::from(vec![
-        Span::raw("Session "),
-        Span::styled(d.session.clone(), theme::label()),
-        Span::raw(format!(
-            ": container {} is removed (running or not).",
-            d.container
-        )),
-    ])];
-    match (&d.keeps, &d.removes) {
-        (Some(ws), _) => lines.push(Line::from(Span::styled(
-            format!("Workspace {ws} stays: its files persist for the next session."),
-            theme::good(),
-        ))),
-        (None, Some(v)) => lines.push(Line::from(Span::styled(
-            format!("Its ephemeral storage {v} goes with it: those files are lost."),
-            theme::error(),
-        ))),
-        (None, None) => {}
-    }
-    lines.push(Line::default());
-    lines.push(keys_line(&[("enter/y", "destroy"), ("esc", "cancel")]));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
-}
-
-pub fn draw_start_first(frame: &mut Frame, area: Rect, t: &ShellTarget) {
-    let inner = super::frame_box(frame, area, 70, 6, " Session not running ", false);
-    let lines = vec![
-        Line::from(format!("Session {} is not running.", t.session)),
-        Line::from("Start it and open a shell?"),
-        keys_line(&[("enter/y", "start and attach"), ("esc", "cancel")]),
-    ];
-    frame.render_widget(Paragraph::new(lines), inner);
-}
 
 fn choice(label: &str, value: String, focused: bool) -> Line<'static> {
     let style = if focused {
@@ -74,7 +27,7 @@ fn choice(label: &str, value: String, focused: bool) -> Line<'static> {
     ])
 }
 
-pub fn draw_new_session(frame: &mut Frame, area: Rect, d: &NewSession) {
+pub fn draw_new_session(frame: &mut Frame, area: Rect, d: &NewSession, keys: &Keys) {
     let inner = super::frame_box(frame, area, 84, 12, " New session ", false);
     let storage = match d.storage {
         StorageChoice::Ephemeral => "ephemeral (removed with the session)".to_owned(),
@@ -122,11 +75,6 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, d: &NewSession) {
     if let Some(e) = &d.error {
         lines.push(Line::from(Span::styled(e.clone(), theme::error())));
     }
-    lines.push(keys_line(&[
-        ("tab", "field"),
-        ("←/→", "choose"),
-        ("enter", "create and attach"),
-        ("esc", "cancel"),
-    ]));
+    lines.push(keys.line());
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
