@@ -20,6 +20,7 @@ mod logs;
 mod marks;
 mod panes;
 mod sessions;
+mod wording;
 
 /// Applies one message. Most callers (and tests) pass an `Action`: it is the key's message.
 pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Command> {
