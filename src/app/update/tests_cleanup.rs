@@ -8,6 +8,7 @@ use crate::app::state::DeleteProgress;
 use crate::cleanup::Pick;
 use crate::docker::delete::VolumeOutcome;
 use crate::docker::{DockerCmd, DockerEvent};
+use crate::domain::file_ops::{FileChange, Transferred};
 use crate::domain::files::{FsPath, Version};
 use crate::domain::ids::RequestId;
 use crate::domain::outcome::{Failure, FailureKind};
@@ -83,7 +84,11 @@ fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
         &mut state,
         Msg::Fs(FsEvent::Changed {
             req: RequestId(8),
-            result: Ok("Removed old.txt".into()),
+            change: FileChange::Removed {
+                path: FsPath::parse("old.txt").unwrap(),
+                was_dir: false,
+            },
+            result: Ok(()),
         }),
     );
     assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
@@ -316,7 +321,14 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
 #[test]
 fn an_upload_that_ends_measures_that_workspace_again() {
     // Even a failed upload may have written part of its files.
-    for result in [Ok("Uploaded data".to_owned()), Err("disk full".to_owned())] {
+    let uploaded = Transferred::Uploaded {
+        from: "data".into(),
+        to: FsPath::parse("data").unwrap(),
+        files: 1,
+        bytes: 3,
+    };
+    let full = Failure::new(FailureKind::Other, "disk full");
+    for result in [Ok(uploaded), Err(full), Ok(Transferred::Cancelled)] {
         let mut state = browsing_alpha();
         if let Some(files) = state.files_mut() {
             files.transfer = Some(crate::app::files::Transfer {
