@@ -15,7 +15,8 @@ use crate::app::files::{Connection, PREVIEW_LIMIT, Preview, display_name};
 use crate::app::msg::Command;
 use crate::app::state::{NoticeLevel, State};
 use crate::domain::file_ops::{FileChange, Load, Transferred};
-use crate::domain::files::{FileData, FsPath};
+use crate::domain::files::{Entry, FileData, FsPath, Version};
+use crate::domain::ids::RequestId;
 use crate::domain::outcome::{Failure, FailureKind};
 use crate::workspace_fs::task::FsEvent;
 
@@ -174,9 +175,9 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
 
 fn listed(
     state: &mut State,
-    req: crate::domain::ids::RequestId,
+    req: RequestId,
     dir: FsPath,
-    result: Result<Vec<crate::domain::files::Entry>, Failure>,
+    result: Result<Vec<Entry>, Failure>,
 ) -> Vec<Command> {
     let Some(files) = state.files_mut().filter(|f| f.listing == Some(req)) else {
         return Vec::new();
@@ -236,9 +237,9 @@ fn preview(path: FsPath, data: FileData) -> Preview {
 
 fn saved(
     state: &mut State,
-    req: crate::domain::ids::RequestId,
+    req: RequestId,
     path: &FsPath,
-    result: Result<crate::domain::files::Version, Failure>,
+    result: Result<Version, Failure>,
 ) -> Vec<Command> {
     let Some(editor) = state.editor_mut().filter(|e| e.saving == Some(req)) else {
         return Vec::new();
