@@ -1,7 +1,7 @@
 //! The files task answers every request: with no workspace open (never opened, or its open
 //! failed), each request gets its own answer, a typed failure, instead of only a log line; the
-//! browser waiting for it would otherwise wait forever. No engine needed: the link lends a
-//! client for a port where nothing listens.
+//! browser waiting for it would otherwise wait forever. No engine needed: the link is a Docker
+//! task's for a port where nothing listens.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::Receiver;
 
 use super::task::{self, FsCmd, FsEvent};
-use crate::docker::{self, EngineLink};
+use crate::docker::{self, DockerEvent, DockerHandle, EngineLink};
 use crate::domain::file_ops::FileChange;
 use crate::domain::files::FsPath;
 use crate::domain::ids::RequestId;
@@ -19,9 +19,19 @@ fn p(raw: &str) -> FsPath {
     FsPath::parse(raw).unwrap()
 }
 
-fn nowhere() -> EngineLink {
-    let engine = docker::connect_at("tcp://127.0.0.1:1").unwrap();
-    EngineLink::fixed(engine)
+/// A Docker task that never reaches an engine, and the link it lends (its handle and reports
+/// are kept: the task ends without them).
+struct Nowhere {
+    _task: (DockerHandle, Receiver<DockerEvent>),
+    link: EngineLink,
+}
+
+fn nowhere() -> Nowhere {
+    let (handle, link, events) = docker::spawn_at(Some("tcp://127.0.0.1:1".into()));
+    Nowhere {
+        _task: (handle, events),
+        link,
+    }
 }
 
 async fn next(events: &mut Receiver<FsEvent>) -> FsEvent {
@@ -115,7 +125,8 @@ async fn each_request_is_answered_as_nothing_open(
 
 #[tokio::test]
 async fn every_request_without_an_open_workspace_is_answered() {
-    let (files, mut events) = task::spawn_with_labels(HashMap::new(), nowhere());
+    let engine = nowhere();
+    let (files, mut events) = task::spawn_with_labels(HashMap::new(), engine.link.clone());
     each_request_is_answered_as_nothing_open(&files, &mut events).await;
     // After a close too.
     files.send(FsCmd::Close).unwrap();
@@ -124,7 +135,8 @@ async fn every_request_without_an_open_workspace_is_answered() {
 
 #[tokio::test]
 async fn requests_after_a_failed_open_are_answered_too() {
-    let (files, mut events) = task::spawn_with_labels(HashMap::new(), nowhere());
+    let engine = nowhere();
+    let (files, mut events) = task::spawn_with_labels(HashMap::new(), engine.link.clone());
     files
         .send(FsCmd::Open {
             req: RequestId(0),
@@ -145,7 +157,8 @@ async fn requests_after_a_failed_open_are_answered_too() {
 
 #[tokio::test]
 async fn a_change_refused_says_which_change_it_was() {
-    let (files, mut events) = task::spawn_with_labels(HashMap::new(), nowhere());
+    let engine = nowhere();
+    let (files, mut events) = task::spawn_with_labels(HashMap::new(), engine.link.clone());
     files
         .send(FsCmd::Rename {
             req: RequestId(1),
