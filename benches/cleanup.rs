@@ -64,7 +64,9 @@ fn main() {
             let results = rt.block_on(delete_all(docker.clone(), targets));
             ours.push(start.elapsed().as_secs_f64());
             assert!(
-                results.iter().all(|r| r.outcome == VolumeOutcome::Deleted),
+                results
+                    .iter()
+                    .all(|r| r.result == Ok(VolumeOutcome::Deleted)),
                 "every delete succeeds"
             );
 

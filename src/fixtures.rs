@@ -155,7 +155,7 @@ pub fn measurement(bytes: u64, files: u64, idle_hours: i64) -> Measurement {
 }
 
 /// Sizes for the fixture inventory: alpha busy, beta at 80% of its quota, s-old small and idle.
-pub fn measurements() -> Vec<(String, Result<Measurement, String>)> {
+pub fn measurements() -> Vec<(String, Result<Measurement, crate::domain::outcome::Failure>)> {
     vec![
         (
             "sandkasten-ws-alpha".into(),

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, deadline};
 use sandkasten_tui::domain::ids::RequestId;
+use sandkasten_tui::domain::outcome::FailureKind;
 use sandkasten_tui::domain::session::SessionState;
 use sandkasten_tui::domain::workspace::Inventory;
 use support::with_env;
@@ -289,7 +290,13 @@ async fn a_stall_after_connecting_is_noticed_when_a_call_times_out() {
                     ..
                 }) => {
                     let err = result.expect_err("no answer from a stalled engine");
-                    assert!(err.contains("stalled"), "{err}");
+                    assert!(err.detail.contains("stalled"), "{err}");
+                    // Stalled, or refused as unreachable once the task gave the engine up:
+                    // either way the engine's state, never an ordinary refusal.
+                    assert!(
+                        matches!(err.kind, FailureKind::Stalled | FailureKind::Unreachable),
+                        "{err:?}"
+                    );
                 }
                 Some(DockerEvent::Unreachable { reason, .. }) => return reason,
                 Some(DockerEvent::Inventory(_)) => panic!("a stalled engine listed something"),

@@ -17,10 +17,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use sandkasten_tui::docker::{self, DockerHandle, EngineLink};
+use sandkasten_tui::domain::file_ops::Load;
 use sandkasten_tui::domain::files::{FileData, FsPath};
 use sandkasten_tui::domain::ids::RequestId;
 use sandkasten_tui::domain::labels::VOLUME_LABEL;
-use sandkasten_tui::workspace_fs::FsError;
+use sandkasten_tui::domain::outcome::FailureKind;
 use sandkasten_tui::workspace_fs::task::{self, FsCmd, FsEvent, FsHandle};
 use support::proxy::EngineProxy;
 use support::{RUN_LABEL, TestEnv, test_image, with_env};
@@ -109,7 +110,8 @@ async fn open_and_load(
         })
         .unwrap();
     let FsEvent::Loaded {
-        result: Ok(data), ..
+        result: Ok(Load::File(data)),
+        ..
     } = next(events).await
     else {
         panic!("the file did not load");
@@ -207,7 +209,7 @@ async fn a_save_after_the_helper_was_killed_still_detects_a_change_made_meanwhil
             panic!("no save answer");
         };
         assert!(
-            matches!(result, Err(FsError::Conflict { .. })),
+            matches!(&result, Err(f) if f.kind == FailureKind::Conflict),
             "expected a conflict, got {result:?}"
         );
         assert_eq!(
@@ -275,7 +277,10 @@ async fn a_helper_reopened_in_read_only_mode_mounts_read_only_with_only_read_acc
         else {
             panic!("no load answer");
         };
-        assert_eq!(result.expect("loaded through a new helper").data, b"v1\n");
+        let Load::File(loaded) = result.expect("loaded through a new helper") else {
+            panic!("not loaded whole");
+        };
+        assert_eq!(loaded.data, b"v1\n");
         let [helper] = helpers(&volume).try_into().expect("one new helper");
         assert_ne!(helper, old_helper);
         let inspect = env.docker.inspect_container(&helper, None).await.unwrap();
@@ -414,7 +419,7 @@ async fn a_save_after_the_engine_came_back_is_a_conflict_when_the_file_changed_m
             panic!("no save answer");
         };
         assert!(
-            matches!(result, Err(FsError::Conflict { .. })),
+            matches!(&result, Err(f) if f.kind == FailureKind::Conflict),
             "expected a conflict, got {result:?}"
         );
         assert_eq!(cat_independently(env, &volume, "notes.txt"), b"v2\n");

@@ -71,11 +71,11 @@ async fn a_planned_idle_workspace_written_since_the_plan_is_kept_and_reported() 
             results
                 .iter()
                 .find(|d| d.volume == volume)
-                .map(|d| d.outcome.clone())
+                .map(|d| d.result.clone())
                 .unwrap()
         };
         match outcome(&written_volume) {
-            VolumeOutcome::Kept(why) => {
+            Ok(VolumeOutcome::Kept(why)) => {
                 assert!(why.starts_with("changed since planned: kept"), "{why}")
             }
             other => panic!("the written workspace must be kept, got {other:?}"),
@@ -83,7 +83,7 @@ async fn a_planned_idle_workspace_written_since_the_plan_is_kept_and_reported() 
         assert!(env.volume_exists(&written_volume).await, "fresh work stays");
         assert_eq!(
             outcome(&format!("sandkasten-ws-{quiet}")),
-            VolumeOutcome::Deleted
+            Ok(VolumeOutcome::Deleted)
         );
         assert!(!env.volume_exists(&format!("sandkasten-ws-{quiet}")).await);
     })

@@ -1,7 +1,8 @@
 //! The Docker task's shell jobs on the real engine: `PrepareShell` starts a stopped session
 //! when asked, finds its shell and creates the exec, answering with a shell the caller attaches
 //! on the task's own client (nothing is connected outside the task); `EndShell` handed to the
-//! task ends what the shell started, the caller waiting for nothing. Session containers carry
+//! task ends what the shell started, the caller waiting for nothing; a missing session is a
+//! typed not-found. Session containers carry
 //! this test's labels, so its cleanup removes them.
 
 // Tests fail loudly: unwrap and expect are how they report.
@@ -16,6 +17,7 @@ use futures::StreamExt;
 use sandkasten_tui::docker::shell::{AttachedShell, PreparedShell, ShellInput};
 use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, DockerHandle};
 use sandkasten_tui::domain::ids::RequestId;
+use sandkasten_tui::domain::outcome::{Failure, FailureKind};
 use sandkasten_tui::domain::shell::ShellTarget;
 use support::{TestEnv, with_env};
 use tokio::io::AsyncWriteExt;
@@ -28,7 +30,7 @@ async fn prepare(
     events: &mut Receiver<DockerEvent>,
     req: u64,
     target: ShellTarget,
-) -> Result<PreparedShell, String> {
+) -> Result<PreparedShell, Failure> {
     let req = RequestId(req);
     handle
         .send(DockerCmd::PrepareShell { req, target })
@@ -152,7 +154,9 @@ async fn preparing_a_shell_on_a_missing_session_says_why() {
             start_first: false,
         };
         let err = prepare(&handle, &mut events, 7, target).await.unwrap_err();
-        assert!(err.contains("No such container"), "{err}");
+        assert!(err.detail.contains("No such container"), "{err}");
+        // The screen refreshes on this kind: the session is gone meanwhile.
+        assert_eq!(err.kind, FailureKind::NotFound);
     })
     .await;
 }

@@ -228,7 +228,10 @@ mod tests {
     }
 
     fn report() -> DockerEvent {
-        DockerEvent::RefreshFailed("x".into())
+        DockerEvent::RefreshFailed(crate::domain::outcome::Failure::new(
+            crate::domain::outcome::FailureKind::Other,
+            "x",
+        ))
     }
 
     fn fs_event() -> FsEvent {

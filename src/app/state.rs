@@ -102,6 +102,9 @@ pub struct DeleteProgress {
     /// Volumes still to be deleted.
     pending_volumes: BTreeSet<String>,
     pub report: Report,
+    /// How many of the report's kept volumes the engine kept because a container mounts them
+    /// (the others: the rule no longer picks them).
+    pub kept_in_use: usize,
 }
 
 impl DeleteProgress {
@@ -114,6 +117,7 @@ impl DeleteProgress {
             pending_sessions,
             pending_volumes,
             report: Report::default(),
+            kept_in_use: 0,
         }
     }
 

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 use super::rule::{Rule, Verdict};
 use crate::domain::measure::Measurement;
+use crate::domain::outcome::Failure;
 use crate::domain::workspace::Workspace;
 
 /// Why a volume is part of a deletion request.
@@ -23,7 +24,7 @@ pub enum Pick {
 pub fn recheck(
     rule: &Rule,
     workspace: Option<&Workspace>,
-    fresh: Option<&Result<Measurement, String>>,
+    fresh: Option<&Result<Measurement, Failure>>,
     now: Timestamp,
 ) -> Result<(), String> {
     let kept = |why: String| Err(format!("changed since planned: kept ({why})"));
@@ -114,7 +115,10 @@ mod tests {
             idle_for: Some(DAY),
             ..Default::default()
         };
-        let failed = Err("cannot walk".to_owned());
+        let failed = Err(Failure::new(
+            crate::domain::outcome::FailureKind::Other,
+            "cannot walk",
+        ));
         assert!(
             recheck(&rule, Some(&ws), Some(&failed), now)
                 .unwrap_err()

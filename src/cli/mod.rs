@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::LoadedConfig;
+use crate::domain::outcome::FailureKind;
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -50,9 +51,31 @@ impl Failure {
     }
 }
 
+/// The exit code of a failed engine request, by its kind: one the engine does not know (a
+/// session gone since it was listed, an image not on this engine) or cannot take (a malformed
+/// reference) is a usage error like any unknown id; whatever else it refused or did not answer
+/// is an engine error.
+pub fn exit_code(kind: FailureKind) -> u8 {
+    match kind {
+        FailureKind::NotFound | FailureKind::Invalid => exit::USAGE,
+        FailureKind::InUse
+        | FailureKind::Unreachable
+        | FailureKind::Stalled
+        | FailureKind::Refused
+        | FailureKind::Conflict
+        | FailureKind::Other => exit::ENGINE,
+    }
+}
+
+impl From<crate::domain::outcome::Failure> for Failure {
+    fn from(e: crate::domain::outcome::Failure) -> Self {
+        Self::new(exit_code(e.kind), e.detail)
+    }
+}
+
 impl From<crate::docker::DockerError> for Failure {
     fn from(e: crate::docker::DockerError) -> Self {
-        Self::new(exit::ENGINE, e.to_string())
+        crate::domain::outcome::Failure::from(e).into()
     }
 }
 
@@ -150,5 +173,38 @@ impl Policy {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(kind: FailureKind) -> u8 {
+        Failure::from(crate::domain::outcome::Failure::new(kind, "why")).code
+    }
+
+    #[test]
+    fn failed_requests_exit_with_the_code_their_kind_documents() {
+        // README: `2` bad arguments or an unknown id; `1` the engine is unreachable or
+        // refused a request.
+        assert_eq!(code_of(FailureKind::NotFound), exit::USAGE);
+        assert_eq!(code_of(FailureKind::Invalid), exit::USAGE);
+        for kind in [
+            FailureKind::InUse,
+            FailureKind::Unreachable,
+            FailureKind::Stalled,
+            FailureKind::Refused,
+            FailureKind::Conflict,
+            FailureKind::Other,
+        ] {
+            assert_eq!(code_of(kind), exit::ENGINE, "{kind:?}");
+        }
+        let taken = crate::docker::DockerError::declined(FailureKind::Conflict, "exists");
+        let failure = Failure::from(taken);
+        assert_eq!(
+            (failure.code, failure.message.as_str()),
+            (exit::ENGINE, "exists")
+        );
     }
 }

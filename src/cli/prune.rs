@@ -255,14 +255,14 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
         })
         .collect();
     for done in delete_all(engine.docker.clone(), targets).await {
-        match done.outcome {
-            VolumeOutcome::Deleted => {
+        match done.result {
+            Ok(VolumeOutcome::Deleted) => {
                 if !args.json {
                     println!("deleted {}", done.volume);
                 }
                 report.deleted.push(done.volume);
             }
-            VolumeOutcome::Kept(reason) => {
+            Ok(VolumeOutcome::Kept(reason)) => {
                 if !args.json {
                     println!("kept {}: {reason}", done.volume);
                 }
@@ -271,7 +271,9 @@ pub async fn run(args: PruneArgs, policy: Policy) -> Result<u8, Failure> {
                     reason,
                 });
             }
-            VolumeOutcome::Failed(reason) => {
+            // In use too (a session started on it since the plan): the engine refused.
+            Err(why) => {
+                let reason = why.detail;
                 if !args.json {
                     eprintln!("sandkasten-tui: {}: {reason}", done.volume);
                 }

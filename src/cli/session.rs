@@ -197,9 +197,7 @@ pub async fn run(
                 start_first: session.state != SessionState::Running,
             };
             // No Docker task here: the command prepares the shell on its own client.
-            let prepared = prepare_shell(&engine.docker, &target, &term_name())
-                .await
-                .map_err(|e| Failure::new(exit::ENGINE, e.to_string()))?;
+            let prepared = prepare_shell(&engine.docker, &target, &term_name()).await?;
             match run_shell_plain(prepared, 0x1d, "ctrl-]").await {
                 ShellOutcome::Exited { code, .. } => {
                     Ok(code.map_or(exit::OK, |c| c.clamp(0, 255) as u8))
@@ -223,7 +221,7 @@ pub async fn run(
             ));
             let mut out = std::io::stdout().lock();
             while let Some(chunk) = stream.next().await {
-                let text = chunk.map_err(|e| Failure::new(exit::ENGINE, e))?;
+                let text = chunk?;
                 if out
                     .write_all(text.as_bytes())
                     .and_then(|()| out.flush())

@@ -123,10 +123,15 @@ async fn remove(ids: Vec<String>, force_sessions: bool, policy: Policy) -> Resul
         .map(|w| DeleteTarget::by_hand(w.volume.clone()))
         .collect();
     for done in delete_all(engine.docker.clone(), volumes).await {
-        match done.outcome {
-            VolumeOutcome::Deleted => println!("deleted {}", done.volume),
-            VolumeOutcome::Kept(reason) | VolumeOutcome::Failed(reason) => {
+        match done.result {
+            Ok(VolumeOutcome::Deleted) => println!("deleted {}", done.volume),
+            Ok(VolumeOutcome::Kept(reason)) => {
                 eprintln!("sandkasten-tui: {}: {reason}", done.volume);
+                failed = true;
+            }
+            // In use too: named by hand and still there, so a partial failure (exit 4).
+            Err(why) => {
+                eprintln!("sandkasten-tui: {}: {why}", done.volume);
                 failed = true;
             }
         }

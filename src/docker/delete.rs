@@ -16,13 +16,14 @@ use jiff::Timestamp;
 use tokio::sync::mpsc;
 
 use super::DockerEvent;
-use super::error::describe;
+use super::error::DockerError;
 use super::inventory::fetch_inventory;
 use super::measure;
 use crate::cleanup::{Pick, recheck};
 use crate::domain::ids::RequestId;
 use crate::domain::labels::{WORKSPACE_VOLUME_PREFIX, deletable_volume};
 use crate::domain::measure::{Measurement, Strategy};
+use crate::domain::outcome::{Failure, FailureKind};
 use crate::domain::workspace::Workspace;
 
 /// Concurrent removals: measured to halve the wall time of a 1000-volume delete on 2 cores;
@@ -45,51 +46,55 @@ impl DeleteTarget {
     }
 }
 
-/// What happened to one volume.
+/// What happened to one volume that did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VolumeOutcome {
     Deleted,
     /// Not removed on purpose: the rule that picked it no longer holds (the reason says why).
     Kept(String),
-    /// The removal failed; the daemon's own reason when it refused.
-    Failed(String),
 }
 
+/// One volume's result: removed or kept, else why the removal failed (the daemon's own
+/// reason; a volume a container mounts is [`FailureKind::InUse`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deleted {
     pub volume: String,
-    pub outcome: VolumeOutcome,
+    pub result: Result<VolumeOutcome, Failure>,
 }
 
-async fn delete_one(docker: &Docker, volume: &str, current: Option<&Volume>) -> VolumeOutcome {
+async fn delete_one(
+    docker: &Docker,
+    volume: &str,
+    current: Option<&Volume>,
+) -> Result<VolumeOutcome, Failure> {
     let Some(current) = current else {
-        return VolumeOutcome::Failed(format!("{volume} no longer exists"));
+        return Err(Failure::new(
+            FailureKind::NotFound,
+            format!("{volume} no longer exists"),
+        ));
     };
-    if let Err(reason) = deletable_volume(&current.name, &current.labels) {
-        return VolumeOutcome::Failed(reason);
-    }
+    deletable_volume(&current.name, &current.labels)
+        .map_err(|reason| Failure::new(FailureKind::Refused, reason))?;
     let remove = docker.remove_volume(
         volume,
         None::<bollard::query_parameters::RemoveVolumeOptions>,
     );
-    match super::deadline::answer("removing the volume", remove).await {
-        Ok(Ok(())) => VolumeOutcome::Deleted,
-        Ok(Err(e)) => VolumeOutcome::Failed(describe(&e)),
-        Err(stalled) => VolumeOutcome::Failed(stalled.to_string()),
-    }
+    super::deadline::answer("removing the volume", remove)
+        .await?
+        .map_err(DockerError::from)?;
+    Ok(VolumeOutcome::Deleted)
 }
 
 /// The engine's current view of every `sandkasten-ws-*` volume, read once right before the
 /// removals: one listing re-checks a thousand volumes for the price of one call.
-async fn current_volumes(docker: &Docker) -> Result<HashMap<String, Volume>, String> {
+async fn current_volumes(docker: &Docker) -> Result<HashMap<String, Volume>, Failure> {
     let filter = HashMap::from([("name", vec![WORKSPACE_VOLUME_PREFIX])]);
     let list = docker.list_volumes(Some(
         ListVolumesOptionsBuilder::new().filters(&filter).build(),
     ));
     let list = super::deadline::answer("listing volumes", list)
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| describe(&e))?;
+        .await?
+        .map_err(DockerError::from)?;
     Ok(list
         .volumes
         .unwrap_or_default()
@@ -105,7 +110,7 @@ enum Remeasure {
     /// Walks volume by volume, at most [`measure::WALKERS`] at once however many removals run:
     /// more walkers than cores only slow each other down.
     PerVolume(Strategy, tokio::sync::Semaphore),
-    Measured(HashMap<String, Result<Measurement, String>>),
+    Measured(HashMap<String, Result<Measurement, Failure>>),
 }
 
 impl Remeasure {
@@ -127,19 +132,20 @@ impl Remeasure {
         }
     }
 
-    async fn now(&self, ws: &Workspace) -> Result<Measurement, String> {
+    async fn now(&self, ws: &Workspace) -> Result<Measurement, Failure> {
+        let none = || Err(Failure::new(FailureKind::Other, "no measurement came back"));
         match self {
-            Self::Measured(done) => done
-                .get(&ws.volume)
-                .cloned()
-                .unwrap_or_else(|| Err("no measurement came back".to_owned())),
+            Self::Measured(done) => done.get(&ws.volume).cloned().unwrap_or_else(none),
             Self::PerVolume(strategy, walkers) => {
-                let _walking = walkers.acquire().await.map_err(|e| e.to_string())?;
+                let _walking = walkers
+                    .acquire()
+                    .await
+                    .map_err(|e| Failure::new(FailureKind::Other, e.to_string()))?;
                 let target = vec![(ws.volume.clone(), PathBuf::from(&ws.mountpoint))];
                 measure::measure_all(strategy.clone(), target)
                     .await
                     .remove(&ws.volume)
-                    .unwrap_or_else(|| Err("no measurement came back".to_owned()))
+                    .unwrap_or_else(none)
             }
         }
     }
@@ -151,8 +157,8 @@ struct RecheckBasis {
     remeasure: Option<Remeasure>,
 }
 
-async fn recheck_basis(docker: &Docker, targets: &[DeleteTarget]) -> Result<RecheckBasis, String> {
-    let inventory = fetch_inventory(docker).await.map_err(|e| e.to_string())?;
+async fn recheck_basis(docker: &Docker, targets: &[DeleteTarget]) -> Result<RecheckBasis, Failure> {
+    let inventory = fetch_inventory(docker).await?;
     let workspaces: HashMap<String, Workspace> = inventory
         .workspaces
         .into_iter()
@@ -193,13 +199,16 @@ pub async fn delete_volumes(
     targets: Vec<DeleteTarget>,
     results: mpsc::UnboundedSender<Deleted>,
 ) {
-    let fail_all = |targets: Vec<DeleteTarget>, reason: String| {
+    // Nothing is removed unchecked: every volume fails, with the kind of what went wrong.
+    let fail_all = |targets: Vec<DeleteTarget>, why: Failure| {
+        let why = Failure::new(
+            why.kind,
+            format!("cannot re-check before deleting: {}", why.detail),
+        );
         for target in targets {
             let _ = results.send(Deleted {
                 volume: target.volume,
-                outcome: VolumeOutcome::Failed(format!(
-                    "cannot re-check before deleting: {reason}"
-                )),
+                result: Err(why.clone()),
             });
         }
     };
@@ -224,15 +233,15 @@ pub async fn delete_volumes(
         .map(|target| {
             let docker = docker.clone();
             async move {
-                let outcome = match still_picked(&target, basis).await {
+                let result = match still_picked(&target, basis).await {
                     Ok(()) => {
                         delete_one(&docker, &target.volume, current.get(&target.volume)).await
                     }
-                    Err(kept) => VolumeOutcome::Kept(kept),
+                    Err(kept) => Ok(VolumeOutcome::Kept(kept)),
                 };
                 Deleted {
                     volume: target.volume,
-                    outcome,
+                    result,
                 }
             }
         })
@@ -268,7 +277,7 @@ pub async fn delete_and_report(
     for container_id in sessions {
         let result = super::lifecycle::destroy_session(&docker, &container_id)
             .await
-            .map_err(|e| e.to_string());
+            .map_err(Failure::from);
         let _ = events
             .send(DockerEvent::SessionDestroyed {
                 req,
@@ -284,7 +293,7 @@ pub async fn delete_and_report(
             .send(DockerEvent::VolumeDeleted {
                 req,
                 volume: done.volume,
-                outcome: done.outcome,
+                result: done.result,
             })
             .await;
     }

@@ -18,9 +18,10 @@ use super::leftovers::LeftoverId;
 use super::measure;
 use super::{DockerCmd, DockerEvent, EngineInfo, Inventory, RequestId, SessionDetail};
 use crate::domain::measure::Strategy;
+use crate::domain::outcome::Failure;
 
 /// The answer to a command that cannot run (the engine is unreachable, or stalled), `why`.
-pub(super) fn refusal(cmd: DockerCmd, why: String) -> Option<DockerEvent> {
+pub(super) fn refusal(cmd: DockerCmd, why: Failure) -> Option<DockerEvent> {
     match cmd {
         DockerCmd::Refresh => None,
         DockerCmd::InspectSession { req, container_id } => Some(DockerEvent::SessionDetail {
@@ -44,13 +45,18 @@ pub(super) fn refusal(cmd: DockerCmd, why: String) -> Option<DockerEvent> {
             result: Err(why),
             attach,
         }),
-        DockerCmd::DestroySession { req, .. } | DockerCmd::SetRunning { req, .. } => {
-            Some(DockerEvent::SessionChanged {
-                req,
-                result: Err(why),
-            })
-        }
-        DockerCmd::FollowLogs { req, .. } => Some(DockerEvent::LogsEnded { req, reason: why }),
+        DockerCmd::DestroySession { req, container_id }
+        | DockerCmd::SetRunning {
+            req, container_id, ..
+        } => Some(DockerEvent::SessionChanged {
+            req,
+            container_id,
+            result: Err(why),
+        }),
+        DockerCmd::FollowLogs { req, .. } => Some(DockerEvent::LogsEnded {
+            req,
+            result: Err(why),
+        }),
         DockerCmd::PrepareShell { req, .. } => Some(DockerEvent::ShellPrepared {
             req,
             result: Err(why),
@@ -124,10 +130,10 @@ pub(super) enum JobDone {
         then: Box<JobDone>,
     },
     Version(Result<EngineInfo, String>),
-    Inventory(Result<Inventory, String>),
+    Inventory(Result<Inventory, Failure>),
     Created {
         req: RequestId,
-        result: Result<String, String>,
+        result: Result<String, Failure>,
     },
     /// A measuring round ended (its results were sent as they came).
     Measured,
@@ -138,7 +144,7 @@ pub(super) enum JobDone {
     Detail {
         req: RequestId,
         container_id: String,
-        result: Result<Box<SessionDetail>, String>,
+        result: Result<Box<SessionDetail>, Failure>,
     },
     /// A run of a kept shell cleanup ended.
     ShellEnded {
@@ -174,7 +180,7 @@ pub(super) fn spawn_call<T, F, D>(
 ) where
     T: Send + 'static,
     F: Future<Output = Result<T, DockerError>> + Send + 'static,
-    D: FnOnce(Result<T, String>) -> JobDone + Send + 'static,
+    D: FnOnce(Result<T, Failure>) -> JobDone + Send + 'static,
 {
     jobs.spawn(async move {
         let result = deadline::within(limit, what, call).await;
@@ -182,7 +188,7 @@ pub(super) fn spawn_call<T, F, D>(
             Err(e) if e.is_stalled() => Some(e.to_string()),
             _ => None,
         };
-        let answer = done(result.map_err(|e| e.to_string()));
+        let answer = done(result.map_err(Failure::from));
         match stall {
             Some(reason) => JobDone::Stalled {
                 reason,
@@ -213,5 +219,41 @@ pub(super) fn answer_of(done: JobDone) -> Option<DockerEvent> {
         | JobDone::Measured
         | JobDone::Streamed
         | JobDone::ShellEnded { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::outcome::FailureKind;
+
+    #[test]
+    fn a_command_that_cannot_run_is_answered_with_the_typed_reason() {
+        let why = Failure::new(FailureKind::Unreachable, "engine unreachable: refused");
+        let stop = DockerCmd::SetRunning {
+            req: RequestId(3),
+            container_id: "c1".into(),
+            run: false,
+        };
+        assert_eq!(
+            refusal(stop, why.clone()),
+            Some(DockerEvent::SessionChanged {
+                req: RequestId(3),
+                container_id: "c1".into(),
+                result: Err(why.clone()),
+            })
+        );
+        let logs = DockerCmd::FollowLogs {
+            req: RequestId(4),
+            container_id: "c1".into(),
+        };
+        assert_eq!(
+            refusal(logs, why.clone()),
+            Some(DockerEvent::LogsEnded {
+                req: RequestId(4),
+                result: Err(why.clone()),
+            })
+        );
+        assert_eq!(refusal(DockerCmd::Refresh, why), None);
     }
 }

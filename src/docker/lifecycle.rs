@@ -233,11 +233,13 @@ pub async fn create_session(
         host_config: Some(host_config),
         ..Default::default()
     };
+    // A missing image is a request this engine cannot take (nothing is pulled), not
+    // something gone meanwhile that a refresh would show.
     let refused = |e: bollard::errors::Error| match &e {
         bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
         } => DockerError::declined(
-            FailureKind::NotFound,
+            FailureKind::Invalid,
             format!(
                 "image {} is not on this engine (nothing is pulled): {}",
                 spec.image,

@@ -10,8 +10,9 @@ use tokio::time::{Duration, Instant, sleep_until};
 
 use super::DockerEvent;
 use super::deadline;
-use super::error::describe;
+use super::error::DockerError;
 use crate::domain::ids::RequestId;
+use crate::domain::outcome::Failure;
 
 /// Longest line kept: a runaway line must not eat memory.
 pub const MAX_LINE: usize = 4096;
@@ -32,16 +33,18 @@ pub fn stream(
     container: &str,
     tail: usize,
     follow: bool,
-) -> impl Stream<Item = Result<String, String>> + use<> {
+) -> impl Stream<Item = Result<String, Failure>> + use<> {
     let options = LogsOptionsBuilder::new()
         .stdout(true)
         .stderr(true)
         .follow(follow)
         .tail(&tail.to_string())
         .build();
-    let chunks = docker
-        .logs(container, Some(options))
-        .map(|chunk| chunk.map(chunk_text).map_err(|e| describe(&e)));
+    let chunks = docker.logs(container, Some(options)).map(|chunk| {
+        chunk
+            .map(chunk_text)
+            .map_err(|e| Failure::from(DockerError::from(e)))
+    });
     // Without `follow` the engine sends what it has and ends: a gap of a whole call deadline
     // is an engine that stopped answering mid-answer, not a quiet session. Following, silence
     // is legitimate and the caller bounds it.
@@ -53,7 +56,7 @@ pub fn stream(
                 Ok(next) => next,
                 Err(_) => {
                     let stalled = deadline::stalled("reading the logs", limit);
-                    return Some((Err(stalled.to_string()), None));
+                    return Some((Err(Failure::from(stalled)), None));
                 }
             },
             None => chunks.next().await,
@@ -119,12 +122,13 @@ pub async fn follow(
     let mut splitter = LineSplitter::default();
     let mut batch: Vec<String> = Vec::new();
     let mut flush_at = Instant::now() + LOG_FLUSH;
-    let reason = loop {
+    let result = loop {
         tokio::select! {
             next = stream.next() => match next {
                 Some(Ok(text)) => batch.extend(splitter.push(&text)),
-                Some(Err(e)) => break e,
-                None => break "the log stream ended (the session stopped or is gone)".to_owned(),
+                Some(Err(e)) => break Err(e),
+                // The engine ended it: the session stopped or is gone.
+                None => break Ok(()),
             },
             _ = sleep_until(flush_at), if !batch.is_empty() => {
                 if events.send(DockerEvent::LogLines { req, lines: std::mem::take(&mut batch) }).await.is_err() {
@@ -140,7 +144,7 @@ pub async fn follow(
             .send(DockerEvent::LogLines { req, lines: batch })
             .await;
     }
-    let _ = events.send(DockerEvent::LogsEnded { req, reason }).await;
+    let _ = events.send(DockerEvent::LogsEnded { req, result }).await;
 }
 
 #[cfg(test)]

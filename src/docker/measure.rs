@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use super::sizes::{SizeError, readable_dir, system_df_volume_sizes, walk};
 use crate::domain::measure::{Measurement, Strategy};
+use crate::domain::outcome::{Failure, FailureKind};
 use crate::domain::workspace::Workspace;
 
 /// The engine's socket when it is local (a unix socket), else `None`.
@@ -49,12 +50,14 @@ const DF_TIMEOUT: Duration = Duration::from_secs(60);
 pub async fn measure(
     strategy: Strategy,
     targets: Vec<(String, PathBuf)>,
-    results: mpsc::UnboundedSender<(String, Result<Measurement, String>)>,
+    results: mpsc::UnboundedSender<(String, Result<Measurement, Failure>)>,
 ) {
     match strategy {
         Strategy::Walk => walk_all(targets, results).await,
         Strategy::SystemDf { socket } => df_all(&socket, targets, &results).await,
         Strategy::Unavailable(why) => {
+            // Asking again will not help on this host.
+            let why = Failure::new(FailureKind::Refused, why);
             for (volume, _) in targets {
                 let _ = results.send((volume, Err(why.clone())));
             }
@@ -64,7 +67,7 @@ pub async fn measure(
 
 async fn walk_all(
     targets: Vec<(String, PathBuf)>,
-    results: mpsc::UnboundedSender<(String, Result<Measurement, String>)>,
+    results: mpsc::UnboundedSender<(String, Result<Measurement, Failure>)>,
 ) {
     let queue = Arc::new(Mutex::new(VecDeque::from(targets)));
     let mut workers = Vec::new();
@@ -75,9 +78,10 @@ async fn walk_all(
             loop {
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
                 let Some((volume, path)) = next else { break };
-                let result = walk(&path)
-                    .map(Measurement::from_walk)
-                    .map_err(|e| format!("cannot walk {}: {e}", path.display()));
+                let result = walk(&path).map(Measurement::from_walk).map_err(|e| {
+                    let why = format!("cannot walk {}: {e}", path.display());
+                    Failure::new(FailureKind::of_io(e.kind()), why)
+                });
                 if results.send((volume, result)).is_err() {
                     break; // nobody listens any more
                 }
@@ -92,16 +96,19 @@ async fn walk_all(
 async fn df_all(
     socket: &Path,
     targets: Vec<(String, PathBuf)>,
-    results: &mpsc::UnboundedSender<(String, Result<Measurement, String>)>,
+    results: &mpsc::UnboundedSender<(String, Result<Measurement, Failure>)>,
 ) {
     let mut attempt = 0;
-    let sizes: Result<HashMap<String, u64>, String> = loop {
+    let sizes: Result<HashMap<String, u64>, Failure> = loop {
         // The engine walks every volume on the host for this; a stuck daemon must not hang us.
         let reply = tokio::time::timeout(DF_TIMEOUT, system_df_volume_sizes(socket)).await;
         let Ok(reply) = reply else {
-            break Err(format!(
-                "the engine's /system/df took more than {}s",
-                DF_TIMEOUT.as_secs()
+            break Err(Failure::new(
+                FailureKind::Stalled,
+                format!(
+                    "the engine's /system/df took more than {}s",
+                    DF_TIMEOUT.as_secs()
+                ),
             ));
         };
         match reply {
@@ -110,7 +117,7 @@ async fn df_all(
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            other => break other.map_err(|e| e.to_string()),
+            other => break other.map_err(|e| Failure::new(e.kind(), e.to_string())),
         }
     };
     let now = Timestamp::now();
@@ -125,7 +132,9 @@ async fn df_all(
                     newest_ctime: None,
                     measured_at: now,
                 })
-                .ok_or_else(|| "the engine reported no size for it".to_owned()),
+                .ok_or_else(|| {
+                    Failure::new(FailureKind::NotFound, "the engine reported no size for it")
+                }),
             Err(e) => Err(e.clone()),
         };
         if results.send((volume, result)).is_err() {
@@ -138,7 +147,7 @@ async fn df_all(
 pub async fn measure_all(
     strategy: Strategy,
     targets: Vec<(String, PathBuf)>,
-) -> HashMap<String, Result<Measurement, String>> {
+) -> HashMap<String, Result<Measurement, Failure>> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let job = tokio::spawn(measure(strategy, targets, tx));
     let mut out = HashMap::new();
@@ -152,7 +161,7 @@ pub async fn measure_all(
 /// Picks the strategy for these workspaces and measures them all (for the CLI).
 pub async fn measure_workspaces(
     workspaces: &[Workspace],
-) -> (Strategy, HashMap<String, Result<Measurement, String>>) {
+) -> (Strategy, HashMap<String, Result<Measurement, Failure>>) {
     let strategy = choose(workspaces.first().map(|w| Path::new(&w.mountpoint)));
     let targets = workspaces
         .iter()

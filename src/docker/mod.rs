@@ -36,7 +36,10 @@ use std::path::PathBuf;
 use crate::domain::engine::EngineInfo;
 use crate::domain::ids::RequestId;
 use crate::domain::measure::{Measurement, Strategy};
-use crate::domain::session::{CreatedSession, Destroyed, SessionDetail, SessionSpec};
+use crate::domain::outcome::Failure;
+use crate::domain::session::{
+    CreatedSession, Destroyed, SessionChange, SessionDetail, SessionSpec,
+};
 use crate::domain::shell::ShellTarget;
 use crate::domain::workspace::Inventory;
 use shell::PreparedShell;
@@ -101,7 +104,8 @@ pub enum DockerCmd {
     EndShell(exec::ShellCleanup),
 }
 
-/// Reports from the Docker task.
+/// Reports from the Docker task. A request's answer carries its outcome as a value or a typed
+/// [`Failure`] (the engine's own reason in its detail); the words are update's.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DockerEvent {
     /// Trying to reach the engine (first time or after a loss).
@@ -119,11 +123,11 @@ pub enum DockerEvent {
     },
     Inventory(Inventory),
     /// A refresh failed while connected (e.g. the daemon answered 500).
-    RefreshFailed(String),
+    RefreshFailed(Failure),
     SessionDetail {
         req: RequestId,
         container_id: String,
-        result: Result<Box<SessionDetail>, String>,
+        result: Result<Box<SessionDetail>, Failure>,
     },
     /// How sizes are measured on this host (sent once, before the first results).
     SizeStrategy(Strategy),
@@ -138,46 +142,50 @@ pub enum DockerEvent {
         volume: String,
     },
     /// A batch of measurements, by volume name.
-    Measured(Vec<(String, Result<Measurement, String>)>),
+    Measured(Vec<(String, Result<Measurement, Failure>)>),
     SessionDestroyed {
         req: RequestId,
         container_id: String,
-        result: Result<Destroyed, String>,
+        result: Result<Destroyed, Failure>,
     },
+    /// One volume of a deletion: removed or kept on purpose, or why the removal failed.
     VolumeDeleted {
         req: RequestId,
         volume: String,
-        outcome: delete::VolumeOutcome,
+        result: Result<delete::VolumeOutcome, Failure>,
     },
     DeleteFinished {
         req: RequestId,
     },
+    /// The volume made for the workspace, or why not.
     WorkspaceCreated {
         req: RequestId,
-        result: Result<String, String>,
+        result: Result<String, Failure>,
     },
     SessionCreated {
         req: RequestId,
-        result: Result<CreatedSession, String>,
+        result: Result<CreatedSession, Failure>,
         attach: bool,
     },
-    /// A session command finished: what happened, for the status bar.
+    /// A session command (start, stop, destroy) on `container_id` finished: what it did.
     SessionChanged {
         req: RequestId,
-        result: Result<String, String>,
+        container_id: String,
+        result: Result<SessionChange, Failure>,
     },
     LogLines {
         req: RequestId,
         lines: Vec<String>,
     },
-    /// The log stream ended (the container is gone, or the engine went away).
+    /// The log stream ended: `Ok` when the engine ended it (the session stopped or is gone),
+    /// else why it broke.
     LogsEnded {
         req: RequestId,
-        reason: String,
+        result: Result<(), Failure>,
     },
     /// The answer to `PrepareShell`: a shell ready to attach, or why not.
     ShellPrepared {
         req: RequestId,
-        result: Result<PreparedShell, String>,
+        result: Result<PreparedShell, Failure>,
     },
 }

@@ -87,7 +87,11 @@ pub async fn prepare_shell(
             .await
             .map_err(|e| match e {
                 e @ DockerError::Stalled { .. } => e,
-                e => DockerError::Api(format!("could not start it: {e}")),
+                // Said as the start's failure, of the kind the start's own failure is.
+                e => {
+                    let why = crate::domain::outcome::Failure::from(e);
+                    DockerError::declined(why.kind, format!("could not start it: {}", why.detail))
+                }
             })?;
     }
     let shell = probe_shell(docker, &target.container).await?;

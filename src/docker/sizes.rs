@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
 use crate::domain::measure::DirStats;
+use crate::domain::outcome::FailureKind;
 
 /// Walks `root` without ever following a symlink, so it never leaves the tree. Blocking: call
 /// it from `spawn_blocking`.
@@ -184,6 +185,18 @@ pub enum SizeError {
     Http { status: u16, message: String },
     #[error("unexpected reply to /system/df: {0}")]
     Parse(String),
+}
+
+impl SizeError {
+    /// What the screen can do about it: a busy engine is in use by another computation, a
+    /// socket that fails is an engine out of reach.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            SizeError::Busy => FailureKind::InUse,
+            SizeError::Io(_) => FailureKind::Unreachable,
+            SizeError::Http { .. } | SizeError::Parse(_) => FailureKind::Other,
+        }
+    }
 }
 
 // No version prefix, so the daemon answers in its own default version (bollard does the same).

@@ -30,6 +30,8 @@ use super::shell::{prepare_shell, term_name};
 use super::{DockerCmd, DockerEvent};
 use crate::domain::ids::RequestId;
 use crate::domain::measure::Strategy;
+use crate::domain::outcome::{Failure, FailureKind};
+use crate::domain::session::SessionChange;
 
 /// Events within this window share one refresh (a session start emits several).
 const COALESCE: Duration = Duration::from_millis(25);
@@ -171,7 +173,8 @@ async fn wait_while_down(
                     leftovers.add(cleanup);
                 }
                 Some(cmd) => {
-                    if let Some(reply) = refusal(cmd, format!("engine unreachable: {reason}"))
+                    let why = Failure::new(FailureKind::Unreachable, format!("engine unreachable: {reason}"));
+                    if let Some(reply) = refusal(cmd, why)
                         && events.send(reply).await.is_err()
                     {
                         return false;
@@ -268,32 +271,24 @@ async fn serve(
                 }
                 Some(DockerCmd::DestroySession { req, container_id }) => {
                     let docker = engine.docker.clone();
+                    let id = container_id.clone();
                     spawn_call(&mut jobs, deadline::JOB, "destroying the session",
-                        async move { destroy_session(&docker, &container_id).await },
+                        async move { destroy_session(&docker, &id).await },
                         move |result| {
-                        let result = result
-                            .map(|d| {
-                                let mut text = format!("Destroyed session {}", d.session_id);
-                                if let Some(v) = d.removed_volume {
-                                    text.push_str(&format!(" and its storage {v}"));
-                                }
-                                if let Some(w) = d.kept_workspace {
-                                    text.push_str(&format!("; workspace {w} stays"));
-                                }
-                                text
-                            });
-                        JobDone::Report(DockerEvent::SessionChanged { req, result })
+                        let result = result.map(SessionChange::Destroyed);
+                        JobDone::Report(DockerEvent::SessionChanged { req, container_id, result })
                     });
                 }
                 Some(DockerCmd::SetRunning { req, container_id, run }) => {
                     let docker = engine.docker.clone();
                     let what = if run { "starting the session" } else { "stopping the session" };
+                    let id = container_id.clone();
                     spawn_call(&mut jobs, deadline::STOP, what,
-                        async move { set_running(&docker, &container_id, run).await },
+                        async move { set_running(&docker, &id, run).await },
                         move |result| {
-                        let result = result
-                            .map(|()| if run { "Started".to_owned() } else { "Stopped".to_owned() });
-                        JobDone::Report(DockerEvent::SessionChanged { req, result })
+                        let done = if run { SessionChange::Started } else { SessionChange::Stopped };
+                        let result = result.map(|()| done);
+                        JobDone::Report(DockerEvent::SessionChanged { req, container_id, result })
                     });
                 }
                 Some(DockerCmd::FollowLogs { req, container_id }) => {

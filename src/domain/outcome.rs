@@ -44,6 +44,24 @@ impl Failure {
     }
 }
 
+impl FailureKind {
+    /// What an OS error on the host (a download's destination, an upload's source) means
+    /// here: the same kinds as the engine's and the helper's answers.
+    pub fn of_io(kind: std::io::ErrorKind) -> Self {
+        use std::io::ErrorKind as E;
+        match kind {
+            E::NotFound => Self::NotFound,
+            E::PermissionDenied | E::ReadOnlyFilesystem => Self::Refused,
+            E::AlreadyExists | E::DirectoryNotEmpty => Self::Conflict,
+            E::InvalidInput | E::InvalidFilename | E::NotADirectory | E::IsADirectory => {
+                Self::Invalid
+            }
+            E::ResourceBusy => Self::InUse,
+            _ => Self::Other,
+        }
+    }
+}
+
 /// The detail, as the operator reads it.
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -62,5 +80,18 @@ mod tests {
         let f = Failure::new(FailureKind::InUse, "volume is in use (409)");
         assert_eq!(f.to_string(), "volume is in use (409)");
         assert_eq!(f.kind, FailureKind::InUse);
+    }
+
+    #[test]
+    fn host_errors_read_as_the_same_kinds() {
+        use std::io::ErrorKind as E;
+        assert_eq!(FailureKind::of_io(E::NotFound), FailureKind::NotFound);
+        assert_eq!(
+            FailureKind::of_io(E::PermissionDenied),
+            FailureKind::Refused
+        );
+        assert_eq!(FailureKind::of_io(E::AlreadyExists), FailureKind::Conflict);
+        assert_eq!(FailureKind::of_io(E::IsADirectory), FailureKind::Invalid);
+        assert_eq!(FailureKind::of_io(E::UnexpectedEof), FailureKind::Other);
     }
 }

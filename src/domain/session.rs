@@ -174,3 +174,11 @@ pub struct Destroyed {
     /// The persistent workspace left in place.
     pub kept_workspace: Option<String>,
 }
+
+/// What a session command did (start, stop, destroy), for update to put in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionChange {
+    Started,
+    Stopped,
+    Destroyed(Destroyed),
+}

@@ -14,6 +14,7 @@ use crate::app::update::update;
 use crate::config::keymap::Bindings;
 use crate::docker::DockerEvent;
 use crate::domain::ids::RequestId;
+use crate::domain::outcome::{Failure, FailureKind};
 use crate::domain::session::SessionDetail;
 use crate::fixtures;
 
@@ -305,8 +306,8 @@ fn new_workspace_prompt_explains_a_bad_id() {
     assert_snapshot!(screen(&state, 120, 24));
 }
 
-#[test]
-fn deletion_report_lists_each_failure_with_its_reason() {
+/// The marked beta deleted, and the engine's answer for it.
+fn beta_deleted(result: Result<crate::docker::delete::VolumeOutcome, Failure>) -> State {
     let mut state = workspaces_focused();
     update(&mut state, Action::ToggleMark);
     update(&mut state, Action::ToggleMark);
@@ -321,13 +322,33 @@ fn deletion_report_lists_each_failure_with_its_reason() {
         Msg::Docker(DockerEvent::VolumeDeleted {
             req,
             volume: "sandkasten-ws-beta".into(),
-            outcome: crate::docker::delete::VolumeOutcome::Failed(
-                "remove sandkasten-ws-beta: volume is in use - [4f3c] (409)".into(),
-            ),
+            result,
         }),
     );
     update(&mut state, Msg::Docker(DockerEvent::DeleteFinished { req }));
-    assert_snapshot!(screen(&state, 120, 24));
+    state
+}
+
+#[test]
+fn deletion_report_lists_each_failure_with_its_reason() {
+    let stalled = Failure::new(
+        FailureKind::Stalled,
+        "engine not answering (stalled): no answer to removing the volume within 15s",
+    );
+    assert_snapshot!(screen(&beta_deleted(Err(stalled)), 120, 24));
+}
+
+#[test]
+fn deletion_report_shows_a_volume_in_use_as_kept() {
+    let in_use = Failure::new(
+        FailureKind::InUse,
+        "remove sandkasten-ws-beta: volume is in use - [4f3c] (409)",
+    );
+    let text = screen(&beta_deleted(Err(in_use)), 120, 24);
+    assert!(text.contains("some were kept"), "{text}");
+    assert!(text.contains("1 kept, 0 failed"), "{text}");
+    assert!(text.contains("1 kept (in use)"), "{text}");
+    assert_snapshot!(text);
 }
 
 #[test]
@@ -454,26 +475,10 @@ fn editor_with_unsaved_changes() {
 
 #[test]
 fn deletion_report_shows_a_kept_pick_with_what_changed() {
-    let mut state = workspaces_focused();
-    update(&mut state, Action::ToggleMark);
-    update(&mut state, Action::ToggleMark);
-    update(&mut state, Action::Delete);
-    update(&mut state, Action::SkipInUse);
-    crate::fixtures::frame_drawn(&mut state);
-    update(&mut state, Action::Confirm);
-    let req = state.workspaces.deleting.as_ref().unwrap().req;
-    update(
-        &mut state,
-        Msg::Docker(DockerEvent::VolumeDeleted {
-            req,
-            volume: "sandkasten-ws-beta".into(),
-            outcome: crate::docker::delete::VolumeOutcome::Kept(
-                "changed since planned: kept (modified 2m ago)".into(),
-            ),
-        }),
+    let kept = crate::docker::delete::VolumeOutcome::Kept(
+        "changed since planned: kept (modified 2m ago)".into(),
     );
-    update(&mut state, Msg::Docker(DockerEvent::DeleteFinished { req }));
-    let text = screen(&state, 120, 24);
+    let text = screen(&beta_deleted(Ok(kept)), 120, 24);
     assert!(text.contains("some were kept"), "{text}");
     assert!(text.contains("1 kept, 0 failed"), "{text}");
     assert!(

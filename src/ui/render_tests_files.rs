@@ -130,9 +130,11 @@ fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
         &mut state,
         crate::app::msg::Msg::Fs(crate::workspace_fs::task::FsEvent::Opened {
             req: RequestId(9),
-            result: Err("engine not answering (stalled): no answer to inspecting \
-                         sandkasten-ws-alpha within 5s"
-                .into()),
+            result: Err(crate::domain::outcome::Failure::new(
+                crate::domain::outcome::FailureKind::Stalled,
+                "engine not answering (stalled): no answer to inspecting \
+                 sandkasten-ws-alpha within 5s",
+            )),
         }),
     );
     let text = screen(&state, 120, 20);

@@ -39,9 +39,10 @@ pub enum FsError {
     /// The helper container stopped or its stream broke; the handle is unusable, open again.
     #[error("the file helper is gone: {0}")]
     HelperGone(String),
-    /// The engine refused a call (create, start, import, ...): the daemon's reason.
-    #[error("{0}")]
-    Engine(String),
+    /// The engine refused a call (create, start, import, ...) or could not be reached: the
+    /// daemon's reason, and what kind of failure the engine's answer was.
+    #[error("{reason}")]
+    Engine { kind: FailureKind, reason: String },
     /// The engine accepted a call but did not answer within its deadline.
     #[error("{0}")]
     Stalled(String),
@@ -55,11 +56,21 @@ pub enum FsError {
 
 impl From<bollard::errors::Error> for FsError {
     fn from(e: bollard::errors::Error) -> Self {
-        let e = crate::docker::DockerError::from(e);
+        crate::docker::DockerError::from(e).into()
+    }
+}
+
+/// The engine's failures keep their kind (a volume gone is not found, a lost connection
+/// unreachable); a stall stays a stall.
+impl From<crate::docker::DockerError> for FsError {
+    fn from(e: crate::docker::DockerError) -> Self {
         if e.is_stalled() {
-            FsError::Stalled(e.to_string())
-        } else {
-            FsError::Engine(e.to_string())
+            return FsError::Stalled(e.to_string());
+        }
+        let Failure { kind, detail } = Failure::from(e);
+        FsError::Engine {
+            kind,
+            reason: detail,
         }
     }
 }
@@ -84,10 +95,8 @@ impl From<FsError> for Failure {
             FsError::NotADirectory(_) | FsError::IsADirectory(_) => FailureKind::Invalid,
             FsError::HelperGone(_) => FailureKind::Unreachable,
             FsError::Stalled(_) => FailureKind::Stalled,
-            FsError::Io(_)
-            | FsError::Engine(_)
-            | FsError::Protocol(_)
-            | FsError::Unsupported(_) => FailureKind::Other,
+            FsError::Engine { kind, .. } => *kind,
+            FsError::Io(_) | FsError::Protocol(_) | FsError::Unsupported(_) => FailureKind::Other,
         };
         Failure::new(kind, e.to_string())
     }
@@ -144,6 +153,16 @@ mod tests {
         let stalled = FsError::from(bollard::errors::Error::RequestTimeoutError);
         assert!(matches!(stalled, FsError::Stalled(_)), "{stalled:?}");
         assert_eq!(kind(stalled), FailureKind::Stalled);
+        let gone = FsError::from(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            message: "no such volume".into(),
+        });
+        assert_eq!(kind(gone), FailureKind::NotFound);
+        let away = FsError::from(crate::docker::DockerError::Connect {
+            endpoint: "unix:///x".into(),
+            reason: "no such file".into(),
+        });
+        assert_eq!(kind(away), FailureKind::Unreachable);
         let bad = crate::domain::files::FsPath::parse("../etc").map_err(FsError::from);
         assert!(matches!(bad, Err(FsError::Refused(_))), "{bad:?}");
     }

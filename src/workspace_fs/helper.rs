@@ -174,9 +174,10 @@ pub async fn remove(docker: &Docker, id: &str) -> Result<(), FsError> {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            Err(FsError::Engine(format!(
-                "helper {id} is still being removed after 5 s"
-            )))
+            Err(FsError::Engine {
+                kind: crate::domain::outcome::FailureKind::Stalled,
+                reason: format!("helper {id} is still being removed after 5 s"),
+            })
         }
         Err(e) => Err(e.into()),
     }

@@ -37,6 +37,7 @@ mod helper;
 mod image;
 mod protocol;
 mod reopen;
+mod requests;
 pub mod task;
 mod transfer;
 
@@ -50,6 +51,8 @@ mod tests;
 mod tests_ops;
 #[cfg(test)]
 mod tests_stream;
+#[cfg(test)]
+mod tests_task;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -46,7 +46,7 @@ impl OpenWorkspace {
         labels: HashMap<String, String>,
         access: Access,
     ) -> Result<Self, FsError> {
-        let docker = engine.ready(wait).await.map_err(engine_away)?;
+        let docker = engine.ready(wait).await?;
         let fs = WorkspaceFs::open_with(&docker, volume, labels.clone(), access).await?;
         Ok(Self {
             engine,
@@ -84,11 +84,7 @@ impl OpenWorkspace {
     async fn reopen(&self, failed: u64) -> Result<Arc<WorkspaceFs>, FsError> {
         let mut current = self.current.lock().await;
         if current.0 == failed {
-            let docker = self
-                .engine
-                .wait(RECONNECT_WAIT)
-                .await
-                .map_err(engine_away)?;
+            let docker = self.engine.wait(RECONNECT_WAIT).await?;
             let fs =
                 WorkspaceFs::open_with(&docker, &self.volume, self.labels.clone(), self.access)
                     .await?;
@@ -106,10 +102,6 @@ impl OpenWorkspace {
             let _ = fs.close().await;
         }
     }
-}
-
-fn engine_away(e: crate::docker::DockerError) -> FsError {
-    FsError::Engine(e.to_string())
 }
 
 /// Runs one request with [`REQUEST_TIMEOUT`]. Transfers only pass their liveness check

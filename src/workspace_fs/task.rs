@@ -1,132 +1,23 @@
 //! The files task: owns the open workspace (its helper and agent client) and runs the
-//! browser's and editor's requests, answering each by request id; in the program, it also
+//! browser's and editor's requests, answering every one by request id with its outcome or a
+//! typed [`Failure`] (a request with no workspace open too); in the program, it also
 //! reaps helpers a crash left and imports the agent's image once the engine first answers.
 //! Its engine client is the Docker task's, borrowed through an [`EngineLink`]: it never
 //! connects by itself. Like the Docker task, it never touches UI state.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use super::reopen::OpenWorkspace;
+pub use super::requests::{FsCmd, FsEvent};
+use super::requests::{change_of, nothing_open, refusal};
 use super::{FsError, WorkspaceFs};
 use crate::docker::{EngineLink, deadline};
-use crate::domain::files::{Entry, FileData, FsPath, Version};
+use crate::domain::file_ops::{Load, Transferred};
+use crate::domain::files::{Entry, FileData, FsPath};
 use crate::domain::ids::RequestId;
-
-/// Requests to the files task.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FsCmd {
-    /// Open a workspace volume (closing the one open before).
-    Open {
-        req: RequestId,
-        volume: String,
-        /// `--read-only`: the helper mounts the volume read-only and can only read.
-        read_only: bool,
-    },
-    List {
-        req: RequestId,
-        dir: FsPath,
-    },
-    /// The first `limit` bytes, for the preview pane.
-    Preview {
-        req: RequestId,
-        path: FsPath,
-        limit: u64,
-    },
-    /// The whole file (at most `limit` bytes, else refused), for the editor.
-    Load {
-        req: RequestId,
-        path: FsPath,
-        limit: u64,
-    },
-    Save {
-        req: RequestId,
-        path: FsPath,
-        data: Vec<u8>,
-        /// `None` overwrites whatever is there (the operator chose to).
-        expected: Option<Version>,
-    },
-    /// A new, empty file; refused if something has that name.
-    CreateFile {
-        req: RequestId,
-        path: FsPath,
-    },
-    Mkdir {
-        req: RequestId,
-        path: FsPath,
-    },
-    Rename {
-        req: RequestId,
-        from: FsPath,
-        to: FsPath,
-    },
-    Remove {
-        req: RequestId,
-        path: FsPath,
-        recursive: bool,
-    },
-    /// Copy a file or directory out of the workspace to a host path.
-    Download {
-        req: RequestId,
-        path: FsPath,
-        dest: PathBuf,
-    },
-    /// Copy a host file or directory into a workspace directory.
-    Upload {
-        req: RequestId,
-        src: PathBuf,
-        dir: FsPath,
-    },
-    /// Stop a download or upload; what was copied so far stays.
-    Cancel {
-        req: RequestId,
-    },
-    Close,
-}
-
-/// Reports from the files task.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FsEvent {
-    Opened {
-        req: RequestId,
-        result: Result<String, String>,
-    },
-    Listed {
-        req: RequestId,
-        dir: FsPath,
-        result: Result<Vec<Entry>, String>,
-    },
-    Previewed {
-        req: RequestId,
-        path: FsPath,
-        result: Result<FileData, String>,
-    },
-    Loaded {
-        req: RequestId,
-        path: FsPath,
-        result: Result<FileData, String>,
-    },
-    Saved {
-        req: RequestId,
-        path: FsPath,
-        result: Result<Version, FsError>,
-    },
-    /// A change (create, mkdir, rename, remove) finished: what it was, or why not.
-    Changed {
-        req: RequestId,
-        result: Result<String, String>,
-    },
-    Progress {
-        req: RequestId,
-        bytes: u64,
-    },
-    TransferDone {
-        req: RequestId,
-        result: Result<String, String>,
-    },
-}
+use crate::domain::outcome::Failure;
 
 #[derive(Debug, Clone)]
 pub struct FsHandle {
@@ -213,7 +104,7 @@ async fn run(
             FsCmd::Cancel { req } => {
                 if let Some(handle) = transfers.remove(&req) {
                     handle.abort();
-                    let result = Err("cancelled; what was copied so far stays".to_owned());
+                    let result = Ok(Transferred::Cancelled);
                     let _ = events.send(FsEvent::TransferDone { req, result }).await;
                 }
             }
@@ -236,7 +127,7 @@ async fn run(
                     OpenWorkspace::open(engine.clone(), OPEN_WAIT, &volume, labels.clone(), access)
                         .await
                         .map(Arc::new)
-                        .map_err(|e| e.to_string());
+                        .map_err(Failure::from);
                 let report = result.map(|fs| {
                     open = Some(fs);
                     volume
@@ -272,6 +163,11 @@ async fn run(
                 }
                 None => {
                     tracing::warn!(?other, "file request without an open workspace");
+                    if let Some(answer) = refusal(other, nothing_open())
+                        && events.send(answer).await.is_err()
+                    {
+                        break;
+                    }
                 }
             },
         }
@@ -289,13 +185,17 @@ async fn close(ws: Arc<OpenWorkspace>) {
     }
 }
 
-fn name_of(path: &FsPath) -> String {
-    crate::format::escape_name(path.as_bytes())
-}
-
 /// Serves one request. Every call goes through [`OpenWorkspace::run`], so a helper found gone
 /// is replaced and the call made once more (a save with the same expected version).
 async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>) {
+    let change = change_of(&cmd);
+    let changed = |req, result: Result<(), FsError>| {
+        change.clone().map(|change| FsEvent::Changed {
+            req,
+            change,
+            result: result.map_err(Failure::from),
+        })
+    };
     let event = match cmd {
         FsCmd::List { req, dir } => {
             let result = ws
@@ -304,11 +204,11 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     async move { list_all(&fs, &dir).await }
                 })
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(Failure::from);
             FsEvent::Listed { req, dir, result }
         }
         FsCmd::Preview { req, path, limit } => {
-            let result = read(&ws, &path, limit).await.map_err(|e| e.to_string());
+            let result = read(&ws, &path, limit).await.map_err(Failure::from);
             FsEvent::Previewed { req, path, result }
         }
         FsCmd::Load { req, path, limit } => {
@@ -318,8 +218,7 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     async move { load(&fs, &path, limit).await }
                 })
                 .await
-                .map_err(|e| e.to_string())
-                .and_then(|loaded| loaded);
+                .map_err(Failure::from);
             FsEvent::Loaded { req, path, result }
         }
         FsCmd::Save {
@@ -334,24 +233,20 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     let (path, data) = (path.clone(), Arc::clone(&data));
                     async move { fs.write_atomic(&path, &data, expected).await }
                 })
-                .await;
+                .await
+                .map_err(Failure::from);
             FsEvent::Saved { req, path, result }
         }
         FsCmd::CreateFile { req, path } => {
             // One request that refuses any existing name, not a check and then a write that
             // would replace a file made in between.
-            let result = match ws
+            let result = ws
                 .run(|fs| {
                     let path = path.clone();
                     async move { fs.create_new(&path, b"").await }
                 })
-                .await
-            {
-                Ok(_) => Ok(format!("Created {}", name_of(&path))),
-                Err(FsError::AlreadyExists(_)) => Err(format!("{} already exists", name_of(&path))),
-                Err(e) => Err(e.to_string()),
-            };
-            FsEvent::Changed { req, result }
+                .await;
+            return answer(&events, changed(req, result.map(|_| ()))).await;
         }
         FsCmd::Mkdir { req, path } => {
             let result = ws
@@ -359,10 +254,8 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     let path = path.clone();
                     async move { fs.mkdir(&path).await }
                 })
-                .await
-                .map(|()| format!("Created directory {}", name_of(&path)))
-                .map_err(|e| e.to_string());
-            FsEvent::Changed { req, result }
+                .await;
+            return answer(&events, changed(req, result)).await;
         }
         FsCmd::Rename { req, from, to } => {
             let result = ws
@@ -370,10 +263,8 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     let (from, to) = (from.clone(), to.clone());
                     async move { fs.rename(&from, &to, false).await }
                 })
-                .await
-                .map(|()| format!("Renamed {} to {}", name_of(&from), name_of(&to)))
-                .map_err(|e| e.to_string());
-            FsEvent::Changed { req, result }
+                .await;
+            return answer(&events, changed(req, result)).await;
         }
         FsCmd::Remove {
             req,
@@ -385,10 +276,8 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     let path = path.clone();
                     async move { fs.remove(&path, recursive).await }
                 })
-                .await
-                .map(|()| format!("Deleted {}", name_of(&path)))
-                .map_err(|e| e.to_string());
-            FsEvent::Changed { req, result }
+                .await;
+            return answer(&events, changed(req, result)).await;
         }
         FsCmd::Download { req, path, dest } => {
             let result = match live(&ws).await {
@@ -398,7 +287,7 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     })
                     .await
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e.into()),
             };
             FsEvent::TransferDone { req, result }
         }
@@ -410,34 +299,34 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
                     })
                     .await
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e.into()),
             };
             FsEvent::TransferDone { req, result }
         }
         FsCmd::Open { .. } | FsCmd::Close | FsCmd::Cancel { .. } => return,
     };
-    let _ = events.send(event).await;
+    answer(&events, Some(event)).await;
 }
 
-/// The whole file for the editor, or why not when it holds more than `limit` bytes. One read
-/// of at most `limit + 1` bytes, never a size check and then an unbounded read: the sandbox
-/// can swap the file for a huge (sparse) one in between, which was then read whole into this
-/// process's memory.
-pub(super) async fn load(
-    fs: &WorkspaceFs,
-    path: &FsPath,
-    limit: u64,
-) -> Result<Result<FileData, String>, FsError> {
+async fn answer(events: &mpsc::Sender<FsEvent>, event: Option<FsEvent>) {
+    if let Some(event) = event {
+        let _ = events.send(event).await;
+    }
+}
+
+/// The whole file for the editor, or that it holds more than `limit` bytes. One read of at
+/// most `limit + 1` bytes, never a size check and then an unbounded read: the sandbox can swap
+/// the file for a huge (sparse) one in between, which was then read whole into this process's
+/// memory.
+pub(super) async fn load(fs: &WorkspaceFs, path: &FsPath, limit: u64) -> Result<Load, FsError> {
     let data = fs.read(path, 0, limit.saturating_add(1)).await?;
     if data.data.len() as u64 > limit {
-        return Ok(Err(format!(
-            "{} is {} — larger than the editor's {} limit; the preview shows its start",
-            name_of(path),
-            crate::format::bytes(data.version.size.max(data.data.len() as u64)),
-            crate::format::bytes(limit)
-        )));
+        return Ok(Load::TooLarge {
+            size: data.version.size.max(data.data.len() as u64),
+            limit,
+        });
     }
-    Ok(Ok(data))
+    Ok(Load::File(data))
 }
 
 /// A helper that answers, started anew if the one in use is gone: transfers make many calls

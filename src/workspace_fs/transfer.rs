@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::WorkspaceFs;
+use super::{FsError, WorkspaceFs};
+use crate::domain::file_ops::Transferred;
 use crate::domain::files::{EntryKind, FsPath};
+use crate::domain::outcome::{Failure, FailureKind};
 
 /// Reads are chunked so progress moves and memory stays bounded for big files.
 const CHUNK: u64 = 4 * 1024 * 1024;
@@ -20,7 +22,7 @@ fn display(path: &FsPath) -> String {
 /// dangling) is refused, never replaced or followed (O_CREAT|O_EXCL, plus O_NOFOLLOW). It
 /// gets the workspace file's permission bits (never its set-id or sticky bits), so a private
 /// 0600 file stays private on the host instead of becoming readable by everyone there.
-fn create_new_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
+fn create_new_file(path: &Path, mode: u32) -> Result<std::fs::File, Failure> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -35,7 +37,7 @@ fn create_new_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
 /// Creates one new directory; an existing entry (a symlink too) is refused (mkdir never
 /// follows the last component). Its permission bits are the workspace directory's, plus the
 /// owner's own (the copy has to go into it).
-fn create_new_dir(path: &Path, mode: u32) -> Result<(), String> {
+fn create_new_dir(path: &Path, mode: u32) -> Result<(), Failure> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .mode((mode & 0o777) | 0o700)
@@ -43,15 +45,33 @@ fn create_new_dir(path: &Path, mode: u32) -> Result<(), String> {
         .map_err(|e| refusal(path, &e))
 }
 
-fn refusal(path: &Path, e: &std::io::Error) -> String {
+fn refusal(path: &Path, e: &std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::AlreadyExists {
-        format!(
+        let why = format!(
             "{} already exists on the host: not overwritten",
             path.display()
-        )
+        );
+        Failure::new(FailureKind::Conflict, why)
     } else {
-        format!("{}: {e}", path.display())
+        host(path, e)
     }
+}
+
+/// A host file's own error, of the kind its OS error is.
+fn host(path: &Path, e: &std::io::Error) -> Failure {
+    Failure::new(
+        FailureKind::of_io(e.kind()),
+        format!("{}: {e}", path.display()),
+    )
+}
+
+/// Something already in the workspace where an upload would put a file.
+fn taken(to: &FsPath, files: usize) -> Failure {
+    let why = format!(
+        "{} already exists in the workspace: not overwritten ({files} files copied before it)",
+        display(to)
+    );
+    Failure::new(FailureKind::Conflict, why)
 }
 
 /// Appends `data` to `out`, leaving a hole instead of writing a chunk of zeros only: a sparse
@@ -79,47 +99,43 @@ async fn copy_file(
     to: &Path,
     mut moved: u64,
     progress: &mut impl FnMut(u64),
-) -> Result<(u64, (u64, u64)), String> {
+) -> Result<(u64, (u64, u64)), Failure> {
     let mut out = create_new_file(to, entry.mode)?;
     let mut offset = 0u64;
-    let copied: Result<(), String> = async {
+    let copied: Result<(), Failure> = async {
         // The size it had when the copy started: a file the sandbox keeps growing (faster
         // than it is read) would otherwise fill the host's disk, never ending.
         while offset < entry.size {
             let chunk = fs
                 .read(from, offset, CHUNK.min(entry.size - offset))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             let now = chunk.version;
             // Growth is the one change allowed (a log being appended to); the same size with
             // new times is a rewrite in place, which would make the copy a mix as well.
             let replaced = (now.ino, now.dev) != (entry.ino, entry.dev);
             let rewritten = now.size == entry.size && now != entry.version();
             if replaced || rewritten || now.size < entry.size {
-                return Err(format!(
+                let why = format!(
                     "{} changed while it was copied (replaced, rewritten or cut shorter): not downloaded",
                     display(from)
-                ));
+                );
+                return Err(Failure::new(FailureKind::Conflict, why));
             }
             if chunk.data.is_empty() {
                 break;
             }
-            write_or_skip_zeros(&mut out, &chunk.data)
-                .map_err(|e| format!("{}: {e}", to.display()))?;
+            write_or_skip_zeros(&mut out, &chunk.data).map_err(|e| host(to, &e))?;
             offset += chunk.data.len() as u64;
             moved += chunk.data.len() as u64;
             progress(moved);
         }
         // Skipped zeros at the end still count: the length is set, not written.
-        out.set_len(offset)
-            .map_err(|e| format!("{}: {e}", to.display()))
+        out.set_len(offset).map_err(|e| host(to, &e))
     }
     .await;
     let copied = copied.and_then(|()| {
         use std::os::unix::fs::MetadataExt;
-        let meta = out
-            .metadata()
-            .map_err(|e| format!("{}: {e}", to.display()))?;
+        let meta = out.metadata().map_err(|e| host(to, &e))?;
         Ok((meta.dev(), meta.ino()))
     });
     match copied {
@@ -163,7 +179,7 @@ pub async fn download(
     path: &FsPath,
     dest: &Path,
     mut progress: impl FnMut(u64),
-) -> Result<String, String> {
+) -> Result<Transferred, Failure> {
     // A real directory (not a symlink to one the operator did not name) takes the entry inside.
     let dest = match std::fs::symlink_metadata(dest) {
         Ok(meta) if meta.is_dir() => match path.file_name() {
@@ -178,16 +194,16 @@ pub async fn download(
     let mut copies: HashMap<(u64, u64), (PathBuf, (u64, u64))> = HashMap::new();
     let mut stack: Vec<(FsPath, PathBuf)> = vec![(path.clone(), dest.clone())];
     while let Some((from, to)) = stack.pop() {
-        let entry = fs.stat(&from).await.map_err(|e| e.to_string())?;
+        let entry = fs.stat(&from).await?;
         match entry.kind {
             EntryKind::Dir => {
                 create_new_dir(&to, entry.mode)?;
                 // Streamed in chunks: no reply outgrows a frame, however many names.
-                let listing = fs.list(&from, u32::MAX).await.map_err(|e| e.to_string())?;
+                let listing = fs.list(&from, u32::MAX).await?;
                 for child in listing.entries {
                     // The exact bytes: a lossy name could merge two entries into one.
                     let name = std::ffi::OsStr::from_bytes(&child.name);
-                    let child_path = from.join(&child.name).map_err(|e| e.to_string())?;
+                    let child_path = from.join(&child.name).map_err(FsError::from)?;
                     stack.push((child_path, to.join(name)));
                 }
             }
@@ -208,23 +224,22 @@ pub async fn download(
             EntryKind::Symlink | EntryKind::Other => {}
         }
     }
-    Ok(format!(
-        "Downloaded {} to {} ({} files, {})",
-        display(path),
-        dest.display(),
+    Ok(Transferred::Downloaded {
+        from: path.clone(),
+        to: dest,
         files,
-        crate::format::bytes(moved)
-    ))
+        bytes: moved,
+    })
 }
 
 /// Reads a host file for upload: opened without following a symlink (one swapped in since it
 /// was listed would otherwise bring whatever it points at into the sandbox) nor waiting on a
 /// FIFO, and its size checked before anything is read, then read no further than one write
 /// holds: a file too big for one write is refused without taking its size in memory first.
-fn read_host_file(path: &Path) -> Result<Vec<u8>, String> {
+fn read_host_file(path: &Path) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let fail = |e: std::io::Error| host(path, &e);
     let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -233,17 +248,19 @@ fn read_host_file(path: &Path) -> Result<Vec<u8>, String> {
         .map_err(fail)?;
     let meta = file.metadata().map_err(fail)?;
     if !meta.is_file() {
-        return Err(format!(
+        let why = format!(
             "{}: not a regular file any more: not uploaded",
             path.display()
-        ));
+        );
+        return Err(Failure::new(FailureKind::Invalid, why));
     }
     let too_big = || {
-        format!(
+        let why = format!(
             "{}: larger than one upload can hold ({}): not uploaded",
             path.display(),
             crate::format::bytes(super::protocol::MAX_DATA as u64)
-        )
+        );
+        Failure::new(FailureKind::Refused, why)
     };
     if meta.len() > super::protocol::MAX_DATA as u64 {
         return Err(too_big());
@@ -265,69 +282,57 @@ pub async fn upload(
     src: &Path,
     dir: &FsPath,
     mut progress: impl FnMut(u64),
-) -> Result<String, String> {
-    let name = src
-        .file_name()
-        .ok_or_else(|| format!("{} has no file name", src.display()))?;
-    let target = dir
-        .join(name.as_encoded_bytes())
-        .map_err(|e| e.to_string())?;
+) -> Result<Transferred, Failure> {
+    let name = src.file_name().ok_or_else(|| {
+        Failure::new(
+            FailureKind::Invalid,
+            format!("{} has no file name", src.display()),
+        )
+    })?;
+    let target = dir.join(name.as_encoded_bytes()).map_err(FsError::from)?;
     let mut moved = 0u64;
     let mut files = 0usize;
     let mut stack: Vec<(PathBuf, FsPath)> = vec![(src.to_owned(), target.clone())];
     while let Some((from, to)) = stack.pop() {
-        let meta =
-            std::fs::symlink_metadata(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+        let meta = std::fs::symlink_metadata(&from).map_err(|e| host(&from, &e))?;
         if meta.is_dir() {
             match fs.mkdir(&to).await {
-                Ok(()) | Err(super::FsError::AlreadyExists(_)) => {}
-                Err(e) => return Err(e.to_string()),
+                Ok(()) | Err(FsError::AlreadyExists(_)) => {}
+                Err(e) => return Err(e.into()),
             }
-            let entries =
-                std::fs::read_dir(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+            let entries = std::fs::read_dir(&from).map_err(|e| host(&from, &e))?;
             for entry in entries.flatten() {
                 let child = to
                     .join(entry.file_name().as_encoded_bytes())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(FsError::from)?;
                 stack.push((entry.path(), child));
             }
         } else if meta.is_file() {
             // Never replace a file a session may be using: refuse instead of overwriting.
             match fs.stat(&to).await {
-                Ok(_) => {
-                    return Err(format!(
-                        "{} already exists in the workspace: not overwritten ({files} files copied before it)",
-                        display(&to)
-                    ));
-                }
-                Err(super::FsError::NotFound(_)) => {}
-                Err(e) => return Err(e.to_string()),
+                Ok(_) => return Err(taken(&to, files)),
+                Err(FsError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
             }
             let data = read_host_file(&from)?;
             // Created only if still absent: a file the session made while this one was read
             // from the host is refused too, not replaced.
             match fs.create_new(&to, &data).await {
                 Ok(_) => {}
-                Err(super::FsError::AlreadyExists(_)) => {
-                    return Err(format!(
-                        "{} already exists in the workspace: not overwritten ({files} files copied before it)",
-                        display(&to)
-                    ));
-                }
-                Err(e) => return Err(e.to_string()),
+                Err(FsError::AlreadyExists(_)) => return Err(taken(&to, files)),
+                Err(e) => return Err(e.into()),
             }
             moved += data.len() as u64;
             files += 1;
             progress(moved);
         }
     }
-    Ok(format!(
-        "Uploaded {} to {} ({} files, {})",
-        src.display(),
-        display(&target),
+    Ok(Transferred::Uploaded {
+        from: src.to_owned(),
+        to: target,
         files,
-        crate::format::bytes(moved)
-    ))
+        bytes: moved,
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! Reports from the Docker task: connection state, inventories (which carry measurements over
-//! and start new ones), measurements, deletion progress, creation.
+//! and start new ones), measurements, deletion progress, creation. Failures are put in words
+//! here (`wording`); one that says something is gone refreshes the inventory.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::notice;
+use super::{notice, wording};
 use crate::app::dialog::{Dialog, Report};
 use crate::app::msg::Command;
 use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
@@ -12,7 +13,9 @@ use crate::app::workspace_row::WorkspaceRow;
 use crate::docker::delete::VolumeOutcome;
 use crate::docker::{DockerCmd, DockerEvent};
 use crate::domain::ids::RequestId;
-use crate::domain::session::SessionState;
+use crate::domain::measure::Measurement;
+use crate::domain::outcome::{Failure, FailureKind};
+use crate::domain::session::{SessionDetail, SessionState};
 use crate::domain::workspace::Inventory;
 
 pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
@@ -78,18 +81,18 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
             };
         }
         DockerEvent::Inventory(inventory) => return apply_inventory(state, inventory),
-        DockerEvent::RefreshFailed(reason) => {
+        DockerEvent::RefreshFailed(why) => {
             notice(
                 state,
                 NoticeLevel::Error,
-                format!("Refresh failed: {reason}"),
+                wording::failed("Refresh failed", &why),
             );
         }
         DockerEvent::SessionDetail {
             req,
             container_id,
             result,
-        } => apply_detail(state, req, container_id, result),
+        } => return apply_detail(state, req, container_id, result),
         DockerEvent::SizeStrategy(strategy) => state.workspaces.strategy = Some(strategy),
         DockerEvent::Measured(results) => apply_measurements(state, results),
         DockerEvent::ContainerEnded { container_id } => {
@@ -111,6 +114,7 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
             container_id,
             result,
         } => {
+            let mut gone = false;
             if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req)
                 && progress.take_session(&container_id)
             {
@@ -119,28 +123,44 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                         .report
                         .destroyed
                         .push(format!("session {}", done.session_id)),
-                    Err(e) => progress
-                        .report
-                        .failed
-                        .push((format!("session {container_id}"), e)),
+                    Err(why) => {
+                        gone = why.kind == FailureKind::NotFound;
+                        let what = format!("session {container_id}");
+                        progress.report.failed.push((what, wording::failure(&why)));
+                    }
                 }
             }
+            return refresh_if(gone);
         }
         DockerEvent::VolumeDeleted {
             req,
             volume,
-            outcome,
+            result,
         } => {
+            let mut gone = false;
             if let Some(progress) = state.workspaces.deleting.as_mut().filter(|p| p.req == req)
                 && progress.take_volume(&volume)
             {
-                match outcome {
-                    VolumeOutcome::Deleted => progress.report.deleted.push(volume.clone()),
-                    VolumeOutcome::Kept(why) => progress.report.kept.push((volume.clone(), why)),
-                    VolumeOutcome::Failed(e) => progress.report.failed.push((volume.clone(), e)),
+                let report = &mut progress.report;
+                match result {
+                    Ok(VolumeOutcome::Deleted) => report.deleted.push(volume.clone()),
+                    Ok(VolumeOutcome::Kept(why)) => report.kept.push((volume.clone(), why)),
+                    // A container mounts it (a session started on it since it was planned):
+                    // the engine kept it, and nothing was lost.
+                    Err(why) if why.kind == FailureKind::InUse => {
+                        progress.kept_in_use += 1;
+                        report
+                            .kept
+                            .push((volume.clone(), wording::kept_in_use(&why)));
+                    }
+                    Err(why) => {
+                        gone = why.kind == FailureKind::NotFound;
+                        report.failed.push((volume.clone(), wording::failure(&why)));
+                    }
                 }
             }
             state.workspaces.marked.remove(&volume);
+            return refresh_if(gone);
         }
         DockerEvent::DeleteFinished { req } => finish_delete(state, req),
         DockerEvent::SessionCreated { result, attach, .. } => {
@@ -149,29 +169,36 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
         DockerEvent::ShellPrepared { req, result } => {
             return super::sessions::on_shell_prepared(state, req, result);
         }
-        DockerEvent::SessionChanged { result, .. } => match result {
-            Ok(text) => notice(state, NoticeLevel::Info, text),
-            Err(e) => notice(state, NoticeLevel::Error, e),
-        },
+        DockerEvent::SessionChanged {
+            container_id,
+            result,
+            ..
+        } => return super::sessions::on_changed(state, &container_id, result),
         DockerEvent::LogLines { req, lines } => {
             if let Some(logs) = state.logs_mut().filter(|l| l.req == req) {
                 logs.push(lines);
             }
         }
-        DockerEvent::LogsEnded { req, reason } => {
-            if let Some(logs) = state.logs_mut().filter(|l| l.req == req) {
-                logs.ended = Some(reason);
-            }
+        DockerEvent::LogsEnded { req, result } => {
+            let Some(logs) = state.logs_mut().filter(|l| l.req == req) else {
+                return Vec::new();
+            };
+            let gone = matches!(&result, Err(why) if why.kind == FailureKind::NotFound);
+            logs.ended = Some(match result {
+                Ok(()) => "the log stream ended (the session stopped or is gone)".to_owned(),
+                Err(why) => wording::failure(&why),
+            });
+            return refresh_if(gone);
         }
         DockerEvent::WorkspaceCreated { req, result } => {
             if state.workspaces.creating == Some(req) {
                 state.workspaces.creating = None;
                 match result {
                     Ok(volume) => notice(state, NoticeLevel::Info, format!("Created {volume}")),
-                    Err(e) => notice(
+                    Err(why) => notice(
                         state,
                         NoticeLevel::Error,
-                        format!("Creating the workspace failed: {e}"),
+                        wording::failed("Creating the workspace failed", &why),
                     ),
                 }
             }
@@ -180,34 +207,49 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
     Vec::new()
 }
 
+/// A refresh of the inventory when an answer said something is gone: what the operator acted
+/// on is no longer there, and the list must show so (the words say it refreshes).
+pub(super) fn refresh_if(gone: bool) -> Vec<Command> {
+    if gone {
+        vec![Command::Docker(DockerCmd::Refresh)]
+    } else {
+        Vec::new()
+    }
+}
+
 fn apply_detail(
     state: &mut State,
     req: RequestId,
     container_id: String,
-    result: Result<Box<crate::domain::session::SessionDetail>, String>,
-) {
+    result: Result<Box<SessionDetail>, Failure>,
+) -> Vec<Command> {
     let Some(DetailState::Loading {
         req: pending,
         state: for_state,
     }) = state.sessions.details.get(&container_id)
     else {
-        return; // not asked for any more
+        return Vec::new(); // not asked for any more
     };
     if *pending != req {
-        return; // an older request; a newer one is on its way
+        return Vec::new(); // an older request; a newer one is on its way
     }
     let for_state = *for_state;
+    let mut gone = false;
     let detail = match result {
         Ok(detail) => DetailState::Ready {
             detail,
             state: for_state,
         },
-        Err(reason) => DetailState::Failed {
-            reason,
-            state: for_state,
-        },
+        Err(why) => {
+            gone = why.kind == FailureKind::NotFound;
+            DetailState::Failed {
+                reason: wording::failure(&why),
+                state: for_state,
+            }
+        }
     };
     state.sessions.details.insert(container_id, detail);
+    refresh_if(gone)
 }
 
 /// Applies a new inventory. Measurements carry over by volume; volumes never measured, and
@@ -303,10 +345,7 @@ pub fn measure(state: &mut State, volumes: Vec<String>) -> Vec<Command> {
     vec![Command::Docker(DockerCmd::Measure { volumes: targets })]
 }
 
-fn apply_measurements(
-    state: &mut State,
-    results: Vec<(String, Result<crate::domain::measure::Measurement, String>)>,
-) {
+fn apply_measurements(state: &mut State, results: Vec<(String, Result<Measurement, Failure>)>) {
     let results: HashMap<String, _> = results.into_iter().collect();
     state.workspaces.list.update_rows(|rows| {
         for row in rows.iter_mut() {
@@ -317,7 +356,8 @@ fn apply_measurements(
                         row.measurement = Some(*m);
                         row.size_error = None;
                     }
-                    Err(e) => row.size_error = Some(e.clone()),
+                    // The reason alone: it is shown where the size would be.
+                    Err(why) => row.size_error = Some(why.detail.clone()),
                 }
             }
         }
@@ -338,6 +378,7 @@ fn finish_delete(state: &mut State, req: RequestId) {
         return;
     };
     let total = progress.total();
+    let in_use = progress.kept_in_use;
     let report = progress.finish();
     let mut text = format!("Deleted {} workspace volume(s)", report.deleted.len());
     if !report.destroyed.is_empty() {
@@ -346,11 +387,12 @@ fn finish_delete(state: &mut State, req: RequestId) {
             report.destroyed.len()
         ));
     }
-    if !report.kept.is_empty() {
-        text.push_str(&format!(
-            "; {} kept (changed since planned)",
-            report.kept.len()
-        ));
+    let changed = report.kept.len().saturating_sub(in_use);
+    if changed > 0 {
+        text.push_str(&format!("; {changed} kept (changed since planned)"));
+    }
+    if in_use > 0 {
+        text.push_str(&format!("; {in_use} kept (in use)"));
     }
     let problems = report.failed.len() + report.not_done;
     if problems == 0 {

@@ -1,15 +1,14 @@
-//! The file browser: opening a workspace's files (the files screen), moving around, previews,
-//! file operations (through dialogs), and the files task's reports, saves included. Typing
-//! the name filter is `filter`'s, the editor's keys `editor`'s. Read-only mode allows looking
-//! and downloading, nothing that writes.
+//! The file browser: opening a workspace's files (the files screen), moving around, previews
+//! and file operations (through dialogs). The files task's reports are `files_reports`'s,
+//! typing the name filter is `filter`'s, the editor's keys `editor`'s. Read-only mode allows
+//! looking and downloading, nothing that writes.
 
 use super::{next_req, notice, refuse_if_read_only};
 use crate::action::Action;
 use crate::app::confirm::Confirm;
 use crate::app::dialog::{Dialog, FileOp, FilePrompt};
 use crate::app::files::{
-    Connection, EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name,
-    download_prompt,
+    EDITOR_LIMIT, FilesView, PREVIEW_LIMIT, Preview, Transfer, display_name, download_prompt,
 };
 use crate::app::msg::Command;
 use crate::app::msg::Msg;
@@ -17,8 +16,7 @@ use crate::app::screen::{FilesScreen, Screen};
 use crate::app::state::{NoticeLevel, Pane, State};
 use crate::domain::files::{EntryKind, FsPath};
 use crate::domain::session::SessionWorkspace;
-use crate::workspace_fs::FsError;
-use crate::workspace_fs::task::{FsCmd, FsEvent};
+use crate::workspace_fs::task::FsCmd;
 
 /// `f` (or enter on a workspace): the files of the selected workspace or session.
 pub fn open(state: &mut State) -> Vec<Command> {
@@ -329,172 +327,4 @@ pub fn confirm_prompt(state: &mut State, p: &mut FilePrompt) -> Option<Vec<Comma
         }
     };
     Some(vec![Command::Fs(cmd)])
-}
-
-/// A write through this tool (save, upload, new file or directory, rename, removal) finished:
-/// the workspace's size and last modification are measured again, so cleanup never plans on
-/// figures from before it.
-fn remeasure_open_workspace(state: &mut State) -> Vec<Command> {
-    match state.files().map(|f| f.volume.clone()) {
-        Some(volume) => super::engine::measure(state, vec![volume]),
-        None => Vec::new(),
-    }
-}
-
-pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
-    match event {
-        FsEvent::Opened { req, result } => {
-            let Some(files) = state
-                .files_mut()
-                .filter(|f| f.connection == Connection::Opening(req))
-            else {
-                return Vec::new();
-            };
-            match result {
-                Ok(_) => {
-                    files.connection = Connection::Ready;
-                    return list(state);
-                }
-                Err(e) => files.connection = Connection::Failed(e),
-            }
-        }
-        FsEvent::Listed { req, dir, result } => {
-            let Some(files) = state.files_mut().filter(|f| f.listing == Some(req)) else {
-                return Vec::new();
-            };
-            files.listing = None;
-            match result {
-                Ok(entries) => {
-                    files.cwd = dir;
-                    files.entries = entries;
-                    files.list_error = None;
-                    if let Some(name) = files.reselect.take() {
-                        files.selected = files
-                            .visible()
-                            .iter()
-                            .position(|e| e.name == name)
-                            .unwrap_or(0);
-                    }
-                    files.clamp();
-                }
-                Err(e) => files.list_error = Some(e),
-            }
-            return preview_if_needed(state);
-        }
-        FsEvent::Previewed { req, path, result } => {
-            let Some(files) = state.files_mut() else {
-                return Vec::new();
-            };
-            if !matches!(&files.preview, Preview::Loading { req: r, .. } if *r == req) {
-                return Vec::new();
-            }
-            files.preview = match result {
-                Ok(data) => {
-                    let truncated = data.data.len() as u64 >= PREVIEW_LIMIT
-                        && data.version.size > PREVIEW_LIMIT;
-                    let looks_text =
-                        !data.data.contains(&0) && std::str::from_utf8(&data.data).is_ok();
-                    if looks_text {
-                        Preview::Text {
-                            path,
-                            text: String::from_utf8_lossy(&data.data).into_owned(),
-                            truncated,
-                        }
-                    } else {
-                        Preview::Binary {
-                            path,
-                            size: data.version.size,
-                            bytes: data.data,
-                        }
-                    }
-                }
-                Err(reason) => Preview::Failed { path, reason },
-            };
-        }
-        FsEvent::Loaded { req, path, result } => {
-            // Only the load the browser still waits for (not one for a closed browser).
-            let Some(files) = state.files_mut().filter(|f| f.loading == Some(req)) else {
-                return Vec::new();
-            };
-            files.loading = None;
-            match result {
-                Ok(data) => super::editor::open(state, path, data),
-                Err(e) => notice(state, NoticeLevel::Error, e),
-            }
-        }
-        FsEvent::Saved { req, path, result } => {
-            let Some(editor) = state.editor_mut().filter(|e| e.saving == Some(req)) else {
-                return Vec::new();
-            };
-            editor.saving = None;
-            match result {
-                Ok(version) => {
-                    editor.version = version;
-                    editor.dirty = false;
-                    let close = editor.close_after_save;
-                    notice(
-                        state,
-                        NoticeLevel::Info,
-                        format!("Saved {}", display_name(path.as_bytes())),
-                    );
-                    let mut commands = remeasure_open_workspace(state);
-                    if close {
-                        commands.extend(super::editor::close(state));
-                    }
-                    return commands;
-                }
-                Err(FsError::Conflict { message, .. }) => {
-                    editor.close_after_save = false;
-                    state.open_dialog(Dialog::SaveConflict { message });
-                }
-                Err(e) => {
-                    editor.close_after_save = false;
-                    notice(state, NoticeLevel::Error, format!("Not saved: {e}"));
-                }
-            }
-        }
-        FsEvent::Changed { req, result } => {
-            let Some(files) = state.files_mut().filter(|f| f.changing == Some(req)) else {
-                return Vec::new();
-            };
-            files.changing = None;
-            let mut commands = Vec::new();
-            match result {
-                Ok(text) => {
-                    notice(state, NoticeLevel::Info, text);
-                    commands = remeasure_open_workspace(state);
-                }
-                Err(e) => notice(state, NoticeLevel::Error, e),
-            }
-            commands.extend(list(state));
-            return commands;
-        }
-        FsEvent::Progress { req, bytes } => {
-            if let Some(t) = state
-                .files_mut()
-                .and_then(|f| f.transfer.as_mut())
-                .filter(|t| t.req == req)
-            {
-                t.bytes = bytes;
-            }
-        }
-        FsEvent::TransferDone { req, result } => {
-            let Some(files) = state
-                .files_mut()
-                .filter(|f| f.transfer.as_ref().is_some_and(|t| t.req == req))
-            else {
-                return Vec::new();
-            };
-            files.transfer = None;
-            // Measured again either way: a failed upload may have written part of its files.
-            match result {
-                Ok(text) => notice(state, NoticeLevel::Info, text),
-                Err(e) => notice(state, NoticeLevel::Error, format!("Transfer failed: {e}")),
-            }
-            let mut commands = remeasure_open_workspace(state);
-            commands.extend(list(state));
-            return commands;
-        }
-    }
-    Vec::new()
 }

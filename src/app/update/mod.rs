@@ -16,11 +16,13 @@ mod dialogs;
 mod editor;
 mod engine;
 mod files;
+mod files_reports;
 mod filter;
 mod logs;
 mod marks;
 mod panes;
 mod sessions;
+mod wording;
 
 /// Applies one message. Most callers (and tests) pass an `Action`: it is the key's message.
 pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Command> {
@@ -106,7 +108,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Command> {
     match msg {
         // Reports are applied whatever has the keys.
         Msg::Docker(event) => commands.extend(engine::on_event(state, event)),
-        Msg::Fs(event) => commands.extend(files::on_event(state, event)),
+        Msg::Fs(event) => commands.extend(files_reports::on_event(state, event)),
         Msg::Shell(outcome) => sessions::on_shell_ended(state, outcome),
         Msg::Redraw | Msg::Drawn(_) => {}
         Msg::Key(Action::Quit) => quit(state),
@@ -206,6 +208,8 @@ mod tests_dialog_keys;
 mod tests_files;
 #[cfg(test)]
 mod tests_keys;
+#[cfg(test)]
+mod tests_outcomes;
 #[cfg(test)]
 mod tests_overlays;
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Session actions: a shell (starting a stopped session first when the operator agrees; the
 //! Docker task prepares it while the screen stays live, and only the answer still awaited takes
 //! the terminal), the logs view, start/stop, destroy and new-session dialogs, and their reports.
-//! Read-only mode refuses everything here but the logs.
+//! Read-only mode refuses everything here but the logs. A session found gone refreshes the
+//! inventory.
 
-use super::{next_req, notice, refuse_if_read_only};
+use super::engine::refresh_if;
+use super::{next_req, notice, refuse_if_read_only, wording};
 use crate::app::confirm::Confirm;
 use crate::app::dialog::{Dialog, NewSession, StorageChoice};
 use crate::app::logs::LogsView;
@@ -13,7 +15,10 @@ use crate::app::state::{NoticeLevel, OpeningShell, Pane, State};
 use crate::docker::DockerCmd;
 use crate::docker::shell::PreparedShell;
 use crate::domain::ids::RequestId;
-use crate::domain::session::{CreatedSession, SessionSpec, SessionState, SessionStorage};
+use crate::domain::outcome::{Failure, FailureKind};
+use crate::domain::session::{
+    CreatedSession, SessionChange, SessionSpec, SessionState, SessionStorage,
+};
 use crate::domain::shell::ShellTarget;
 use crate::tui::handoff::ShellOutcome;
 
@@ -189,7 +194,7 @@ pub fn confirm_new_session(state: &mut State, d: &mut NewSession) -> Option<Vec<
 
 pub fn on_created(
     state: &mut State,
-    result: Result<CreatedSession, String>,
+    result: Result<CreatedSession, Failure>,
     attach: bool,
 ) -> Vec<Command> {
     match result {
@@ -222,11 +227,65 @@ pub fn on_created(
                 return open_shell(state, target);
             }
         }
-        Err(e) => notice(
-            state,
-            NoticeLevel::Error,
-            format!("Creating the session failed: {e}"),
-        ),
+        Err(why) => {
+            // The workspace it was to use is gone meanwhile.
+            let gone = why.kind == FailureKind::NotFound;
+            notice(
+                state,
+                NoticeLevel::Error,
+                wording::failed("Creating the session failed", &why),
+            );
+            return refresh_if(gone);
+        }
+    }
+    Vec::new()
+}
+
+/// A start, stop or destroy of `container_id` finished: said with the session's id while the
+/// list still has it.
+pub fn on_changed(
+    state: &mut State,
+    container_id: &str,
+    result: Result<SessionChange, Failure>,
+) -> Vec<Command> {
+    let session = state
+        .sessions
+        .list
+        .rows()
+        .iter()
+        .find(|s| s.container_id == container_id)
+        .map_or_else(|| container_id.to_owned(), |s| s.id.clone());
+    match result {
+        Ok(SessionChange::Started) => {
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("Started session {session}"),
+            );
+        }
+        Ok(SessionChange::Stopped) => {
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("Stopped session {session}"),
+            );
+        }
+        Ok(SessionChange::Destroyed(d)) => {
+            let mut text = format!("Destroyed session {}", d.session_id);
+            if let Some(v) = d.removed_volume {
+                text.push_str(&format!(" and its storage {v}"));
+            }
+            if let Some(w) = d.kept_workspace {
+                text.push_str(&format!("; workspace {w} stays"));
+            }
+            notice(state, NoticeLevel::Info, text);
+        }
+        Err(why) => {
+            let gone = why.kind == FailureKind::NotFound;
+            let what = format!("Session {session}");
+            notice(state, NoticeLevel::Error, wording::failed(&what, &why));
+            return refresh_if(gone);
+        }
     }
     Vec::new()
 }
@@ -262,7 +321,7 @@ pub fn awaiting_shell(state: &mut State, req: RequestId, target: &ShellTarget) {
 pub fn on_shell_prepared(
     state: &mut State,
     req: RequestId,
-    result: Result<PreparedShell, String>,
+    result: Result<PreparedShell, Failure>,
 ) -> Vec<Command> {
     let awaited = state
         .sessions
@@ -285,13 +344,11 @@ pub fn on_shell_prepared(
             );
             vec![end_unopened(shell)]
         }
-        Err(reason) => {
-            notice(
-                state,
-                NoticeLevel::Error,
-                format!("Shell in {}: {reason}", opening.session),
-            );
-            Vec::new()
+        Err(why) => {
+            let gone = why.kind == FailureKind::NotFound;
+            let what = format!("Shell in {}", opening.session);
+            notice(state, NoticeLevel::Error, wording::failed(&what, &why));
+            refresh_if(gone)
         }
     }
 }

@@ -498,7 +498,7 @@ fn a_load_nobody_waits_for_opens_no_editor() {
         Msg::Fs(FsEvent::Loaded {
             req: RequestId(999),
             path: FsPath::parse("sub/a.txt").unwrap(),
-            result: Ok(data),
+            result: Ok(crate::domain::file_ops::Load::File(data)),
         }),
     );
     assert!(state.editor().is_none());

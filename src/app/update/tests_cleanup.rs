@@ -8,8 +8,10 @@ use crate::app::state::DeleteProgress;
 use crate::cleanup::Pick;
 use crate::docker::delete::VolumeOutcome;
 use crate::docker::{DockerCmd, DockerEvent};
+use crate::domain::file_ops::{FileChange, Transferred};
 use crate::domain::files::{FsPath, Version};
 use crate::domain::ids::RequestId;
+use crate::domain::outcome::{Failure, FailureKind};
 use crate::domain::session::SessionState;
 use crate::fixtures;
 use crate::workspace_fs::task::FsEvent;
@@ -82,7 +84,11 @@ fn a_rename_or_removal_in_the_browser_measures_that_workspace_again() {
         &mut state,
         Msg::Fs(FsEvent::Changed {
             req: RequestId(8),
-            result: Ok("Removed old.txt".into()),
+            change: FileChange::Removed {
+                path: FsPath::parse("old.txt").unwrap(),
+                was_dir: false,
+            },
+            result: Ok(()),
         }),
     );
     assert_eq!(measured(&commands), ["sandkasten-ws-alpha"]);
@@ -157,26 +163,26 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
         DockerEvent::SessionDestroyed {
             req: RequestId(5),
             container_id: "c1".into(),
-            result: Err("gone".into()),
+            result: Err(Failure::new(FailureKind::Other, "boom")),
         },
     );
-    let volume = |volume: &str, outcome| DockerEvent::VolumeDeleted {
+    let volume = |volume: &str, result| DockerEvent::VolumeDeleted {
         req: RequestId(5),
         volume: volume.into(),
-        outcome,
+        result,
     };
     docker(
         &mut state,
         volume(
             "v1",
-            VolumeOutcome::Kept("changed since planned: kept".into()),
+            Ok(VolumeOutcome::Kept("changed since planned: kept".into())),
         ),
     );
-    docker(&mut state, volume("v1", VolumeOutcome::Deleted)); // a repeat: not counted
-    docker(&mut state, volume("v9", VolumeOutcome::Deleted)); // not in this request
+    docker(&mut state, volume("v1", Ok(VolumeOutcome::Deleted))); // a repeat: not counted
+    docker(&mut state, volume("v9", Ok(VolumeOutcome::Deleted))); // not in this request
     docker(
         &mut state,
-        volume("v2", VolumeOutcome::Failed("409".into())),
+        volume("v2", Err(Failure::new(FailureKind::Other, "500"))),
     );
     let progress = state.workspaces.deleting.as_ref().unwrap();
     assert_eq!((progress.done(), progress.total()), (3, 4));
@@ -191,6 +197,72 @@ fn deletion_progress_counts_each_step_once_and_never_passes_its_total() {
     assert_eq!(report.kept.len(), 1);
     assert_eq!(report.failed.len(), 2, "the session and v2");
     assert_eq!(report.not_done, 1, "v3 never reported");
+}
+
+#[test]
+fn a_volume_the_engine_keeps_because_it_is_in_use_is_reported_kept_not_failed() {
+    let mut state = fixtures::loaded_state();
+    let volumes = ["v1".to_owned(), "v2".to_owned()];
+    state.workspaces.deleting = Some(DeleteProgress::new(RequestId(5), &[], &volumes));
+    let in_use = Failure::new(
+        FailureKind::InUse,
+        "remove v1: volume is in use - [4f3c] (409)",
+    );
+    for (volume, result) in [("v1", Err(in_use)), ("v2", Ok(VolumeOutcome::Deleted))] {
+        let commands = update(
+            &mut state,
+            Msg::Docker(DockerEvent::VolumeDeleted {
+                req: RequestId(5),
+                volume: volume.into(),
+                result,
+            }),
+        );
+        assert!(commands.is_empty(), "{commands:?}");
+    }
+    update(
+        &mut state,
+        Msg::Docker(DockerEvent::DeleteFinished { req: RequestId(5) }),
+    );
+    let notice = state.notice.clone().unwrap();
+    assert_eq!(notice.level, NoticeLevel::Info, "nothing failed");
+    assert_eq!(
+        notice.text,
+        "Deleted 1 workspace volume(s); 1 kept (in use)"
+    );
+    let Some(Dialog::Report(report)) = state.dialog() else {
+        panic!("a report: {:?}", state.dialog());
+    };
+    assert!(report.failed.is_empty());
+    assert_eq!(
+        report.kept,
+        [(
+            "v1".to_owned(),
+            "in use, kept: remove v1: volume is in use - [4f3c] (409)".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_volume_gone_before_its_deletion_refreshes_the_inventory() {
+    let mut state = fixtures::loaded_state();
+    state.workspaces.deleting = Some(DeleteProgress::new(RequestId(5), &[], &["v1".to_owned()]));
+    let commands = update(
+        &mut state,
+        Msg::Docker(DockerEvent::VolumeDeleted {
+            req: RequestId(5),
+            volume: "v1".into(),
+            result: Err(Failure::new(FailureKind::NotFound, "v1 no longer exists")),
+        }),
+    );
+    assert_eq!(commands, [Command::Docker(DockerCmd::Refresh)]);
+    let progress = state.workspaces.deleting.as_ref().unwrap();
+    assert_eq!(
+        progress.report.failed,
+        [(
+            "v1".to_owned(),
+            "v1 no longer exists — gone meanwhile; the list refreshes".to_owned()
+        )]
+    );
 }
 
 #[test]
@@ -249,7 +321,14 @@ fn destroying_sessions_first_names_only_the_container_that_mounts_the_workspace(
 #[test]
 fn an_upload_that_ends_measures_that_workspace_again() {
     // Even a failed upload may have written part of its files.
-    for result in [Ok("Uploaded data".to_owned()), Err("disk full".to_owned())] {
+    let uploaded = Transferred::Uploaded {
+        from: "data".into(),
+        to: FsPath::parse("data").unwrap(),
+        files: 1,
+        bytes: 3,
+    };
+    let full = Failure::new(FailureKind::Other, "disk full");
+    for result in [Ok(uploaded), Err(full), Ok(Transferred::Cancelled)] {
         let mut state = browsing_alpha();
         if let Some(files) = state.files_mut() {
             files.transfer = Some(crate::app::files::Transfer {

@@ -142,10 +142,10 @@ fn delete_typed_while_the_editor_loads_does_nothing_destructive() {
     h.send(FsEvent::Loaded {
         req,
         path: FsPath::parse("sub/victim.txt").unwrap(),
-        result: Ok(FileData {
+        result: Ok(crate::domain::file_ops::Load::File(FileData {
             data: b"x\n".to_vec(),
             version: version(),
-        }),
+        })),
     });
     assert_eq!(h.state.layer(), Layer::Editor);
 }
@@ -211,11 +211,12 @@ fn quit_then_discard_quits_and_quit_then_cancel_stays() {
     assert!(!h.state.quit);
 }
 
+/// The files task's answer to a save: the helper's error as the task converts it.
 fn saved(h: &mut Harness, req: RequestId, result: Result<Version, FsError>) {
     h.send(FsEvent::Saved {
         req,
         path: FsPath::parse("sub/a.txt").unwrap(),
-        result,
+        result: result.map_err(Into::into),
     });
 }
 

@@ -7,6 +7,7 @@ use crate::app::dialog::Dialog;
 use crate::docker::DockerEvent;
 use crate::docker::shell::PreparedShell;
 use crate::domain::ids::RequestId;
+use crate::domain::outcome::{Failure, FailureKind};
 use crate::fixtures;
 
 /// Asks for a shell in the selected (running) session; returns the request id.
@@ -85,7 +86,7 @@ fn a_stale_shell_prepared_is_dropped_and_only_cleaned_up() {
         &mut state,
         Msg::Docker(DockerEvent::ShellPrepared {
             req: first,
-            result: Err("late".into()),
+            result: Err(Failure::new(FailureKind::Other, "late")),
         }),
     );
     assert!(cmds.is_empty());
@@ -120,7 +121,10 @@ fn a_failed_preparation_is_reported_and_a_lost_engine_ends_the_wait() {
         &mut state,
         Msg::Docker(DockerEvent::ShellPrepared {
             req,
-            result: Err("engine not answering (stalled): no answer".into()),
+            result: Err(Failure::new(
+                FailureKind::Stalled,
+                "engine not answering (stalled): no answer",
+            )),
         }),
     );
     assert!(cmds.is_empty());
@@ -128,7 +132,8 @@ fn a_failed_preparation_is_reported_and_a_lost_engine_ends_the_wait() {
     assert_eq!(notice.level, NoticeLevel::Error);
     assert_eq!(
         notice.text,
-        "Shell in p-1: engine not answering (stalled): no answer"
+        "Shell in p-1: engine not answering (stalled): no answer \
+         — the engine is not answering; it retries by itself"
     );
 
     ask(&mut state);
@@ -149,5 +154,25 @@ fn a_failed_preparation_is_reported_and_a_lost_engine_ends_the_wait() {
             .unwrap()
             .text
             .contains("the engine went away")
+    );
+}
+
+#[test]
+fn a_session_gone_before_its_shell_was_ready_refreshes_the_list() {
+    let mut state = fixtures::loaded_state();
+    let req = ask(&mut state);
+    let gone = Failure::new(FailureKind::NotFound, "No such container: p-1-cid (404)");
+    let cmds = update(
+        &mut state,
+        Msg::Docker(DockerEvent::ShellPrepared {
+            req,
+            result: Err(gone),
+        }),
+    );
+    assert_eq!(cmds, [Command::Docker(DockerCmd::Refresh)]);
+    let text = &state.notice.as_ref().unwrap().text;
+    assert!(
+        text.ends_with("gone meanwhile; the list refreshes"),
+        "{text}"
     );
 }
