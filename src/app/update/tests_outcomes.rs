@@ -78,7 +78,7 @@ fn a_stalled_or_unreachable_engine_is_said_as_the_engines_state_without_a_refres
     let stalled = Failure::new(FailureKind::Stalled, "no answer to stopping within 30s");
     assert!(changed(&mut state, Err(stalled)).is_empty());
     assert!(
-        notice_text(&state).ends_with("the engine is not answering; it retries by itself"),
+        notice_text(&state).ends_with("it retries by itself"),
         "{}",
         notice_text(&state)
     );

@@ -133,7 +133,7 @@ fn a_failed_preparation_is_reported_and_a_lost_engine_ends_the_wait() {
     assert_eq!(
         notice.text,
         "Shell in p-1: engine not answering (stalled): no answer \
-         — the engine is not answering; it retries by itself"
+         — it retries by itself"
     );
 
     ask(&mut state);

@@ -13,7 +13,7 @@ pub fn next_step(kind: FailureKind) -> Option<&'static str> {
         FailureKind::NotFound => "gone meanwhile; the list refreshes",
         FailureKind::InUse => "still in use; end what uses it first",
         FailureKind::Unreachable => "the engine cannot be reached; it reconnects by itself",
-        FailureKind::Stalled => "the engine is not answering; it retries by itself",
+        FailureKind::Stalled => "it retries by itself",
         FailureKind::Refused => {
             "refused on purpose (read-only, or not sandkasten's); trying again will not help"
         }
@@ -51,7 +51,7 @@ mod tests {
         let stalled = Failure::new(FailureKind::Stalled, "no answer to inspecting within 20s");
         assert_eq!(
             failure(&stalled),
-            "no answer to inspecting within 20s — the engine is not answering; it retries by itself"
+            "no answer to inspecting within 20s — it retries by itself"
         );
         let gone = Failure::new(FailureKind::NotFound, "no such container: c1 (404)");
         assert_eq!(
