@@ -98,10 +98,11 @@ pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
         return Vec::new();
     };
     editor.saving = Some(req);
+    editor.sent = editor.bytes();
     vec![Command::Fs(FsCmd::Save {
         req,
         path: editor.path.clone(),
-        data: editor.bytes(),
+        data: editor.sent.clone(),
         expected: checked.then_some(editor.version),
     })]
 }
@@ -146,6 +147,7 @@ pub fn open(state: &mut State, path: FsPath, data: crate::domain::files::FileDat
                 version: data.version,
                 dirty: false,
                 saving: None,
+                sent: Vec::new(),
                 close_after_save: false,
                 search: None,
             });

@@ -436,15 +436,24 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                 return Vec::new();
             };
             editor.saving = None;
+            let sent = std::mem::take(&mut editor.sent);
             match result {
                 Ok(version) => {
                     editor.version = version;
-                    editor.dirty = false;
-                    let close = editor.close_after_save;
+                    // Keys typed while the save was on its way are not in the file: the
+                    // buffer stays unsaved (closing or quitting still asks) and stays open.
+                    editor.dirty = editor.bytes() != sent;
+                    let close = editor.close_after_save && !editor.dirty;
+                    editor.close_after_save = false;
+                    let since = if editor.dirty {
+                        "; the changes made since are not saved yet"
+                    } else {
+                        ""
+                    };
                     notice(
                         state,
                         NoticeLevel::Info,
-                        format!("Saved {}", display_name(path.as_bytes())),
+                        format!("Saved {}{since}", display_name(path.as_bytes())),
                     );
                     let mut commands = remeasure_open_workspace(state);
                     if close {
