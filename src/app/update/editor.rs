@@ -110,6 +110,8 @@ pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
 pub fn close(state: &mut State) -> Vec<Command> {
     if let Some(files) = state.files_screen_mut() {
         files.editor = None;
+        // The file may have been saved: its preview is read again with the listing.
+        files.browser.preview = crate::app::files::Preview::Nothing;
     }
     // The listing shows sizes and times: they may have changed.
     super::files::list(state)
