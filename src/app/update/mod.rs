@@ -65,9 +65,10 @@ fn settle_from(now: jiff::Timestamp) -> jiff::Timestamp {
 }
 
 /// A frame is on screen: the top dialog it shows (if any) is armed from here on, and each
-/// view pages by the rows it had.
+/// view pages by the rows it had. A frame that only said the terminal is too small showed
+/// no dialog: it arms none (a dialog it hid must be shown by a frame before it confirms).
 fn drawn(state: &mut State, layout: Layout) {
-    if state.dialog().is_none() {
+    if state.dialog().is_none() || layout.too_small {
         state.dialog_drawn = None;
     } else if state.dialog_drawn.is_none() {
         state.dialog_drawn = Some(layout.input_seq);

@@ -305,3 +305,22 @@ fn keys_typed_while_a_save_is_on_its_way_stay_unsaved() {
     saved(&mut h, req, Ok(version()));
     assert!(!h.state.editor().unwrap().dirty);
 }
+
+#[test]
+fn a_dialog_hidden_by_a_too_small_terminal_is_not_armed_by_its_frames() {
+    let mut h = Harness::sized(fixtures::loaded_state(), 40, 8);
+    h.press("d");
+    assert!(matches!(h.state.dialog(), Some(Dialog::DestroySession(_))));
+    let screen = h.draw();
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(
+        h.press("y").is_empty(),
+        "confirmed a dialog never on screen"
+    );
+    h.draw();
+    assert!(
+        h.press("enter").is_empty(),
+        "confirmed a dialog never on screen"
+    );
+    assert!(matches!(h.state.dialog(), Some(Dialog::DestroySession(_))));
+}
