@@ -115,3 +115,44 @@ async fn a_shell_prepared_on_a_stalled_engine_leaves_the_screen_live_and_reports
     })
     .await;
 }
+
+/// The terminal shows the shell but its attach never starts (the engine holds it, then the
+/// connection breaks): what the operator typed there, at a shell that had not shown its prompt
+/// yet, was meant for the shell. Back in the TUI none of it acts (`l` opened the session's
+/// logs, `t` would stop it, `d` ask to destroy it).
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_typed_at_a_shell_whose_attach_failed_never_reach_the_tui() {
+    with_env("e2e_shell_typed", async |env| {
+        let session = env.id("typed");
+        env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!("skt-shtyped-{}.sock", env.prefix));
+        let proxy = EngineProxy::new(&socket);
+        let host = proxy.endpoint();
+        let mut tui = Tui::spawn(
+            &["--log-file", &log("typed")],
+            &[("DOCKER_HOST", &host)],
+            140,
+            40,
+        );
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        proxy.set_holding_shells(true);
+        tui.send("\r"); // enter: shell
+        tui.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        tui.send("ls -l\rtail log\r");
+        std::thread::sleep(Duration::from_millis(500));
+        proxy.set_holding_shells(false);
+        tui.wait_for_text(&format!("Shell in {session}: "), WAIT);
+        // Time for anything typed to be read and drawn.
+        std::thread::sleep(Duration::from_millis(500));
+        let screen = tui.screen();
+        assert!(!screen.contains("Logs of session"), "{screen}");
+        assert!(
+            screen.contains("1 Sessions"),
+            "the panes, as left:\n{screen}"
+        );
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+    })
+    .await;
+}

@@ -108,8 +108,20 @@ pub async fn run_shell(
     if let Err(e) = enter_tui(guard) {
         tracing::error!(%e, "restoring the TUI after the shell");
     }
+    discard_typed_ahead();
     *input = Some(InputReader::start());
     (outcome, cleanup)
+}
+
+/// Keys typed while the terminal showed the shell but no shell took them (its attach still
+/// starting, then failing; or typed after it ended) were meant for a shell: the TUI must not
+/// read them as its own (`l`, `t`, `d`… of a command line open, stop, destroy). The kernel's
+/// input queue is dropped before its reader starts again.
+fn discard_typed_ahead() {
+    let stdin = std::io::stdin();
+    if let Err(e) = rustix::termios::tcflush(&stdin, rustix::termios::QueueSelector::IFlush) {
+        tracing::debug!(%e, "discarding input typed for the shell");
+    }
 }
 
 /// The shell without a TUI around it (`sandkasten-tui session shell`): raw mode for the
