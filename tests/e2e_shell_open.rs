@@ -156,3 +156,38 @@ async fn keys_typed_at_a_shell_whose_attach_failed_never_reach_the_tui() {
     })
     .await;
 }
+
+/// SIGTERM while the shell's attach waits on the engine ends the program at once, not after
+/// the attach's deadline (15 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_the_attach_waits_on_the_engine_ends_the_program_at_once() {
+    with_env("e2e_shell_held_term", async |env| {
+        let session = env.id("heldterm");
+        env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!("skt-shheld-{}.sock", env.prefix));
+        let proxy = EngineProxy::new(&socket);
+        let host = proxy.endpoint();
+        let mut tui = Tui::spawn(
+            &["--log-file", &log("held-term")],
+            &[("DOCKER_HOST", &host)],
+            140,
+            40,
+        );
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        proxy.set_holding_shells(true);
+        tui.send("\r"); // enter: shell
+        tui.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = tui.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert!(tui.wait_exit(Duration::from_secs(4)), "exit status");
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+        proxy.set_holding_shells(false);
+    })
+    .await;
+}
