@@ -29,10 +29,7 @@ async fn edit_a_file_in_a_workspace_without_a_session_and_see_it_from_another_co
             std::process::id()
         ));
         let mut tui = Tui::spawn(&["--log-file", log.to_str().unwrap()], &[], 140, 40);
-        tui.wait_for_text(&format!("{ws} "), WAIT);
-        tui.send("2/");
-        tui.send(&ws);
-        tui.send("\rg");
+        filter_to(&mut tui, &ws);
         tui.send("f");
         tui.wait_for_text(&format!("Files of workspace {ws}: /workspace"), WAIT);
         tui.wait_for_text("notes/", WAIT);
@@ -109,16 +106,24 @@ fn cat_from_another_container(volume: &str, path: &str) -> Option<String> {
 
 /// The binary with `env`, showing the browser on `notes/` of the workspace `ws` with
 /// `todo.txt` selected.
+/// Filters the workspaces pane to `ws` once it is listed, and selects it. Filtered first:
+/// on an engine with many other workspaces its row may be below the pane's last one.
+fn filter_to(tui: &mut Tui, ws: &str) {
+    tui.wait_for_text("2 Workspaces (", WAIT);
+    tui.send("2/");
+    tui.send(ws);
+    tui.send("\r");
+    tui.wait_for_text(&format!("{ws} "), WAIT);
+    tui.send("g");
+}
+
 fn browse_notes(ws: &str, name: &str, env: &[(&str, &str)]) -> Tui {
     let log = std::env::temp_dir().join(format!(
         "sandkasten-tui-e2e-{name}-{}.log",
         std::process::id()
     ));
     let mut tui = Tui::spawn(&["--log-file", log.to_str().unwrap()], env, 200, 40);
-    tui.wait_for_text(&format!("{ws} "), WAIT);
-    tui.send("2/");
-    tui.send(ws);
-    tui.send("\rg");
+    filter_to(&mut tui, ws);
     tui.send("f");
     tui.wait_for_text(&format!("Files of workspace {ws}: /workspace"), WAIT);
     tui.wait_for_text("notes/", WAIT);

@@ -97,19 +97,97 @@ async fn a_shell_prepared_on_a_stalled_engine_leaves_the_screen_live_and_reports
         tui.wait_for("help closed", Duration::from_secs(5), |s| {
             !s.contains("Keys — ? or esc closes")
         });
-        // Which call meets its deadline first decides the words: the shell's own (stalled), or
-        // a refresh another test's containers set off, which ends the connection (went away).
-        // Either way the stall is reported and the terminal was never taken.
-        let stalled = format!("Shell in {session}: engine not answering (stalled)");
-        let lost = format!("Shell in {session}: the engine went away while it was being prepared");
+        // Said by the preparation's own deadline, or, when a call already in flight stalls
+        // first (on a shared engine, a refresh started by another run's events), by the
+        // connection given up under it.
+        let said = [
+            format!("Shell in {session}: engine not answering (stalled)"),
+            format!("Shell in {session}: the engine went away while it was being prepared"),
+        ];
         let screen = tui.wait_for("the stall reported", Duration::from_secs(40), |s| {
-            s.contains(&stalled) || s.contains(&lost)
+            said.iter().any(|text| s.contains(text.as_str()))
         });
         assert!(!screen.contains("Attached to session"), "{screen}");
         proxy.set_stalled(false);
         tui.send("q");
         assert!(tui.wait_exit(WAIT));
         assert!(tui.terminal_restored(), "{}", tui.screen());
+    })
+    .await;
+}
+
+/// The terminal shows the shell but its attach never starts (the engine holds it, then the
+/// connection breaks): what the operator typed there, at a shell that had not shown its prompt
+/// yet, was meant for the shell. Back in the TUI none of it acts (`l` opened the session's
+/// logs, `t` would stop it, `d` ask to destroy it).
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_typed_at_a_shell_whose_attach_failed_never_reach_the_tui() {
+    with_env("e2e_shell_typed", async |env| {
+        let session = env.id("typed");
+        env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!("skt-shtyped-{}.sock", env.prefix));
+        let proxy = EngineProxy::new(&socket);
+        let host = proxy.endpoint();
+        let mut tui = Tui::spawn(
+            &["--log-file", &log("typed")],
+            &[("DOCKER_HOST", &host)],
+            140,
+            40,
+        );
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        proxy.set_holding_shells(true);
+        tui.send("\r"); // enter: shell
+        tui.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        tui.send("ls -l\rtail log\r");
+        std::thread::sleep(Duration::from_millis(500));
+        proxy.set_holding_shells(false);
+        tui.wait_for_text(&format!("Shell in {session}: "), WAIT);
+        // Time for anything typed to be read and drawn.
+        std::thread::sleep(Duration::from_millis(500));
+        let screen = tui.screen();
+        assert!(!screen.contains("Logs of session"), "{screen}");
+        assert!(
+            screen.contains("1 Sessions"),
+            "the panes, as left:\n{screen}"
+        );
+        tui.send("q");
+        assert!(tui.wait_exit(WAIT));
+    })
+    .await;
+}
+
+/// SIGTERM while the shell's attach waits on the engine ends the program at once, not after
+/// the attach's deadline (15 s).
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_the_attach_waits_on_the_engine_ends_the_program_at_once() {
+    with_env("e2e_shell_held_term", async |env| {
+        let session = env.id("heldterm");
+        env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!("skt-shheld-{}.sock", env.prefix));
+        let proxy = EngineProxy::new(&socket);
+        let host = proxy.endpoint();
+        let mut tui = Tui::spawn(
+            &["--log-file", &log("held-term")],
+            &[("DOCKER_HOST", &host)],
+            140,
+            40,
+        );
+        tui.wait_for_text(&session, WAIT);
+        select_session(&mut tui, &session);
+        proxy.set_holding_shells(true);
+        tui.send("\r"); // enter: shell
+        tui.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = tui.pid().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        assert!(tui.wait_exit(Duration::from_secs(4)), "exit status");
+        assert!(tui.terminal_restored(), "{}", tui.screen());
+        proxy.set_holding_shells(false);
     })
     .await;
 }

@@ -24,6 +24,16 @@ fn log_file(name: &str) -> String {
         .to_string()
 }
 
+/// Keeps only this test's rows in the workspaces pane once it is listed: on an engine shared
+/// with other runs, a row of this test may sort below the pane's last line.
+fn only_this_tests_workspaces(tui: &mut Tui, prefix: &str) {
+    tui.wait_for_text("2 Workspaces (", WAIT);
+    tui.send("2/");
+    tui.send(prefix);
+    tui.send("\r");
+    tui.wait_for_text(&format!("/{prefix} ("), WAIT);
+}
+
 fn spawn_tui(name: &str, env: &[(&str, &str)]) -> Tui {
     let log = log_file(name);
     Tui::spawn(&["--log-file", &log], env, 140, 40)
@@ -61,6 +71,7 @@ async fn rows_appear_live_filter_click_and_quit_restores_the_terminal() {
 
         let mut tui = spawn_tui("main", &[]);
         tui.wait_for_text(&session, WAIT);
+        only_this_tests_workspaces(&mut tui, &env.prefix);
         tui.wait_for_text(&format!("{alpha} "), WAIT);
         tui.wait_for_text("● ", WAIT); // connected
 
@@ -70,7 +81,9 @@ async fn rows_appear_live_filter_click_and_quit_restores_the_terminal() {
         tui.wait_for_text(&format!("{later} "), Duration::from_secs(2));
 
         // Filter the workspaces pane down to one row.
-        tui.send("2/");
+        tui.send("\x1b"); // esc clears the filter kept so far
+        tui.wait_for("the filter cleared", WAIT, |s| !s.contains("shown)"));
+        tui.send("/");
         tui.send(&later);
         tui.wait_for_text("(1 shown)", WAIT);
         tui.send("\r");
@@ -126,6 +139,7 @@ async fn the_engine_going_away_is_shown_and_the_tui_reconnects_by_itself() {
         let host = proxy.endpoint();
 
         let mut tui = spawn_tui("restart", &[("DOCKER_HOST", &host)]);
+        only_this_tests_workspaces(&mut tui, &env.prefix);
         tui.wait_for_text(&format!("{ws} "), WAIT);
 
         proxy.stop();
@@ -161,11 +175,9 @@ async fn mark_three_workspaces_delete_with_confirmation_and_watch_them_vanish() 
             env.workspace(ws).await;
         }
         let mut tui = spawn_tui("delete", &[]);
-        tui.wait_for_text(&format!("{} ", names[3]), WAIT);
         // Only this test's rows: filter the workspaces pane by the test's prefix.
-        tui.send("2/");
-        tui.send(&env.prefix);
-        tui.send("\r");
+        only_this_tests_workspaces(&mut tui, &env.prefix);
+        tui.wait_for_text(&format!("{} ", names[3]), WAIT);
         tui.wait_for_text("(4 shown)", WAIT);
         tui.send("g   ");
         tui.wait_for_text("3 marked", WAIT);

@@ -160,3 +160,59 @@ async fn preparing_a_shell_on_a_missing_session_says_why() {
     })
     .await;
 }
+
+/// The engine stops answering just as a shell is left: the clean-up handed to the task gets
+/// no answer. It is a stall like any job's: the connection is given up and the clean-up,
+/// kept, runs once the engine answers again (left on a connection that never broke, nothing
+/// handed it out again and the shell's processes ran on).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_clean_up_the_engine_stalled_on_runs_once_it_answers_again() {
+    with_env("shelltask_stalled_end", async |env| {
+        let session = env.id("stallend");
+        let container = env.session(&session, None, true).await;
+        let socket = std::env::temp_dir().join(format!(
+            "sandkasten-tui-stallend-{}.sock",
+            std::process::id()
+        ));
+        let proxy = support::proxy::EngineProxy::new(&socket);
+        let (handle, link, mut events) = docker::spawn_at(Some(proxy.endpoint()));
+        link.wait(Duration::from_secs(20)).await.expect("connected");
+        let target = ShellTarget {
+            session: session.clone(),
+            container: container.clone(),
+            start_first: false,
+        };
+        let prepared = prepare(&handle, &mut events, 1, target).await.unwrap();
+        tokio::spawn(async move { while events.recv().await.is_some() {} });
+        let mut shell = prepared.attach((100, 30)).await.unwrap();
+        let mut input = shell.take_input().unwrap();
+        run_in(
+            &mut shell,
+            &mut input,
+            "sleep 1235 & echo started-$((6*7))\r",
+            "started-42",
+        )
+        .await;
+
+        proxy.set_stalled(true);
+        handle.send(DockerCmd::EndShell(shell.cleanup())).unwrap();
+        // Past the clean-up's deadline (one call's, 15 s), then the engine answers again.
+        tokio::time::sleep(Duration::from_secs(17)).await;
+        assert!(processes(env, &container).await.contains("sleep 1235"));
+        proxy.set_stalled(false);
+        let mut left = String::new();
+        for _ in 0..150 {
+            left = processes(env, &container).await;
+            if !left.contains("sleep 1235") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(!left.contains("sleep 1235"), "{left}");
+        drop((shell, input, handle));
+        timeout(Duration::from_secs(10), link.ended())
+            .await
+            .expect("the task ends once its handle is gone");
+    })
+    .await;
+}

@@ -276,6 +276,10 @@ pub struct EditorView {
     pub version: Version,
     pub dirty: bool,
     pub saving: Option<RequestId>,
+    /// What the save in flight writes (empty when none): the buffer is clean after it only
+    /// if it still holds exactly this, since keys typed while a save is on its way are not in
+    /// it.
+    pub sent: Vec<u8>,
     /// Close once the save in flight succeeds.
     pub close_after_save: bool,
     /// The search being typed (ctrl-f), if any.

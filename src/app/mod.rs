@@ -115,6 +115,57 @@ fn apply(msg: Msg, state: &mut State, pending: &mut Vec<Command>) {
     pending.extend(update::update(state, msg));
 }
 
+/// What one drain of the inbox did.
+#[derive(Debug)]
+enum Drained {
+    /// Nothing that changes the screen.
+    Nothing,
+    Applied,
+    /// The program ends.
+    End(anyhow::Result<()>),
+}
+
+/// Applies `first` and whatever else is already queued, at most [`DRAIN_LIMIT`] items. A
+/// shell ready to take the terminal ends the drain at once: it was checked against the
+/// screen as it was (the panes, nothing over them), and a key or report applied after it
+/// would open a view or a dialog the shell then covers, or quit with the prepared exec
+/// never handed back for its clean-up.
+fn drain(
+    first: Option<Inbound>,
+    inbox: &mut Inbox,
+    state: &mut State,
+    pending: &mut Vec<Command>,
+    (keymap, hits): (&Keymap, &HitMap),
+) -> Drained {
+    let mut drained = Drained::Nothing;
+    let mut taken = 0;
+    let mut next = first;
+    while let Some(inbound) = next {
+        match inbound {
+            Inbound::Msg(msg) => {
+                apply(msg, state, pending);
+                drained = Drained::Applied;
+            }
+            Inbound::Input { seq, msg } => {
+                state.key_seq = seq;
+                if let Some(msg) = msg {
+                    apply(msg, state, pending);
+                    drained = Drained::Applied;
+                }
+            }
+            Inbound::End(outcome) => return Drained::End(outcome),
+        }
+        taken += 1;
+        let shell_ready = pending.iter().any(|c| matches!(c, Command::Shell(_)));
+        next = if taken < DRAIN_LIMIT && !shell_ready {
+            inbox.try_next(|e| resolve(e, state, keymap, hits))
+        } else {
+            None
+        };
+    }
+    drained
+}
+
 /// Runs the TUI until the user quits. Idle, it sleeps in `select!` with no timers armed.
 pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
     tracing::trace!("tui starting");
@@ -203,31 +254,14 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         // One wait for the first item (no timer unless the first frame is still due), then
         // whatever else is already queued, applied before drawing once.
         let wake_at = (!drawn_once).then_some(first_frame_by);
-        let mut next = inbox
+        let first = inbox
             .next(wake_at, |e| resolve(e, &state, &keymap, &hits))
             .await;
-        let mut drained = 0;
-        while let Some(inbound) = next {
-            match inbound {
-                Inbound::Msg(msg) => {
-                    apply(msg, &mut state, &mut pending);
-                    dirty = true;
-                }
-                Inbound::Input { seq, msg } => {
-                    state.key_seq = seq;
-                    if let Some(msg) = msg {
-                        apply(msg, &mut state, &mut pending);
-                        dirty = true;
-                    }
-                }
-                Inbound::End(outcome) => break 'run outcome,
-            }
-            drained += 1;
-            next = if drained < DRAIN_LIMIT {
-                inbox.try_next(|e| resolve(e, &state, &keymap, &hits))
-            } else {
-                None
-            };
+        let context = (&keymap, &hits);
+        match drain(first, &mut inbox, &mut state, &mut pending, context) {
+            Drained::Nothing => {}
+            Drained::Applied => dirty = true,
+            Drained::End(outcome) => break 'run outcome,
         }
     };
     let kept = keep_unsaved(&state, &host);
@@ -253,6 +287,7 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -266,5 +301,61 @@ mod tests {
         };
         hand_over_cleanup(&docker, cleanup.clone());
         assert_eq!(sent.try_recv().ok(), Some(DockerCmd::EndShell(cleanup)));
+    }
+
+    #[tokio::test]
+    async fn a_shell_ready_to_open_ends_the_drain_before_anything_covers_the_panes() {
+        use crate::app::state::DeleteProgress;
+        use crate::domain::ids::RequestId;
+        let mut state = crate::fixtures::loaded_state();
+        // A deletion in flight, whose report (one volume not done) opens a dialog.
+        let deletion = RequestId(900);
+        let volumes = ["v1".to_owned()];
+        state.workspaces.deleting = Some(DeleteProgress::new(deletion, &[], &volumes));
+        let asked = update::update(&mut state, crate::action::Action::Shell);
+        let [Command::Docker(DockerCmd::PrepareShell { req, .. })] = asked.as_slice() else {
+            panic!("{asked:?}");
+        };
+        let (docker_tx, docker_rx) = tokio::sync::mpsc::channel(8);
+        let (_files_tx, files_rx) = tokio::sync::mpsc::channel(8);
+        let mut inbox = Inbox::new(None, docker_rx, files_rx).unwrap();
+        // Both arrived while a frame was being drawn: the shell's answer first.
+        let shell = PreparedShell::fixture("p-1", "e1");
+        for event in [
+            docker::DockerEvent::ShellPrepared {
+                req: *req,
+                result: Ok(shell),
+            },
+            docker::DockerEvent::DeleteFinished { req: deletion },
+        ] {
+            docker_tx.send(event).await.unwrap();
+        }
+        let keymap = Keymap::new(Bindings::defaults());
+        let hits = HitMap::default();
+        let first = inbox.next(None, |_| None).await;
+        let mut pending = Vec::new();
+        let drained = drain(
+            first,
+            &mut inbox,
+            &mut state,
+            &mut pending,
+            (&keymap, &hits),
+        );
+        assert!(matches!(drained, Drained::Applied));
+        assert!(
+            pending.iter().any(|c| matches!(c, Command::Shell(_))),
+            "{pending:?}"
+        );
+        assert!(
+            state.on_panes(),
+            "the shell opens over what it was checked against"
+        );
+        // The report waits for the shell's end, and then stacks as usual.
+        assert!(matches!(
+            inbox.try_next(|_| None),
+            Some(Inbound::Msg(Msg::Docker(
+                docker::DockerEvent::DeleteFinished { .. }
+            )))
+        ));
     }
 }

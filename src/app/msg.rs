@@ -75,6 +75,8 @@ pub struct Layout {
     pub workspaces_page: Option<usize>,
     pub logs_page: Option<usize>,
     pub files_page: Option<usize>,
+    /// The frame showed only "terminal too small": no dialog was on screen.
+    pub too_small: bool,
 }
 
 impl Layout {
@@ -85,6 +87,7 @@ impl Layout {
             workspaces_page: hits.page_size(Pane::Workspaces),
             logs_page: hits.logs_page,
             files_page: hits.files_page,
+            too_small: hits.too_small,
         }
     }
 }

@@ -264,6 +264,12 @@ pub struct State {
     /// confirmation needs a key numbered above it, so keys typed before the operator could see
     /// the dialog never confirm it.
     pub dialog_drawn: Option<u64>,
+    /// A top dialog the operator did not open with their last key (a report opened it over
+    /// what they were typing into, or closing the one above uncovered it) counts no commit key
+    /// before this time; each key before it moves it on. Keys meant for what was there a
+    /// moment ago (text typed on, a double or held key that closed a report) never answer
+    /// it; a key after a pause does.
+    pub dialog_settles_until: Option<Timestamp>,
     /// The operator asked to quit with unsaved edits: quit once no dirty buffer is left
     /// (saved or discarded), give up when they go back to editing.
     pub quit_requested: bool,
@@ -311,15 +317,20 @@ impl State {
             next_request: RequestId(1),
             key_seq: 0,
             dialog_drawn: None,
+            dialog_settles_until: None,
             quit_requested: false,
             quit: false,
             downloads_dir: std::path::PathBuf::from("."),
         }
     }
 
-    /// Whether a confirmation key being applied now arrived after the dialog was drawn.
+    /// Whether a confirmation key being applied now arrived after the dialog was drawn (and,
+    /// for a dialog that appeared under the operator's hands, after a pause).
     pub fn dialog_armed(&self) -> bool {
         self.dialog_drawn.is_some_and(|drawn| self.key_seq > drawn)
+            && self
+                .dialog_settles_until
+                .is_none_or(|until| self.now >= until)
     }
 
     /// The editor's buffer when it holds edits not yet written: (volume, path, bytes).

@@ -146,10 +146,11 @@ pub(super) enum JobDone {
         container_id: String,
         result: Result<Box<SessionDetail>, Failure>,
     },
-    /// A run of a kept shell cleanup ended.
+    /// A run of a kept shell cleanup ended; `stalled` when the engine did not answer it.
     ShellEnded {
         id: LeftoverId,
         result: Result<(), String>,
+        stalled: bool,
     },
 }
 
@@ -162,8 +163,14 @@ pub(super) fn spawn_shell_cleanup(
 ) {
     let docker = docker.clone();
     jobs.spawn(async move {
-        let result = cleanup.run(&docker).await.map_err(|e| e.to_string());
-        JobDone::ShellEnded { id, result }
+        let result = cleanup.run(&docker).await;
+        let stalled = matches!(&result, Err(e) if e.is_stalled());
+        let result = result.map_err(|e| e.to_string());
+        JobDone::ShellEnded {
+            id,
+            result,
+            stalled,
+        }
     });
 }
 

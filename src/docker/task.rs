@@ -392,9 +392,18 @@ async fn serve(
                         continue;
                     }
                     Ok(JobDone::Streamed) => continue,
-                    Ok(JobDone::ShellEnded { id, result }) => {
+                    Ok(JobDone::ShellEnded { id, result, stalled }) => {
                         cleanups_running = cleanups_running.saturating_sub(1);
+                        let reason = result.as_ref().err().cloned().unwrap_or_default();
                         leftovers.finished(id, result);
+                        if stalled {
+                            // A stall like any job's: the connection is given up, and the
+                            // clean-up, kept, runs again once the engine answers. Left on
+                            // this connection, nothing would ever hand it out again.
+                            tracing::warn!(%reason, "engine stalled");
+                            jobs.detach_all();
+                            return Outcome::Lost(reason);
+                        }
                         continue;
                     }
                     Ok(JobDone::Report(event)) => event,

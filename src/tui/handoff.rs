@@ -108,8 +108,20 @@ pub async fn run_shell(
     if let Err(e) = enter_tui(guard) {
         tracing::error!(%e, "restoring the TUI after the shell");
     }
+    discard_typed_ahead();
     *input = Some(InputReader::start());
     (outcome, cleanup)
+}
+
+/// Keys typed while the terminal showed the shell but no shell took them (its attach still
+/// starting, then failing; or typed after it ended) were meant for a shell: the TUI must not
+/// read them as its own (`l`, `t`, `d`… of a command line open, stop, destroy). The kernel's
+/// input queue is dropped before its reader starts again.
+fn discard_typed_ahead() {
+    let stdin = std::io::stdin();
+    if let Err(e) = rustix::termios::tcflush(&stdin, rustix::termios::QueueSelector::IFlush) {
+        tracing::debug!(%e, "discarding input typed for the shell");
+    }
 }
 
 /// The shell without a TUI around it (`sandkasten-tui session shell`): raw mode for the
@@ -167,7 +179,19 @@ async fn bridge(
     );
     let _ = out.flush();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let mut shell = match prepared.attach(size).await {
+    let mut terminate = Termination::new();
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    // Starting the attach may wait on the engine up to a call's deadline; the signals that
+    // end the program end that wait too (a shell the engine started meanwhile is ended by
+    // its mark: the caller's clean-up of a shell never attached).
+    let attached = tokio::select! {
+        attached = prepared.attach(size) => attached,
+        signal = terminate.recv() => {
+            return (ShellOutcome::Terminated { session, signal }, None);
+        }
+        Some(()) = next_signal(&mut hangup) => return (ShellOutcome::Hangup { session }, None),
+    };
+    let mut shell = match attached {
         Ok(shell) => shell,
         Err(e) => {
             let failed = ShellOutcome::Failed {
@@ -188,8 +212,6 @@ async fn bridge(
     };
     let mut keys = StdinPump::start(writer, detach, tokio::runtime::Handle::current());
     let mut winch = signal(SignalKind::window_change()).ok();
-    let mut terminate = Termination::new();
-    let mut hangup = signal(SignalKind::hangup()).ok();
     let mut input_open = true;
     let outcome = loop {
         tokio::select! {

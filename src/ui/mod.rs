@@ -39,6 +39,9 @@ pub struct HitMap {
     pub logs_page: Option<usize>,
     /// Rows the file browser had for entries, when it is open.
     pub files_page: Option<usize>,
+    /// The terminal was too small: the frame said so and showed nothing else (no pane, no
+    /// dialog).
+    pub too_small: bool,
 }
 
 impl HitMap {
@@ -64,7 +67,10 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         draw_too_small(frame, area);
-        return HitMap::default();
+        return HitMap {
+            too_small: true,
+            ..HitMap::default()
+        };
     }
     let [main, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(area);
     let (lists, detail) = if area.width >= DETAIL_MIN_WIDTH {
@@ -116,6 +122,7 @@ pub fn render(frame: &mut Frame, state: &State, keymap: &Keymap) -> HitMap {
         panes,
         logs_page,
         files_page,
+        too_small: false,
     }
 }
 

@@ -466,6 +466,7 @@ fn editor_with_unsaved_changes() {
             },
             dirty: true,
             saving: None,
+            sent: Vec::new(),
             close_after_save: false,
             search: None,
         },

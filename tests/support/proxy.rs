@@ -17,6 +17,9 @@ pub struct EngineProxy {
     /// While set, new connections are accepted and held without an answer, and open ones stop
     /// forwarding until it is cleared (a stalled engine).
     stalled: Arc<AtomicBool>,
+    /// While set, the request that starts a shell's exec (one with a TTY) is held unanswered;
+    /// once cleared, its connection is dropped (an attach that never starts).
+    hold_shells: Arc<AtomicBool>,
     tasks: JoinSet<()>,
 }
 
@@ -35,6 +38,7 @@ impl EngineProxy {
             path: path.to_owned(),
             target: Self::target(),
             stalled: Arc::new(AtomicBool::new(false)),
+            hold_shells: Arc::new(AtomicBool::new(false)),
             tasks: JoinSet::new(),
         };
         proxy.start();
@@ -60,17 +64,25 @@ impl EngineProxy {
         self.stalled.store(stalled, Ordering::SeqCst);
     }
 
+    /// From now on, a shell's attach (an exec started with a TTY) is held (`true`); clearing
+    /// it drops the connection of every attach held.
+    pub fn set_holding_shells(&self, hold: bool) {
+        self.hold_shells.store(hold, Ordering::SeqCst);
+    }
+
     /// Listens (again) and forwards.
     pub fn start(&mut self) {
         let _ = std::fs::remove_file(&self.path);
         let listener = UnixListener::bind(&self.path).expect("bind proxy socket");
         let target = self.target.clone();
         let stalled = Arc::clone(&self.stalled);
+        let hold_shells = Arc::clone(&self.hold_shells);
         self.tasks.spawn(async move {
             let mut connections = JoinSet::new();
             while let Ok((mut client, _)) = listener.accept().await {
                 let target = target.clone();
                 let stalled = Arc::clone(&stalled);
+                let hold_shells = Arc::clone(&hold_shells);
                 connections.spawn(async move {
                     if stalled.load(Ordering::SeqCst) {
                         // Read and never answer, until the client gives up.
@@ -79,8 +91,13 @@ impl EngineProxy {
                         let (client_rx, client_tx) = client.into_split();
                         let (engine_rx, engine_tx) = engine.into_split();
                         tokio::join!(
-                            forward(client_rx, engine_tx, Arc::clone(&stalled)),
-                            forward(engine_rx, client_tx, stalled),
+                            forward(
+                                client_rx,
+                                engine_tx,
+                                Arc::clone(&stalled),
+                                Some(hold_shells)
+                            ),
+                            forward(engine_rx, client_tx, stalled, None),
                         );
                     }
                 });
@@ -100,6 +117,7 @@ async fn forward(
     mut from: impl AsyncRead + Unpin,
     mut to: impl AsyncWrite + Unpin,
     stalled: Arc<AtomicBool>,
+    hold_shells: Option<Arc<AtomicBool>>,
 ) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -110,11 +128,27 @@ async fn forward(
         while stalled.load(Ordering::SeqCst) {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        if let Some(hold) = &hold_shells
+            && hold.load(Ordering::SeqCst)
+            && starts_a_shell(&buf[..n])
+        {
+            while hold.load(Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            break;
+        }
         if to.write_all(&buf[..n]).await.is_err() {
             break;
         }
     }
     let _ = to.shutdown().await;
+}
+
+/// A request starting an exec with a TTY: a shell's attach (the probes and clean-ups run
+/// without one).
+fn starts_a_shell(request: &[u8]) -> bool {
+    let has = |needle: &[u8]| request.windows(needle.len()).any(|w| w == needle);
+    has(b"/exec/") && has(b"/start") && has(b"\"Tty\":true")
 }
 
 impl Drop for EngineProxy {

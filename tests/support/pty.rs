@@ -100,6 +100,7 @@ impl Tui {
     pub fn hang_up(&mut self, poke: &str) {
         self.release.store(true, Ordering::Release);
         self.send(poke);
+        self.disarm_eof_on_close();
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.reader_done.load(Ordering::Acquire) {
             assert!(Instant::now() < deadline, "the reader never let go");
@@ -107,6 +108,26 @@ impl Tui {
         }
         self.writer = None;
         self.master = None;
+    }
+
+    /// portable-pty's writer, dropped, types a newline and the terminal's EOF character (for a
+    /// child in canonical mode); in raw mode the program reads them as ctrl-j and ctrl-d, keys
+    /// a window that closes never types (the editor deletes to the line's start and the next
+    /// character with them). With no EOF character set, the drop writes nothing. Raw mode
+    /// never uses it, so the program sees no other change.
+    fn disarm_eof_on_close(&self) {
+        use rustix::fs::{Mode, OFlags};
+        use rustix::termios::{OptionalActions, SpecialCodeIndex, tcgetattr, tcsetattr};
+        let path = self
+            .master
+            .as_ref()
+            .and_then(|m| m.tty_name())
+            .expect("the terminal's name");
+        let slave = rustix::fs::open(&path, OFlags::RDWR | OFlags::NOCTTY, Mode::empty())
+            .expect("open the terminal");
+        let mut termios = tcgetattr(&slave).expect("read the terminal's settings");
+        termios.special_codes[SpecialCodeIndex::VEOF] = 0;
+        tcsetattr(&slave, OptionalActions::Now, &termios).expect("turn EOF off");
     }
 
     /// Whether the program left a mode on: `set` was written after the last `reset`.

@@ -98,10 +98,11 @@ pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
         return Vec::new();
     };
     editor.saving = Some(req);
+    editor.sent = editor.bytes();
     vec![Command::Fs(FsCmd::Save {
         req,
         path: editor.path.clone(),
-        data: editor.bytes(),
+        data: editor.sent.clone(),
         expected: checked.then_some(editor.version),
     })]
 }
@@ -109,6 +110,8 @@ pub fn save(state: &mut State, checked: bool) -> Vec<Command> {
 pub fn close(state: &mut State) -> Vec<Command> {
     if let Some(files) = state.files_screen_mut() {
         files.editor = None;
+        // The file may have been saved: its preview is read again with the listing.
+        files.browser.preview = crate::app::files::Preview::Nothing;
     }
     // The listing shows sizes and times: they may have changed.
     super::files::list(state)
@@ -146,6 +149,7 @@ pub fn open(state: &mut State, path: FsPath, data: crate::domain::files::FileDat
                 version: data.version,
                 dirty: false,
                 saving: None,
+                sent: Vec::new(),
                 close_after_save: false,
                 search: None,
             });

@@ -165,7 +165,11 @@ pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Action::OpenEntry => commands.extend(open_entry(state)),
-        Action::Reload => commands.extend(list(state)),
+        Action::Reload => {
+            // Whatever changed since, the selected file's preview too.
+            files.preview = Preview::Nothing;
+            commands.extend(list(state));
+        }
         Action::CycleSort => {
             files.sort = files.sort.next();
             files.selected = 0;

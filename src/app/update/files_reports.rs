@@ -245,12 +245,25 @@ fn saved(
         return Vec::new();
     };
     editor.saving = None;
+    let sent = std::mem::take(&mut editor.sent);
     match result {
         Ok(version) => {
             editor.version = version;
-            editor.dirty = false;
-            let close = editor.close_after_save;
-            notice(state, NoticeLevel::Info, format!("Saved {}", name(path)));
+            // Keys typed while the save was on its way are not in the file: the buffer stays
+            // unsaved (closing or quitting still asks) and stays open.
+            editor.dirty = editor.bytes() != sent;
+            let close = editor.close_after_save && !editor.dirty;
+            editor.close_after_save = false;
+            let since = if editor.dirty {
+                "; the changes made since are not saved yet"
+            } else {
+                ""
+            };
+            notice(
+                state,
+                NoticeLevel::Info,
+                format!("Saved {}{since}", name(path)),
+            );
             let mut commands = remeasure_open_workspace(state);
             if close {
                 commands.extend(super::editor::close(state));

@@ -24,6 +24,10 @@ mod panes;
 mod sessions;
 mod wording;
 
+/// How long the keyboard must rest before a dialog that appeared under the operator's hands
+/// takes a commit key: longer than a double press and a key's auto-repeat delay.
+pub const DIALOG_SETTLE: jiff::SignedDuration = jiff::SignedDuration::from_millis(500);
+
 /// Applies one message. Most callers (and tests) pass an `Action`: it is the key's message.
 pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Command> {
     let msg = msg.into();
@@ -31,21 +35,43 @@ pub fn update(state: &mut State, msg: impl Into<Msg>) -> Vec<Command> {
         drawn(state, layout);
         return Vec::new();
     }
+    let by_operator = matches!(
+        msg,
+        Msg::Key(_) | Msg::Text(_) | Msg::EditorKey(_) | Msg::Mouse(_)
+    );
+    // Typing on while a dialog settles moves the moment it takes a commit key on.
+    let settling = state
+        .dialog_settles_until
+        .is_some_and(|until| state.now < until);
+    if by_operator && settling {
+        state.dialog_settles_until = Some(settle_from(state.now));
+    }
     // A dialog that opens, closes, changes or is covered must be drawn again before it can be
     // confirmed: the operator confirms what they saw, never what a key typed ahead produced.
     let top_before = state.overlays.top().cloned();
+    let open_before = state.overlays.iter().count();
     let commands = route(state, msg);
     if state.overlays.top() != top_before.as_ref() {
         state.dialog_drawn = None;
+        // Not opened by this key: popped up over what the operator was doing, or uncovered
+        // by the key that closed the dialog above it.
+        let uncovered = state.overlays.iter().count() < open_before;
+        let unasked = state.dialog().is_some() && (uncovered || !by_operator);
+        state.dialog_settles_until = unasked.then(|| settle_from(state.now));
     }
     settle_quit(state);
     commands
 }
 
+fn settle_from(now: jiff::Timestamp) -> jiff::Timestamp {
+    now.checked_add(DIALOG_SETTLE).unwrap_or(now)
+}
+
 /// A frame is on screen: the top dialog it shows (if any) is armed from here on, and each
-/// view pages by the rows it had.
+/// view pages by the rows it had. A frame that only said the terminal is too small showed
+/// no dialog: it arms none (a dialog it hid must be shown by a frame before it confirms).
 fn drawn(state: &mut State, layout: Layout) {
-    if state.dialog().is_none() {
+    if state.dialog().is_none() || layout.too_small {
         state.dialog_drawn = None;
     } else if state.dialog_drawn.is_none() {
         state.dialog_drawn = Some(layout.input_seq);

@@ -59,6 +59,7 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
             version,
             dirty: true,
             saving: Some(RequestId(7)),
+            sent: Vec::new(),
             close_after_save: false,
             search: None,
         },

@@ -258,6 +258,12 @@ fn a_remapped_yes_is_what_confirms_and_what_the_hints_and_help_show() {
         "help closed, the question is back"
     );
     h.draw();
+    // Uncovered, it answers only after the keyboard has rested (update::DIALOG_SETTLE).
+    h.state.now = h
+        .state
+        .now
+        .checked_add(jiff::SignedDuration::from(super::DIALOG_SETTLE))
+        .unwrap();
     let cmds = h.press("j");
     assert!(
         matches!(

@@ -157,3 +157,67 @@ fn read_only_mode_opens_the_file_helper_read_only() {
         }
     }
 }
+
+/// Selects the first file and shows `text` as its preview; returns its path.
+fn previewing(state: &mut State, text: &str) -> FsPath {
+    let cmds = update(state, Action::SelectFirst);
+    let [Command::Fs(FsCmd::Preview { req, path, .. })] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    let (req, path) = (*req, path.clone());
+    update(
+        state,
+        Msg::Fs(FsEvent::Previewed {
+            req,
+            path: path.clone(),
+            result: Ok(FileData {
+                data: text.as_bytes().to_vec(),
+                version: version(text.len() as u64),
+            }),
+        }),
+    );
+    path
+}
+
+fn lists_and_previews(state: &mut State, cmds: Vec<Command>) -> Vec<Command> {
+    let [Command::Fs(FsCmd::List { req, dir })] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    let entries = state.files().unwrap().entries.clone();
+    update(
+        state,
+        Msg::Fs(FsEvent::Listed {
+            req: *req,
+            dir: dir.clone(),
+            result: Ok(entries),
+        }),
+    )
+}
+
+#[test]
+fn the_preview_is_read_again_after_the_editor_closes_and_on_reload() {
+    let mut state = browser(vec![entry("a.txt", EntryKind::File, 0o100_644)]);
+    let path = previewing(&mut state, "before\n");
+    // Edited and saved in the editor, then closed: the preview is not the old text.
+    fixtures::edit(
+        &mut state,
+        super::tests::editing(false).editor().unwrap().clone(),
+    );
+    let cmds = update(&mut state, Action::CloseEditor);
+    let cmds = lists_and_previews(&mut state, cmds);
+    assert!(
+        matches!(cmds.as_slice(), [Command::Fs(FsCmd::Preview { path: p, .. })] if *p == path),
+        "{cmds:?}"
+    );
+    // Changed by a session meanwhile: `R` reads the listing and the preview again.
+    let mut state = browser(vec![entry("a.txt", EntryKind::File, 0o100_644)]);
+    let path = previewing(&mut state, "before\n");
+    let cmds = update(&mut state, Action::Reload);
+    assert!(
+        matches!(cmds.as_slice(), [
+            Command::Fs(FsCmd::List { .. }),
+            Command::Fs(FsCmd::Preview { path: p, .. }),
+        ] if *p == path),
+        "{cmds:?}"
+    );
+}

@@ -269,3 +269,59 @@ fn the_unsaved_buffer_is_what_the_loop_writes_for_recovery() {
     assert_eq!(data, b"x\n");
     assert!(editing(false).unsaved_buffer().is_none());
 }
+
+#[test]
+fn keys_typed_while_a_save_is_on_its_way_stay_unsaved() {
+    let mut h = Harness::new(editing(false));
+    h.type_text("a");
+    h.press("ctrl-s");
+    let req = h.state.editor().unwrap().saving.unwrap();
+    // Typed before the answer came: not in what was written.
+    h.type_text("b");
+    saved(&mut h, req, Ok(version()));
+    assert!(h.state.editor().unwrap().dirty, "the b is in no file");
+    assert_eq!(h.state.unsaved_buffer().unwrap().2, b"abx\n");
+    h.press("esc");
+    assert!(matches!(h.state.dialog(), Some(Dialog::UnsavedChanges)));
+
+    // Saving on the way out: the save succeeds, the edit made meanwhile keeps the editor open
+    // and the program running.
+    let mut h = Harness::new(editing(true));
+    h.press("ctrl-c");
+    h.draw();
+    h.press("s");
+    let req = h.state.editor().unwrap().saving.unwrap();
+    h.type_text("c");
+    saved(&mut h, req, Ok(version()));
+    assert!(!h.state.quit);
+    assert!(h.state.editor().is_some_and(|e| e.dirty));
+
+    // Nothing typed meanwhile: clean, and undoing back to what was saved is clean too.
+    let mut h = Harness::new(editing(true));
+    h.type_text("d");
+    h.press("ctrl-s");
+    let req = h.state.editor().unwrap().saving.unwrap();
+    h.type_text("e");
+    h.press("ctrl-z");
+    saved(&mut h, req, Ok(version()));
+    assert!(!h.state.editor().unwrap().dirty);
+}
+
+#[test]
+fn a_dialog_hidden_by_a_too_small_terminal_is_not_armed_by_its_frames() {
+    let mut h = Harness::sized(fixtures::loaded_state(), 40, 8);
+    h.press("d");
+    assert!(matches!(h.state.dialog(), Some(Dialog::Confirm(_))));
+    let screen = h.draw();
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(
+        h.press("y").is_empty(),
+        "confirmed a dialog never on screen"
+    );
+    h.draw();
+    assert!(
+        h.press("enter").is_empty(),
+        "confirmed a dialog never on screen"
+    );
+    assert!(matches!(h.state.dialog(), Some(Dialog::Confirm(_))));
+}

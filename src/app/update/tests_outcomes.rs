@@ -258,6 +258,7 @@ fn a_save_that_finds_the_file_changed_asks_and_other_failures_say_not_saved() {
                 saving: Some(RequestId(7)),
                 close_after_save: false,
                 search: None,
+                sent: b"x\n".to_vec(),
             },
         );
         let why = Failure::new(kind, "a.txt: changed on disk since it was opened");

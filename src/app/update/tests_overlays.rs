@@ -5,6 +5,7 @@
 use super::tests::browser_with;
 use super::*;
 use crate::app::dialog::{DialogKind, TextPrompt};
+use crate::app::harness::Harness;
 use crate::app::screen::{Overlay, Screen};
 use crate::app::state::DeleteProgress;
 use crate::config::keymap::KeyContext;
@@ -12,7 +13,7 @@ use crate::docker::DockerEvent;
 use crate::domain::files::EntryKind;
 use crate::domain::ids::RequestId;
 use crate::fixtures::{self, frame_drawn};
-use crate::workspace_fs::task::FsCmd;
+use crate::workspace_fs::task::{FsCmd, FsEvent};
 
 /// A deletion of one volume in flight, request 5, that will report it not done.
 fn deleting(state: &mut State) {
@@ -118,8 +119,117 @@ fn the_dialog_under_a_report_must_be_drawn_again_before_it_confirms() {
     };
     assert!(!removes(&update(&mut state, Action::Confirm)));
     frame_drawn(&mut state);
+    // Uncovered under the operator's hands: a key right after the frame (a double press, a
+    // held key) still answers nothing; one after a pause does.
+    assert!(!removes(&update(&mut state, Action::Confirm)));
+    later(&mut state, DIALOG_SETTLE.as_millis() as i64);
     assert!(removes(&update(&mut state, Action::Confirm)));
     assert!(state.dialog().is_none());
+}
+
+/// The operator's clock moves on by `ms` (the loop sets `now` as messages arrive).
+fn later(state: &mut State, ms: i64) {
+    state.now = state
+        .now
+        .checked_add(jiff::SignedDuration::from_millis(ms))
+        .unwrap();
+}
+
+#[test]
+fn enter_pressed_twice_or_held_on_a_report_never_confirms_the_dialog_it_uncovers() {
+    let mut h = Harness::new(fixtures::loaded_state());
+    deleting(&mut h.state);
+    h.press("d");
+    h.draw();
+    assert!(matches!(h.state.dialog(), Some(Dialog::Confirm(_))));
+    h.send(DockerEvent::DeleteFinished { req: RequestId(5) });
+    h.draw();
+    // A double press: the first closes the report, the second comes 80 ms later, after the
+    // uncovered dialog's frame.
+    h.press("enter");
+    assert!(matches!(h.state.dialog(), Some(Dialog::Confirm(_))));
+    h.draw();
+    later(&mut h.state, 80);
+    assert!(
+        h.press("enter").is_empty(),
+        "not destroyed by the double press"
+    );
+    // Held: repeats every 33 ms for two seconds, a frame between each.
+    for _ in 0..60 {
+        later(&mut h.state, 33);
+        h.draw();
+        assert!(h.press("enter").is_empty(), "not destroyed by a held key");
+    }
+    // Let go, read, press: destroyed.
+    later(&mut h.state, DIALOG_SETTLE.as_millis() as i64);
+    let cmds = h.press("enter");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Docker(DockerCmd::DestroySession { .. }))),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn a_conflict_that_pops_up_while_typing_takes_no_typed_letter_as_its_answer() {
+    use crate::domain::files::FsPath;
+    let mut h = Harness::new(super::tests::editing(false));
+    h.type_text("mine ");
+    let req = match h.press("ctrl-s").as_slice() {
+        [Command::Fs(FsCmd::Save { req, .. })] => *req,
+        other => panic!("{other:?}"),
+    };
+    later(&mut h.state, 120);
+    h.type_text("f");
+    // The file changed on disk meanwhile: the answer is a conflict, which opens its dialog
+    // over the editor the operator is typing into.
+    h.send(FsEvent::Saved {
+        req,
+        path: FsPath::parse("sub/a.txt").unwrap(),
+        result: Err(crate::domain::outcome::Failure::new(
+            crate::domain::outcome::FailureKind::Conflict,
+            "sub/a.txt changed on disk",
+        )),
+    });
+    h.draw();
+    // The next letters of the word typed on: "or" (o overwrites, r reloads over the edits).
+    for c in ["o", "r"] {
+        later(&mut h.state, 120);
+        h.draw();
+        assert!(h.press(c).is_empty(), "{c} typed on answered the conflict");
+    }
+    assert!(
+        h.state.editor().is_some_and(|e| e.dirty),
+        "the edits are kept"
+    );
+    assert!(matches!(
+        h.state.dialog(),
+        Some(Dialog::SaveConflict { .. })
+    ));
+    // A deliberate answer after a pause counts.
+    later(&mut h.state, DIALOG_SETTLE.as_millis() as i64);
+    let cmds = h.press("o");
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Command::Fs(FsCmd::Save { expected: None, .. })]
+        ),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn a_dialog_the_operator_opens_takes_its_answer_right_after_its_frame() {
+    let mut h = Harness::new(fixtures::loaded_state());
+    h.press("d");
+    h.draw();
+    later(&mut h.state, 30);
+    let cmds = h.press("y");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Docker(DockerCmd::DestroySession { .. }))),
+        "{cmds:?}"
+    );
 }
 
 #[test]
