@@ -259,11 +259,7 @@ fn a_remapped_yes_is_what_confirms_and_what_the_hints_and_help_show() {
     );
     h.draw();
     // Uncovered, it answers only after the keyboard has rested (update::DIALOG_SETTLE).
-    h.state.now = h
-        .state
-        .now
-        .checked_add(jiff::SignedDuration::from(super::DIALOG_SETTLE))
-        .unwrap();
+    h.state.now = h.state.now.checked_add(super::DIALOG_SETTLE).unwrap();
     let cmds = h.press("j");
     assert!(
         matches!(
