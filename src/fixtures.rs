@@ -186,7 +186,8 @@ pub fn loaded_state() -> State {
     state
 }
 
-/// What the loop does between keys: a frame is drawn, then the next key arrives after it.
+/// What the loop does between keys: a frame is drawn, then the next key arrives after it (an
+/// operator's reaction time later).
 /// Tests call it before a confirmation that an operator could only type after seeing it.
 pub fn frame_drawn(state: &mut State) {
     let input_seq = state.key_seq;
@@ -194,7 +195,7 @@ pub fn frame_drawn(state: &mut State) {
         input_seq,
         ..Default::default()
     };
-    crate::app::update::update(state, crate::app::msg::Msg::Drawn(layout));
+    crate::app::harness::drawn_before(state, layout, crate::app::state::REACTION);
     state.key_seq += 1;
 }
 

@@ -8,13 +8,14 @@
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
+use jiff::SignedDuration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::app::inbox::resolve;
 use crate::app::keymap::Keymap;
 use crate::app::msg::{Command, Layout, Msg};
-use crate::app::state::State;
+use crate::app::state::{REACTION, State};
 use crate::app::update::update;
 use crate::config::keymap::{Bindings, Key};
 use crate::ui::{self, HitMap};
@@ -103,7 +104,8 @@ impl Harness {
         update(&mut self.state, msg)
     }
 
-    /// Draws a frame, tells `update` what it showed, and returns the screen as text.
+    /// Draws a frame, tells `update` what it showed, and returns the screen as text. The
+    /// keys that follow come as an operator's would: after reading it ([`REACTION`] later).
     pub fn draw(&mut self) -> String {
         self.draw_while_queued(0)
     }
@@ -111,6 +113,22 @@ impl Harness {
     /// Like [`Self::draw`], for a frame that finished while `queued` more keys had already
     /// arrived unread: those count as typed before the frame was seen.
     pub fn draw_while_queued(&mut self, queued: u64) -> String {
+        self.frame(queued, REACTION)
+    }
+
+    /// A frame that finished in the middle of a burst: the keys that follow were typed with
+    /// the ones before it (not yet read from the terminal when it was out), no time apart.
+    pub fn draw_mid_burst(&mut self) -> String {
+        self.frame(0, SignedDuration::ZERO)
+    }
+
+    /// Time passes before the next key (`now` is when a message is applied, as in the loop).
+    pub fn wait(&mut self, ms: i64) {
+        self.state.now = later(self.state.now, SignedDuration::from_millis(ms));
+    }
+
+    /// Draws, with the frame out `before` ahead of the next key.
+    fn frame(&mut self, queued: u64, before: SignedDuration) -> String {
         let (state, keymap) = (&self.state, &self.keymap);
         let mut hits = HitMap::default();
         self.terminal
@@ -118,7 +136,7 @@ impl Harness {
             .unwrap_or_else(|e| panic!("drawing: {e}"));
         self.hits = hits;
         let layout = Layout::from_hits(&self.hits, self.seq + queued);
-        update(&mut self.state, Msg::Drawn(layout));
+        drawn_before(&mut self.state, layout, before);
         self.terminal.backend().to_string()
     }
 
@@ -130,6 +148,20 @@ impl Harness {
             None => Vec::new(),
         }
     }
+}
+
+/// Applies `layout` as if its frame went out `before` ahead of `now` (the time the next key is
+/// applied at), leaving `now` as it was.
+pub fn drawn_before(state: &mut State, layout: Layout, before: SignedDuration) {
+    let now = state.now;
+    state.now = later(now, -before);
+    update(state, Msg::Drawn(layout));
+    state.now = now;
+}
+
+fn later(at: jiff::Timestamp, by: SignedDuration) -> jiff::Timestamp {
+    at.checked_add(by)
+        .unwrap_or_else(|e| panic!("{at} + {by}: {e}"))
 }
 
 fn parse(key: &str) -> Key {

@@ -19,6 +19,12 @@ use crate::domain::ids::RequestId;
 use crate::domain::measure::Strategy;
 use crate::domain::session::{Session, SessionDetail, SessionState};
 
+/// The least time between the frame that showed a destructive dialog and a key that confirms
+/// it. Counting input events is not enough: the keys of one burst (`d` and `y` pasted, typed
+/// ahead, sent by a script) may still be on their way from the terminal when the frame is out,
+/// and are then numbered after it. No one reads a question and answers in less.
+pub const REACTION: jiff::SignedDuration = jiff::SignedDuration::from_millis(100);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
     Sessions,
@@ -264,6 +270,9 @@ pub struct State {
     /// confirmation needs a key numbered above it, so keys typed before the operator could see
     /// the dialog never confirm it.
     pub dialog_drawn: Option<u64>,
+    /// When that frame was on screen (`now` as the loop applied it): a destructive
+    /// confirmation also needs [`REACTION`] to have passed since.
+    pub dialog_drawn_at: Timestamp,
     /// A top dialog the operator did not open with their last key (a report opened it over
     /// what they were typing into, or closing the one above uncovered it) counts no commit key
     /// before this time; each key before it moves it on. Keys meant for what was there a
@@ -317,6 +326,7 @@ impl State {
             next_request: RequestId(1),
             key_seq: 0,
             dialog_drawn: None,
+            dialog_drawn_at: Timestamp::UNIX_EPOCH,
             dialog_settles_until: None,
             quit_requested: false,
             quit: false,
@@ -324,10 +334,12 @@ impl State {
         }
     }
 
-    /// Whether a confirmation key being applied now arrived after the dialog was drawn (and,
-    /// for a dialog that appeared under the operator's hands, after a pause).
+    /// Whether a confirmation key being applied now arrived after the dialog was drawn, late
+    /// enough after it to be an answer to it, and (for a dialog that appeared under the
+    /// operator's hands) after a pause.
     pub fn dialog_armed(&self) -> bool {
         self.dialog_drawn.is_some_and(|drawn| self.key_seq > drawn)
+            && self.now.duration_since(self.dialog_drawn_at) >= REACTION
             && self
                 .dialog_settles_until
                 .is_none_or(|until| self.now >= until)

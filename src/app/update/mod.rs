@@ -75,6 +75,7 @@ fn drawn(state: &mut State, layout: Layout) {
         state.dialog_drawn = None;
     } else if state.dialog_drawn.is_none() {
         state.dialog_drawn = Some(layout.input_seq);
+        state.dialog_drawn_at = state.now;
     }
     if let (Some(logs), Some(rows)) = (state.logs_mut(), layout.logs_page) {
         logs.page = rows;

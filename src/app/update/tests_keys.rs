@@ -6,6 +6,7 @@ use super::tests::{browser_with, editing};
 use super::*;
 use crate::app::dialog::Dialog;
 use crate::app::harness::Harness;
+use crate::app::state::REACTION;
 use crate::domain::files::{EntryKind, FileData, FsPath, Version};
 use crate::domain::ids::RequestId;
 use crate::fixtures;
@@ -57,6 +58,41 @@ fn a_key_that_arrived_before_the_frame_finished_does_not_confirm() {
     h.draw_while_queued(1);
     assert!(!removes(&h.press("y")));
     assert!(removes(&h.press("y")));
+}
+
+#[test]
+fn a_key_of_the_same_burst_read_just_after_the_frame_does_not_confirm() {
+    // `dy` in one write: the frame showing the question went out before the reader had
+    // queued the `y` (so it is numbered after the frame), which on the real binary deleted
+    // the file in about one try of thirty.
+    for (open, confirmed) in [("d", "y"), ("d", "enter")] {
+        let mut h = browsing_victim();
+        h.press(open);
+        h.draw_mid_burst();
+        assert!(!removes(&h.press(confirmed)), "{open} {confirmed}");
+        h.wait(40);
+        assert!(!removes(&h.press(confirmed)), "still too soon to be an answer");
+        h.wait(REACTION.as_millis() as i64);
+        assert!(removes(&h.press(confirmed)), "read, then answered");
+    }
+    // The same for destroying a session and deleting workspaces.
+    let mut h = Harness::new(fixtures::loaded_state());
+    h.press("d");
+    h.draw_mid_burst();
+    assert!(h.press("y").is_empty());
+    h.wait(REACTION.as_millis() as i64);
+    assert!(!h.press("y").is_empty());
+    let mut h = Harness::new(fixtures::loaded_state());
+    h.keys("2 j j d");
+    h.draw_mid_burst();
+    let deletes = |cmds: &[Command]| {
+        cmds.iter()
+            .any(|c| matches!(c, Command::Docker(DockerCmd::Delete { .. })))
+    };
+    assert!(matches!(h.state.dialog(), Some(Dialog::Delete(_))));
+    assert!(!deletes(&h.press("y")));
+    h.wait(REACTION.as_millis() as i64);
+    assert!(deletes(&h.press("y")));
 }
 
 #[test]
