@@ -195,7 +195,8 @@ impl Workspace {
             }
             wire::OP_REMOVE => {
                 let recursive = req.u8()? != 0;
-                self.remove(path, &comps, recursive)
+                let meant = req.identity()?;
+                self.remove(path, &comps, recursive, meant)
             }
             wire::OP_WALK => self.walk(path, &comps),
             _ => return Err(bad_request(&format!("unknown operation {op}"))),

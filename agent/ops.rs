@@ -118,21 +118,95 @@ impl Workspace {
         Ok(Vec::new())
     }
 
-    pub(super) fn remove(&self, path: &[u8], comps: &[&[u8]], recursive: bool) -> Outcome {
+    /// Removes the entry at `path`; with `meant`, only if the name still holds that file (a
+    /// session may have replaced it since the operator was shown it: an editor saves by
+    /// renaming a new file over the name, a build recreates its directory). The name is moved
+    /// aside first, which takes what it holds at that instant, so nothing can take its place
+    /// between the check and the removal; anything else goes back under its name.
+    pub(super) fn remove(
+        &self,
+        path: &[u8],
+        comps: &[&[u8]],
+        recursive: bool,
+        meant: Option<wire::Identity>,
+    ) -> Outcome {
         let (dir, name) = self.parent(path, comps)?;
         let fail = |e: io::Error| io_failure(&e, path);
         let full = at(&dir, name);
-        let meta = fs::symlink_metadata(&full).map_err(fail)?;
-        if !meta.is_dir() {
-            fs::remove_file(&full).map_err(fail)?;
-        } else if recursive {
-            // std's remove_dir_all descends with openat + O_NOFOLLOW and unlinks symlinks
-            // instead of entering them.
-            fs::remove_dir_all(&full).map_err(fail)?;
-        } else {
-            fs::remove_dir(&full).map_err(fail)?;
+        let Some(meant) = meant else {
+            let meta = fs::symlink_metadata(&full).map_err(fail)?;
+            return remove_entry(&full, &meta, recursive).map_err(fail);
+        };
+        let aside_name = aside_name(name);
+        let aside = at(&dir, &aside_name);
+        if let Err(e) = fs::rename(&full, &aside) {
+            if e.kind() == io::ErrorKind::NotFound {
+                return Err(fail(e));
+            }
+            // Cannot be moved (a mount point, say): checked and removed in place.
+            let meta = fs::symlink_metadata(&full).map_err(fail)?;
+            if !same(&meta, meant) {
+                return Err(replaced(path, &meta));
+            }
+            return remove_entry(&full, &meta, recursive).map_err(fail);
         }
-        Ok(Vec::new())
+        let found = fs::symlink_metadata(&aside).map_err(fail)?;
+        let removed = if same(&found, meant) {
+            match remove_entry(&aside, &found, recursive) {
+                Ok(out) => return Ok(out),
+                Err(e) => Err(fail(e)),
+            }
+        } else {
+            Err(replaced(path, &found))
+        };
+        // Not removed (another file, or a directory that is not empty): back under its name,
+        // never over what was put there meanwhile (a directory can only replace an empty one).
+        let back = if found.is_dir() {
+            fs::rename(&aside, &full)
+        } else {
+            fs::hard_link(&aside, &full).and_then(|()| fs::remove_file(&aside))
+        };
+        back.map_err(|e| Failure {
+            code: wire::ERR_IO,
+            message: format!(
+                "{}: not removed, and kept as {} ({e})",
+                show(path),
+                show(&aside_name)
+            ),
+            current: None,
+        })?;
+        removed
+    }
+}
+
+/// A file, symlink or directory (with everything in it when `recursive`) at `full`.
+fn remove_entry(full: &std::path::Path, meta: &Metadata, recursive: bool) -> io::Result<Vec<u8>> {
+    if !meta.is_dir() {
+        fs::remove_file(full)?;
+    } else if recursive {
+        // std's remove_dir_all descends with openat + O_NOFOLLOW and unlinks symlinks
+        // instead of entering them.
+        fs::remove_dir_all(full)?;
+    } else {
+        fs::remove_dir(full)?;
+    }
+    Ok(Vec::new())
+}
+
+fn same(meta: &Metadata, meant: wire::Identity) -> bool {
+    (meta.dev(), meta.ino()) == (meant.dev, meant.ino)
+}
+
+/// The name holds another file than the one the removal was for: a conflict, with what is
+/// there now.
+fn replaced(path: &[u8], now: &Metadata) -> Failure {
+    Failure {
+        code: wire::ERR_CONFLICT,
+        message: format!(
+            "{}: replaced since it was listed; nothing deleted",
+            show(path)
+        ),
+        current: Some(version(now)),
     }
 }
 

@@ -22,19 +22,20 @@
 //! | `OP_WRITE`   | path, expectation, data blob            | version                         |
 //! | `OP_MKDIR`   | path                                    | nothing                         |
 //! | `OP_RENAME`  | from, to, `u8 overwrite`                | nothing                         |
-//! | `OP_REMOVE`  | path, `u8 recursive`                    | nothing                         |
+//! | `OP_REMOVE`  | path, `u8 recursive`, identity          | nothing                         |
 //! | `OP_WALK`    | path                                    | walk totals                     |
 //!
 //! A listing is answered in `STATUS_PART` frames of `u32 count | entries` (readdir order, at
 //! most `limit` entries in all; the client sorts), then one final frame `u32 total | u32 sent`.
 //! An error reply (any status from `ERR_NOT_FOUND` to `ERR_BAD_REQUEST`) carries a message
 //! blob, and for `ERR_CONFLICT` then the version on disk now. The records (version,
-//! expectation, entry, walk totals) are spelled out at their `put_` functions.
+//! expectation, identity, entry, walk totals) are spelled out at their `put_` functions.
 
-/// 3: a walk reply carries the newest ctime after the newest mtime.
-pub const PROTOCOL_VERSION: u32 = 3;
+/// 3: a walk reply carries the newest ctime after the newest mtime. 4: a remove names the
+/// file (device and inode) it is meant for.
+pub const PROTOCOL_VERSION: u32 = 4;
 /// The greeting; a client that reads anything else is talking to a stale or foreign agent.
-pub const HELLO: &[u8] = b"HELLO 3\n";
+pub const HELLO: &[u8] = b"HELLO 4\n";
 
 pub const OP_LIST: u8 = 1;
 pub const OP_STAT: u8 = 2;
@@ -177,6 +178,22 @@ pub fn put_expected(out: &mut Vec<u8>, e: Expected) {
     put_stamp(out, stamp);
 }
 
+/// Which file a name must still hold for a removal to go ahead: the one the operator was
+/// shown, not one put at that name since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// `u8 present | u64 dev | u64 ino` (zeros when absent: whatever the name holds).
+pub fn put_identity(out: &mut Vec<u8>, i: Option<Identity>) {
+    out.push(u8::from(i.is_some()));
+    let Identity { dev, ino } = i.unwrap_or(Identity { dev: 0, ino: 0 });
+    put_u64(out, dev);
+    put_u64(out, ino);
+}
+
 /// One directory entry, or the answer to a stat, as it travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WireEntry<'a> {
@@ -312,6 +329,13 @@ impl<'a> Reader<'a> {
             EXPECT_ABSENT => Some(Expected::Absent),
             _ => None,
         })
+    }
+
+    /// An identity as [`put_identity`] writes it.
+    pub fn identity(&mut self) -> Result<Option<Identity>, Short> {
+        let present = self.u8()? != 0;
+        let (dev, ino) = (self.u64()?, self.u64()?);
+        Ok(present.then_some(Identity { dev, ino }))
     }
 
     /// An entry as [`put_entry`] writes it.

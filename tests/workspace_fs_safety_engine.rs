@@ -1,8 +1,9 @@
 //! Workspace file access guarantees on the real engine, checked independently (the volume's
 //! Mountpoint read as root, a separate container): a same-size rewrite with its mtime put back
-//! by another container is a conflict, special mode bits survive a save, a read-only helper
-//! has a read-only mount and the engine itself refuses writes, helpers log nothing, and a
-//! directory of thousands lists in one pass. Helpers carry this test's labels.
+//! by another container is a conflict, a removal takes only the directory that was listed
+//! (not one another container made at its name since), special mode bits survive a save, a
+//! read-only helper has a read-only mount and the engine itself refuses writes, helpers log
+//! nothing, and a directory of thousands lists in one pass. Helpers carry this test's labels.
 
 // Tests fail loudly: unwrap and expect are how they report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -97,6 +98,42 @@ async fn save_detects_same_size_change_with_restored_mtime() {
             other => panic!("expected a conflict, got {other:?}"),
         }
         assert_eq!(run_beside(env, &volume, "cat /w/f.txt"), b"them: v2");
+        wfs.close().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removal_takes_only_the_directory_listed_not_one_made_at_its_name_since() {
+    with_env("wsfs_remove_meant", async |env| {
+        let volume = env.workspace(&env.id("rmmeant")).await;
+        run_beside(env, &volume, "mkdir -p /w/out && echo old > /w/out/a.o");
+        let wfs = WorkspaceFs::open(&env.docker, &volume, env.test_labels())
+            .await
+            .unwrap();
+        let listed = wfs.stat(&p("out")).await.unwrap().identity();
+        // Another container rebuilds: the old directory moves away, a new one takes its name.
+        run_beside(
+            env,
+            &volume,
+            "mv /w/out /w/out.prev && mkdir /w/out && echo precious > /w/out/new",
+        );
+        match wfs.remove_if(&p("out"), true, Some(listed)).await {
+            Err(FsError::Conflict { .. }) => {}
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert_eq!(
+            run_beside(env, &volume, "cat /w/out/new /w/out.prev/a.o; ls -a /w | wc -l"),
+            b"precious\nold\n4\n",
+            "both kept, nothing left aside"
+        );
+        // The directory listed goes, wherever it is now.
+        let moved = wfs.stat(&p("out.prev")).await.unwrap().identity();
+        assert_eq!(moved, listed);
+        wfs.remove_if(&p("out.prev"), true, Some(moved))
+            .await
+            .unwrap();
+        assert_eq!(run_beside(env, &volume, "ls /w"), b"out\n");
         wfs.close().await.unwrap();
     })
     .await;

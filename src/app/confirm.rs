@@ -6,7 +6,7 @@
 
 use crate::app::msg::Command;
 use crate::docker::DockerCmd;
-use crate::domain::files::FsPath;
+use crate::domain::files::{FsPath, Identity};
 use crate::domain::ids::RequestId;
 use crate::domain::session::{Session, SessionWorkspace};
 use crate::domain::shell::ShellTarget;
@@ -23,7 +23,8 @@ pub struct Confirm {
     pub destructive: bool,
     /// Sent unchanged on yes, built when the question opened from what it names, so that the
     /// engine acts on nothing else: a session by its container id (never a name that may
-    /// repeat), a file by its path inside the workspace (symlinks never followed).
+    /// repeat), a file by its path inside the workspace (symlinks never followed) and only
+    /// while that path holds the file listed.
     pub on_yes: Vec<Command>,
 }
 
@@ -133,8 +134,15 @@ impl Confirm {
     }
 
     /// Deleting a file, or a directory with everything in it. `name` is how the browser shows
-    /// the path.
-    pub fn remove_path(path: FsPath, name: &str, is_dir: bool, req: RequestId) -> Self {
+    /// the path; `meant` is the entry listed there, the only one yes removes (a file a session
+    /// puts at that name meanwhile is kept).
+    pub fn remove_path(
+        path: FsPath,
+        name: &str,
+        is_dir: bool,
+        meant: Identity,
+        req: RequestId,
+    ) -> Self {
         let lines = if is_dir {
             vec![
                 ConfirmLine::of(
@@ -161,6 +169,7 @@ impl Confirm {
                 req,
                 path,
                 recursive: is_dir,
+                meant,
             })],
         }
     }

@@ -163,6 +163,14 @@ pub struct Version {
     pub dev: u64,
 }
 
+/// Which file an entry is (device and inode), whatever it holds now: a removal goes ahead
+/// only while the name still holds the file the operator was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Identity {
+    pub dev: u64,
+    pub ino: u64,
+}
+
 /// One directory entry, or the result of `stat`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -191,6 +199,13 @@ impl Entry {
             ctime_ns: self.ctime_ns,
             ino: self.ino,
             dev: self.dev,
+        }
+    }
+
+    pub fn identity(&self) -> Identity {
+        Identity {
+            dev: self.dev,
+            ino: self.ino,
         }
     }
 

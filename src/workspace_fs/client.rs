@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn greetings() {
         assert_eq!(parse_hello(b"HEL").unwrap(), None);
-        assert_eq!(parse_hello(b"HELLO 3\n\x05\0").unwrap(), Some(8));
+        assert_eq!(parse_hello(b"HELLO 4\n\x05\0").unwrap(), Some(8));
         assert!(matches!(
             parse_hello(b"HELLO 1\n"),
             Err(FsError::Protocol(m)) if m.contains("protocol 1")

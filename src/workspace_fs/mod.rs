@@ -60,7 +60,7 @@ use std::time::Duration;
 use bollard::Docker;
 
 use crate::docker::deadline;
-use crate::domain::files::{Entry, FileData, FsPath, Version};
+use crate::domain::files::{Entry, FileData, FsPath, Identity, Version};
 use crate::domain::measure::DirStats;
 
 pub use error::FsError;
@@ -295,10 +295,23 @@ impl WorkspaceFs {
     /// Removes a file, a symlink (never what it points to) or a directory; a non-empty
     /// directory needs `recursive` ([`FsError::NotEmpty`] otherwise).
     pub async fn remove(&self, path: &FsPath, recursive: bool) -> Result<(), FsError> {
-        let reply = self
-            .client
-            .call(&Request::Remove { path, recursive })
-            .await?;
+        self.remove_if(path, recursive, None).await
+    }
+
+    /// [`Self::remove`], only while the name holds `meant` (the file listed): one put at that
+    /// name since is kept, and the answer is [`FsError::Conflict`].
+    pub async fn remove_if(
+        &self,
+        path: &FsPath,
+        recursive: bool,
+        meant: Option<Identity>,
+    ) -> Result<(), FsError> {
+        let request = Request::Remove {
+            path,
+            recursive,
+            meant,
+        };
+        let reply = self.client.call(&request).await?;
         protocol::decode_empty(&reply)
     }
 

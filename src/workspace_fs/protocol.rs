@@ -12,7 +12,7 @@
 use jiff::Timestamp;
 
 use super::error::FsError;
-use crate::domain::files::{Entry, EntryKind, FileData, FsPath, Version};
+use crate::domain::files::{Entry, EntryKind, FileData, FsPath, Identity, Version};
 use crate::domain::measure::DirStats;
 
 // The agent's half of the shared file (decoding requests, encoding versions, entries and walk
@@ -83,6 +83,8 @@ pub enum Request<'a> {
     Remove {
         path: &'a FsPath,
         recursive: bool,
+        /// Only if the name still holds this file (`None`: whatever it holds).
+        meant: Option<Identity>,
     },
     Walk {
         dir: &'a FsPath,
@@ -131,9 +133,18 @@ impl Request<'_> {
                 wire::put_blob(&mut out, to.as_bytes());
                 out.push(u8::from(overwrite));
             }
-            Request::Remove { path, recursive } => {
+            Request::Remove {
+                path,
+                recursive,
+                meant,
+            } => {
                 wire::put_blob(&mut out, path.as_bytes());
                 out.push(u8::from(recursive));
+                let meant = meant.map(|i| wire::Identity {
+                    dev: i.dev,
+                    ino: i.ino,
+                });
+                wire::put_identity(&mut out, meant);
             }
             Request::Walk { dir } => {
                 wire::put_blob(&mut out, dir.as_bytes());

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::domain::file_ops::{FileChange, Load, Transferred};
-use crate::domain::files::{Entry, FileData, FsPath, Version};
+use crate::domain::files::{Entry, FileData, FsPath, Identity, Version};
 use crate::domain::ids::RequestId;
 use crate::domain::outcome::{Failure, FailureKind};
 
@@ -57,10 +57,12 @@ pub enum FsCmd {
         from: FsPath,
         to: FsPath,
     },
+    /// Removes the entry the operator was shown: only while `path` still holds `meant`.
     Remove {
         req: RequestId,
         path: FsPath,
         recursive: bool,
+        meant: Identity,
     },
     /// Copy a file or directory out of the workspace to a host path.
     Download {

@@ -270,11 +270,12 @@ async fn serve(ws: Arc<OpenWorkspace>, cmd: FsCmd, events: mpsc::Sender<FsEvent>
             req,
             path,
             recursive,
+            meant,
         } => {
             let result = ws
                 .run(|fs| {
                     let path = path.clone();
-                    async move { fs.remove(&path, recursive).await }
+                    async move { fs.remove_if(&path, recursive, Some(meant)).await }
                 })
                 .await;
             return answer(&events, changed(req, result)).await;

@@ -107,7 +107,7 @@ fn constants_agree() {
 #[test]
 fn wire_numbers_are_pinned() {
     use agent::wire as w;
-    assert_eq!((w::PROTOCOL_VERSION, w::HELLO), (3, &b"HELLO 3\n"[..]));
+    assert_eq!((w::PROTOCOL_VERSION, w::HELLO), (4, &b"HELLO 4\n"[..]));
     assert_eq!(
         [
             w::OP_LIST,
@@ -263,9 +263,39 @@ fn golden_rename_and_remove_requests() {
     let remove = Request::Remove {
         path: &a,
         recursive: false,
+        meant: None,
     }
     .encode(3);
-    assert_eq!(remove, [11, 0, 0, 0, 3, 0, 0, 0, 7, 1, 0, 0, 0, b'a', 0]);
+    assert_eq!(
+        remove,
+        [
+            28, 0, 0, 0, 3, 0, 0, 0, 7, 1, 0, 0, 0, b'a', 0, // path, not recursive
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // no identity
+        ]
+    );
+    let meant = crate::domain::files::Identity { dev: 9, ino: 258 };
+    let remove_meant = Request::Remove {
+        path: &a,
+        recursive: true,
+        meant: Some(meant),
+    }
+    .encode(4);
+    assert_eq!(
+        remove_meant,
+        [
+            28, 0, 0, 0, 4, 0, 0, 0, 7, 1, 0, 0, 0, b'a', 1, // path, recursive
+            1, 9, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, // dev 9, inode 258
+        ]
+    );
+    let body = agent::read_frame(&mut &remove_meant[..]).unwrap().unwrap();
+    let mut fields = agent::wire::Reader::new(&body[5..]);
+    assert_eq!(fields.blob(), Ok(&b"a"[..]));
+    assert_eq!(fields.u8(), Ok(1));
+    assert_eq!(
+        fields.identity(),
+        Ok(Some(agent::wire::Identity { dev: 9, ino: 258 }))
+    );
+    assert_eq!(fields.rest(), 0);
     for (frame, op) in [
         (rename, agent::wire::OP_RENAME),
         (remove, agent::wire::OP_REMOVE),

@@ -1,7 +1,8 @@
 //! What conflict detection, streamed listings and the frame limit guarantee, through the real
 //! client and the agent's own code: a same-size rewrite with its mtime put back is a
-//! conflict, a directory of thousands is listed in one pass without gaps or duplicates, and a
-//! reply too big for a frame fails only its own request.
+//! conflict, a removal takes only the file that was listed, a directory of thousands is listed
+//! in one pass without gaps or duplicates, and a reply too big for a frame fails only its own
+//! request.
 
 use std::collections::HashSet;
 use std::fs;
@@ -15,6 +16,59 @@ use super::client::Client;
 use super::protocol::{self, MAX_FRAME};
 use super::tests::{Scratch, p, serve};
 use super::*;
+
+/// What the browser listed at `name`: the file a removal is meant for.
+async fn listed(wfs: &WorkspaceFs, name: &str) -> crate::domain::files::Identity {
+    wfs.stat(&p(name)).await.unwrap().identity()
+}
+
+#[tokio::test]
+async fn a_removal_takes_only_the_file_that_was_listed_and_keeps_one_put_there_since() {
+    let s = Scratch::new("remove-meant");
+    fs::create_dir_all(s.path("build/old")).unwrap();
+    s.file("build/old/a.o", b"old");
+    s.file("notes.md", b"old notes");
+    s.file("plain", b"x");
+    let wfs = serve(&s.0).await;
+    let (dir, file) = (listed(&wfs, "build").await, listed(&wfs, "notes.md").await);
+    // Meanwhile the session recreates its build directory and saves its notes by renaming a
+    // new file over the name (as editors do).
+    fs::rename(s.path("build"), s.path("build.prev")).unwrap();
+    fs::create_dir(s.path("build")).unwrap();
+    s.file("build/new-work", b"precious");
+    s.file("notes.tmp", b"new notes");
+    fs::rename(s.path("notes.tmp"), s.path("notes.md")).unwrap();
+    for (name, meant, recursive) in [("build", dir, true), ("notes.md", file, false)] {
+        match wfs.remove_if(&p(name), recursive, Some(meant)).await {
+            Err(FsError::Conflict { message, .. }) => {
+                assert!(message.contains("replaced since it was listed"), "{message}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert_eq!(fs::read(s.path("build/new-work")).unwrap(), b"precious");
+    assert_eq!(fs::read(s.path("notes.md")).unwrap(), b"new notes");
+    assert!(s.path("build.prev/old/a.o").exists(), "not touched either");
+    // Nothing is left aside, and what was listed still goes.
+    let names: Vec<String> = fs::read_dir(&s.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("aside")), "{names:?}");
+    let plain = listed(&wfs, "plain").await;
+    wfs.remove_if(&p("plain"), false, Some(plain)).await.unwrap();
+    assert!(!s.path("plain").exists());
+    let prev = listed(&wfs, "build.prev").await;
+    wfs.remove_if(&p("build.prev"), true, Some(prev)).await.unwrap();
+    assert!(!s.path("build.prev").exists());
+    // A directory that is not empty, removed without `recursive`, stays under its name.
+    let build = listed(&wfs, "build").await;
+    assert!(matches!(
+        wfs.remove_if(&p("build"), false, Some(build)).await,
+        Err(FsError::NotEmpty(_))
+    ));
+    assert_eq!(fs::read(s.path("build/new-work")).unwrap(), b"precious");
+}
 
 #[tokio::test]
 async fn save_detects_same_size_change_with_restored_mtime() {

@@ -82,6 +82,7 @@ fn requests() -> Vec<FsCmd> {
             req: req(8),
             path: p("dir"),
             recursive: true,
+            meant: crate::domain::files::Identity { dev: 1, ino: 2 },
         },
         FsCmd::Download {
             req: req(9),

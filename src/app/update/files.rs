@@ -208,14 +208,16 @@ pub fn on_input(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Action::Delete => {
-            let target = files.selected_entry().map(|e| e.kind == EntryKind::Dir);
+            let target = files
+                .selected_entry()
+                .map(|e| (e.kind == EntryKind::Dir, e.identity()));
             let path = files.selected_path();
-            if let (Some(is_dir), Some(path)) = (target, path)
+            if let (Some((is_dir, meant)), Some(path)) = (target, path)
                 && !refuse_if_read_only(state, "changing files")
             {
                 let name = format!("/workspace/{}", display_name(path.as_bytes()));
                 let req = next_req(state);
-                let confirm = Confirm::remove_path(path, &name, is_dir, req);
+                let confirm = Confirm::remove_path(path, &name, is_dir, meant, req);
                 state.open_dialog(Dialog::Confirm(confirm));
             }
         }

@@ -126,7 +126,11 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                 }
                 Err(why) => {
                     let what = format!("{} failed", changing(&change));
-                    notice(state, NoticeLevel::Error, wording::failed(&what, &why));
+                    let text = match change {
+                        FileChange::Removed { .. } => wording::removal_failed(&what, &why),
+                        _ => wording::failed(&what, &why),
+                    };
+                    notice(state, NoticeLevel::Error, text);
                 }
             }
             // Listed again either way: a failed change may find the tree changed meanwhile.

@@ -292,13 +292,27 @@ fn a_remapped_destructive_key_still_waits_for_the_frame_that_showed_its_dialog()
 #[test]
 fn removing_a_file_sends_exactly_what_its_question_carried() {
     let mut h = Harness::new(browser_with(&[("victim.txt", EntryKind::File)]));
+    if let Some(files) = h.state.files_mut() {
+        (files.entries[0].dev, files.entries[0].ino) = (7, 42);
+    }
     h.press("d");
     let question = fixtures::question(&h.state).unwrap().clone();
     assert_eq!(question.title, "Delete");
-    let [Command::Fs(FsCmd::Remove { req, recursive, .. })] = question.on_yes.as_slice() else {
+    let [
+        Command::Fs(FsCmd::Remove {
+            req,
+            recursive,
+            meant,
+            ..
+        }),
+    ] = question.on_yes.as_slice()
+    else {
         panic!("{:?}", question.on_yes);
     };
     assert!(!recursive);
+    // Only the file listed: one a session puts at that name meanwhile is kept.
+    let listed = crate::domain::files::Identity { dev: 7, ino: 42 };
+    assert_eq!(*meant, listed);
     h.draw();
     let cmds = h.press("y");
     assert_eq!(cmds, question.on_yes);

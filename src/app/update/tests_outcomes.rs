@@ -204,6 +204,38 @@ fn a_failed_change_names_the_change_and_what_to_do() {
 }
 
 #[test]
+fn a_removal_kept_because_the_file_was_replaced_says_so_and_lists_again() {
+    let mut state = browsing("");
+    if let Some(files) = state.files_mut() {
+        files.changing = Some(RequestId(8));
+    }
+    let replaced = Failure::new(
+        FailureKind::Conflict,
+        "build: replaced since it was listed; nothing deleted",
+    );
+    let commands = update(
+        &mut state,
+        Msg::Fs(FsEvent::Changed {
+            req: RequestId(8),
+            change: FileChange::Removed {
+                path: p("build"),
+                was_dir: true,
+            },
+            result: Err(replaced),
+        }),
+    );
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::Fs(FsCmd::List { .. })]
+    ));
+    assert_eq!(
+        notice_text(&state),
+        "Deleting directory build failed: build: replaced since it was listed; nothing deleted \
+         — the listing shows what is there now"
+    );
+}
+
+#[test]
 fn transfers_are_said_from_their_figures_and_a_cancel_is_not_a_failure() {
     for (result, level, text) in [
         (

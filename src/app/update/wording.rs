@@ -36,6 +36,17 @@ pub fn failed(what: &str, f: &Failure) -> String {
     format!("{what}: {}", failure(f))
 }
 
+/// A removal the file helper declined because the name holds another file than the one
+/// listed (a session replaced it meanwhile): nothing was deleted, and the listing that follows
+/// shows the new one. Not "pick another name": there is nothing to rename.
+pub fn removal_failed(what: &str, f: &Failure) -> String {
+    if f.kind == FailureKind::Conflict {
+        format!("{what}: {} — the listing shows what is there now", f.detail)
+    } else {
+        failed(what, f)
+    }
+}
+
 /// Why a volume a deletion asked for was kept because something mounts it: the engine refused
 /// to remove it (a session started on it since it was planned), so nothing was lost.
 pub fn kept_in_use(f: &Failure) -> String {
