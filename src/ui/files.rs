@@ -1,6 +1,6 @@
-//! The file browser: the current directory of a workspace (name, size, mode, owner, modified;
-//! symlinks with their target; directories first) and a preview of the selected file, as text
-//! or as a hex dump.
+//! The file browser: the current directory of a workspace (name, size, mode, owner, modified,
+//! as many as fit beside the name; symlinks with their target; directories first) and a
+//! preview of the selected file, as text or as a hex dump.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -101,6 +101,65 @@ fn path_title(files: &FilesView) -> String {
     }
 }
 
+/// A column of the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Size,
+    Mode,
+    Owner,
+    Modified,
+}
+
+/// The least room a name gets: the other columns give way first (a listing without names,
+/// as it was below ~110 terminal columns, cannot be navigated at all).
+const NAME_MIN: u16 = 20;
+
+impl Column {
+    /// Its fixed width; 0 for the name, which takes the rest.
+    fn width(self) -> u16 {
+        match self {
+            Self::Name => 0,
+            Self::Size | Self::Mode => 10,
+            Self::Owner => 11,
+            Self::Modified => 16,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Name => "NAME",
+            Self::Size => "SIZE",
+            Self::Mode => "MODE",
+            Self::Owner => "OWNER",
+            Self::Modified => "MODIFIED",
+        }
+    }
+}
+
+/// The columns that fit in `width` next to a name of at least [`NAME_MIN`], in the order
+/// they show: the name always, then size, modified, mode and owner as room allows.
+fn columns_for(width: u16) -> Vec<Column> {
+    let mut left = width.saturating_sub(NAME_MIN);
+    let mut shown = vec![Column::Name];
+    for column in [Column::Size, Column::Modified, Column::Mode, Column::Owner] {
+        // Each column also takes the one-cell gap before it.
+        let needs = column.width() + 1;
+        if needs <= left {
+            left -= needs;
+            shown.push(column);
+        }
+    }
+    let order = [
+        Column::Name,
+        Column::Size,
+        Column::Mode,
+        Column::Owner,
+        Column::Modified,
+    ];
+    order.into_iter().filter(|c| shown.contains(c)).collect()
+}
+
 /// Draws the browser; returns the rows it had for entries (for paging).
 pub fn draw(frame: &mut Frame, area: Rect, files: &FilesView, state: &State) -> usize {
     frame.render_widget(Clear, area);
@@ -156,36 +215,31 @@ pub fn draw(frame: &mut Frame, area: Rect, files: &FilesView, state: &State) -> 
         frame.render_widget(Paragraph::new(Span::styled(text, theme::dim())), inner);
     } else {
         let offset = window_offset(Some(files.selected), 0, body_rows, visible.len());
+        let columns = columns_for(inner.width);
         let rows: Vec<Row> = visible
             .iter()
             .skip(offset)
             .take(body_rows)
             .map(|e| {
-                Row::new(vec![
-                    Cell::from(name_cell(e)),
-                    Cell::from(if e.kind == EntryKind::Dir {
-                        "-".into()
-                    } else {
-                        format::bytes(e.size)
-                    }),
-                    Cell::from(mode_string(e)),
-                    Cell::from(format!("{}:{}", e.uid, e.gid)),
-                    Cell::from(modified(e)),
-                ])
+                let cells = columns.iter().map(|c| match c {
+                    Column::Name => Cell::from(name_cell(e)),
+                    Column::Size if e.kind == EntryKind::Dir => Cell::from("-"),
+                    Column::Size => Cell::from(format::bytes(e.size)),
+                    Column::Mode => Cell::from(mode_string(e)),
+                    Column::Owner => Cell::from(format!("{}:{}", e.uid, e.gid)),
+                    Column::Modified => Cell::from(modified(e)),
+                });
+                Row::new(cells)
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Fill(1),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(11),
-                Constraint::Length(16),
-            ],
-        )
-        .header(Row::new(["NAME", "SIZE", "MODE", "OWNER", "MODIFIED"]).style(theme::header()))
-        .row_highlight_style(theme::selected(true));
+        let widths = columns.iter().map(|c| match c.width() {
+            0 => Constraint::Fill(1),
+            w => Constraint::Length(w),
+        });
+        let header = Row::new(columns.iter().map(|c| c.title())).style(theme::header());
+        let table = Table::new(rows, widths)
+            .header(header)
+            .row_highlight_style(theme::selected(true));
         let mut table_state = TableState::default().with_selected(Some(files.selected - offset));
         frame.render_stateful_widget(table, inner, &mut table_state);
     }

@@ -1,5 +1,5 @@
 //! Render snapshots of the browser's odd cases: names with bidi and other format characters,
-//! a FIFO selected after a file, a file whose lines end in CR alone.
+//! a FIFO selected after a file, a file whose lines end in CR alone, an 80-column terminal.
 
 use insta::assert_snapshot;
 use ratatui::Terminal;
@@ -143,4 +143,26 @@ fn a_helper_that_fails_to_open_replaces_the_starting_message_with_why() {
         text.contains("Cannot open sandkasten-ws-alpha: engine not answering (stalled)"),
         "{text}"
     );
+}
+
+#[test]
+fn at_80_columns_the_names_show_and_the_columns_that_do_not_fit_give_way() {
+    let state = browser(
+        vec![
+            entry("src", EntryKind::Dir, 0o040_755),
+            entry("notes-for-the-agent.md", EntryKind::File, 0o100_644),
+        ],
+        1,
+        Preview::Nothing,
+    );
+    let shown = screen(&state, 80, 24);
+    // The listing had no NAME column left below ~110 columns: nothing to tell entries apart.
+    for name in ["NAME", "src/", "notes-for-the-agent.md", "SIZE"] {
+        assert!(shown.contains(name), "{name} missing:\n{shown}");
+    }
+    assert_snapshot!(shown);
+    let wide = screen(&state, 160, 24);
+    for column in ["SIZE", "MODE", "OWNER", "MODIFIED"] {
+        assert!(wide.contains(column), "{column} missing when there is room");
+    }
 }
