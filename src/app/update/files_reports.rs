@@ -163,11 +163,7 @@ pub fn on_event(state: &mut State, event: FsEvent) -> Vec<Command> {
                     "Transfer cancelled; what was copied so far stays",
                 ),
                 Ok(done) => notice(state, NoticeLevel::Info, transferred(&done)),
-                Err(why) => notice(
-                    state,
-                    NoticeLevel::Error,
-                    wording::failed("Transfer failed", &why),
-                ),
+                Err(why) => notice(state, NoticeLevel::Error, wording::transfer_failed(&why)),
             }
             let mut commands = remeasure_open_workspace(state);
             commands.extend(list(state));

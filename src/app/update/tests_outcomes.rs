@@ -253,6 +253,29 @@ fn transfers_are_said_from_their_figures_and_a_cancel_is_not_a_failure() {
             NoticeLevel::Info,
             "Transfer cancelled; what was copied so far stays",
         ),
+        // The host's own refusals: a source path mistyped, a destination not writable. They
+        // are no workspace file gone meanwhile and nothing "not sandkasten's".
+        (
+            Err(Failure::new(
+                FailureKind::NotFound,
+                "/tmp/typo: No such file or directory (os error 2)",
+            )),
+            NoticeLevel::Error,
+            "Transfer failed: /tmp/typo: No such file or directory (os error 2)",
+        ),
+        (
+            Err(Failure::new(
+                FailureKind::Refused,
+                "/sys/x: Operation not permitted (os error 1)",
+            )),
+            NoticeLevel::Error,
+            "Transfer failed: /sys/x: Operation not permitted (os error 1)",
+        ),
+        (
+            Err(Failure::new(FailureKind::Conflict, "/tmp/a.txt: already exists")),
+            NoticeLevel::Error,
+            "Transfer failed: /tmp/a.txt: already exists — pick another name, or reload and try again",
+        ),
     ] {
         let mut state = browsing("");
         if let Some(files) = state.files_mut() {

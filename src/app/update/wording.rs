@@ -47,6 +47,20 @@ pub fn removal_failed(what: &str, f: &Failure) -> String {
     }
 }
 
+/// A download or upload that failed. Its failure may be the host's (a destination directory
+/// that does not exist, one not writable, a source that is a symlink) as well as the
+/// workspace's, so the kinds that speak of the workspace or the engine ("gone meanwhile",
+/// "not sandkasten's") would mislead: the detail, which names the path and the host's or the
+/// helper's reason, says it alone.
+pub fn transfer_failed(f: &Failure) -> String {
+    match f.kind {
+        FailureKind::NotFound | FailureKind::Refused | FailureKind::InUse => {
+            format!("Transfer failed: {}", f.detail)
+        }
+        _ => failed("Transfer failed", f),
+    }
+}
+
 /// Why a volume a deletion asked for was kept because something mounts it: the engine refused
 /// to remove it (a session started on it since it was planned), so nothing was lost.
 pub fn kept_in_use(f: &Failure) -> String {
