@@ -123,7 +123,11 @@ async fn a_removal_takes_only_the_directory_listed_not_one_made_at_its_name_sinc
             other => panic!("expected a conflict, got {other:?}"),
         }
         assert_eq!(
-            run_beside(env, &volume, "cat /w/out/new /w/out.prev/a.o; ls -a /w | wc -l"),
+            run_beside(
+                env,
+                &volume,
+                "cat /w/out/new /w/out.prev/a.o; ls -a /w | wc -l"
+            ),
             b"precious\nold\n4\n",
             "both kept, nothing left aside"
         );

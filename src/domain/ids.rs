@@ -1,5 +1,5 @@
-//! Ids: the request id that pairs a command with its reply, and the rules a new workspace id
-//! must follow. Pure.
+//! Ids: the request id that pairs a command with its reply, the rules a new workspace id
+//! must follow, and a container id as short as the engine's own tools show it. Pure.
 
 use std::fmt;
 
@@ -50,6 +50,13 @@ pub fn validate_workspace_id(id: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A container id as `docker ps` shows it (its first 12 hex digits), for words on screen where
+/// no session id is known any more (the container is gone from the list): 64 digits would push
+/// the reason off an 80-column status bar.
+pub fn short_container_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 #[cfg(test)]

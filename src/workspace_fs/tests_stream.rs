@@ -41,7 +41,10 @@ async fn a_removal_takes_only_the_file_that_was_listed_and_keeps_one_put_there_s
     for (name, meant, recursive) in [("build", dir, true), ("notes.md", file, false)] {
         match wfs.remove_if(&p(name), recursive, Some(meant)).await {
             Err(FsError::Conflict { message, .. }) => {
-                assert!(message.contains("replaced since it was listed"), "{message}");
+                assert!(
+                    message.contains("replaced since it was listed"),
+                    "{message}"
+                );
             }
             other => panic!("{name}: {other:?}"),
         }
@@ -56,10 +59,14 @@ async fn a_removal_takes_only_the_file_that_was_listed_and_keeps_one_put_there_s
         .collect();
     assert!(names.iter().all(|n| !n.contains("aside")), "{names:?}");
     let plain = listed(&wfs, "plain").await;
-    wfs.remove_if(&p("plain"), false, Some(plain)).await.unwrap();
+    wfs.remove_if(&p("plain"), false, Some(plain))
+        .await
+        .unwrap();
     assert!(!s.path("plain").exists());
     let prev = listed(&wfs, "build.prev").await;
-    wfs.remove_if(&p("build.prev"), true, Some(prev)).await.unwrap();
+    wfs.remove_if(&p("build.prev"), true, Some(prev))
+        .await
+        .unwrap();
     assert!(!s.path("build.prev").exists());
     // A directory that is not empty, removed without `recursive`, stays under its name.
     let build = listed(&wfs, "build").await;

@@ -11,6 +11,7 @@ use crate::app::dialog::Dialog;
 use crate::app::msg::{Command, Msg};
 use crate::app::state::{NoticeLevel, State};
 use crate::docker::DockerCmd;
+use crate::domain::ids::short_container_id;
 use crate::workspace_fs::task::FsCmd;
 
 pub(super) fn on_input(state: &mut State, confirm: Confirm, msg: Msg) -> Outcome {
@@ -37,7 +38,10 @@ fn in_flight(state: &mut State, command: &Command) {
                 .rows()
                 .iter()
                 .find(|s| s.container_id == *container_id)
-                .map_or_else(|| container_id.clone(), |s| s.id.clone());
+                .map_or_else(
+                    || short_container_id(container_id).to_owned(),
+                    |s| s.id.clone(),
+                );
             notice(
                 state,
                 NoticeLevel::Info,

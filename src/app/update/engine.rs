@@ -12,7 +12,7 @@ use crate::app::state::{DetailState, EngineStatus, NoticeLevel, State};
 use crate::app::workspace_row::WorkspaceRow;
 use crate::docker::delete::VolumeOutcome;
 use crate::docker::{DockerCmd, DockerEvent};
-use crate::domain::ids::RequestId;
+use crate::domain::ids::{RequestId, short_container_id};
 use crate::domain::measure::Measurement;
 use crate::domain::outcome::{Failure, FailureKind};
 use crate::domain::session::{SessionDetail, SessionState};
@@ -125,7 +125,7 @@ pub fn on_event(state: &mut State, event: DockerEvent) -> Vec<Command> {
                         .push(format!("session {}", done.session_id)),
                     Err(why) => {
                         gone = why.kind == FailureKind::NotFound;
-                        let what = format!("session {container_id}");
+                        let what = format!("session {}", short_container_id(&container_id));
                         progress.report.failed.push((what, wording::failure(&why)));
                     }
                 }

@@ -14,7 +14,7 @@ use crate::app::screen::Screen;
 use crate::app::state::{NoticeLevel, OpeningShell, Pane, State};
 use crate::docker::DockerCmd;
 use crate::docker::shell::PreparedShell;
-use crate::domain::ids::RequestId;
+use crate::domain::ids::{RequestId, short_container_id};
 use crate::domain::outcome::{Failure, FailureKind};
 use crate::domain::session::{
     CreatedSession, SessionChange, SessionSpec, SessionState, SessionStorage,
@@ -254,7 +254,10 @@ pub fn on_changed(
         .rows()
         .iter()
         .find(|s| s.container_id == container_id)
-        .map_or_else(|| container_id.to_owned(), |s| s.id.clone());
+        .map_or_else(
+            || short_container_id(container_id).to_owned(),
+            |s| s.id.clone(),
+        );
     match result {
         Ok(SessionChange::Started) => {
             notice(

@@ -71,7 +71,10 @@ fn a_key_of_the_same_burst_read_just_after_the_frame_does_not_confirm() {
         h.draw_mid_burst();
         assert!(!removes(&h.press(confirmed)), "{open} {confirmed}");
         h.wait(40);
-        assert!(!removes(&h.press(confirmed)), "still too soon to be an answer");
+        assert!(
+            !removes(&h.press(confirmed)),
+            "still too soon to be an answer"
+        );
         h.wait(REACTION.as_millis() as i64);
         assert!(removes(&h.press(confirmed)), "read, then answered");
     }

@@ -73,6 +73,31 @@ fn a_session_gone_meanwhile_refreshes_the_list_and_says_so() {
 }
 
 #[test]
+fn a_session_already_gone_from_the_list_is_named_by_its_short_container_id() {
+    // Removed from outside while its destroy question was open: the events stream took it
+    // off the list before the answer came.
+    let mut state = fixtures::loaded_state();
+    let cid = "becc88ece235931d1be8e3de405f52a34c61d9c4c9532ba866c4aca92cdaa742";
+    let gone = Failure::new(
+        FailureKind::NotFound,
+        format!("No such container: {cid} (404)"),
+    );
+    update(
+        &mut state,
+        Msg::Docker(DockerEvent::SessionChanged {
+            req: RequestId(4),
+            container_id: cid.into(),
+            result: Err(gone),
+        }),
+    );
+    assert!(
+        notice_text(&state).starts_with("Session becc88ece235: No such container"),
+        "{}",
+        notice_text(&state)
+    );
+}
+
+#[test]
 fn a_stalled_or_unreachable_engine_is_said_as_the_engines_state_without_a_refresh() {
     let mut state = fixtures::loaded_state();
     let stalled = Failure::new(FailureKind::Stalled, "no answer to stopping within 30s");
@@ -272,7 +297,10 @@ fn transfers_are_said_from_their_figures_and_a_cancel_is_not_a_failure() {
             "Transfer failed: /sys/x: Operation not permitted (os error 1)",
         ),
         (
-            Err(Failure::new(FailureKind::Conflict, "/tmp/a.txt: already exists")),
+            Err(Failure::new(
+                FailureKind::Conflict,
+                "/tmp/a.txt: already exists",
+            )),
             NoticeLevel::Error,
             "Transfer failed: /tmp/a.txt: already exists — pick another name, or reload and try again",
         ),
