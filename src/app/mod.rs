@@ -53,24 +53,43 @@ const FIRST_FRAME_GRACE: Duration = Duration::from_millis(100);
 /// coalesces bursts, so this only bounds pathological floods).
 const FRAME_INTERVAL: Duration = Duration::from_millis(8);
 
-/// Sends Docker commands; returns a prepared shell to hand the terminal to, if one is ready
-/// (the loop runs it).
-fn execute(commands: Vec<Command>, workers: &Workers, state: &mut State) -> Option<PreparedShell> {
+/// Sends the commands; returns a prepared shell to hand the terminal to, if one is ready (the
+/// loop runs it). A command a task's queue did not take is answered in the task's stead (its
+/// answer goes to `answers`, for `update`), so no request waits forever; one nobody waits on
+/// is only said.
+fn execute(
+    commands: Vec<Command>,
+    workers: &Workers,
+    state: &mut State,
+    answers: &mut Vec<Msg>,
+) -> Option<PreparedShell> {
     let mut shell = None;
     for command in commands {
-        let sent = match command {
-            Command::Docker(cmd) => workers.docker.send(cmd),
-            Command::Fs(cmd) => workers.files.send(cmd),
+        let unsent = match command {
+            Command::Docker(cmd) => workers
+                .docker
+                .send_or_answer(cmd)
+                .err()
+                .map(|u| (u.detail, u.answer.map(|a| Msg::Docker(*a)))),
+            Command::Fs(cmd) => workers
+                .files
+                .send_or_answer(cmd)
+                .err()
+                .map(|u| (u.detail, u.answer.map(|a| Msg::Fs(*a)))),
             Command::Shell(prepared) => {
                 shell = Some(prepared);
-                Ok(())
+                None
             }
         };
-        if let Err(reason) = sent {
-            state.notice = Some(Notice {
-                level: NoticeLevel::Error,
-                text: reason,
-            });
+        match unsent {
+            None => {}
+            Some((_, Some(answer))) => answers.push(answer),
+            Some((reason, None)) => {
+                state.notice = Some(Notice {
+                    level: NoticeLevel::Error,
+                    text: reason,
+                });
+            }
         }
     }
     shell
@@ -233,9 +252,22 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
         }
         // Work starts after the frame that shows the state asking for it: on 2 cores a
         // measuring round must not delay the first populated screen.
-        if !pending.is_empty()
-            && let Some(prepared) = execute(std::mem::take(&mut pending), &workers, &mut state)
-        {
+        let mut answers = Vec::new();
+        let shell = if pending.is_empty() {
+            None
+        } else {
+            execute(
+                std::mem::take(&mut pending),
+                &workers,
+                &mut state,
+                &mut answers,
+            )
+        };
+        let answered = !answers.is_empty();
+        for answer in answers {
+            apply(answer, &mut state, &mut pending);
+        }
+        if let Some(prepared) = shell {
             // The TUI is suspended while the shell has the terminal; Docker reports queue up.
             let (detach, detach_name) = keymap.detach_key();
             let (outcome, cleanup) =
@@ -248,6 +280,11 @@ pub async fn run(loaded: LoadedConfig, read_only: bool) -> anyhow::Result<()> {
                 break Ok(());
             }
             apply(Msg::Shell(outcome), &mut state, &mut pending);
+            dirty = true;
+            continue;
+        }
+        // Answered here instead of by a task: drawn before the loop waits again.
+        if answered {
             dirty = true;
             continue;
         }
@@ -301,6 +338,68 @@ mod tests {
         };
         hand_over_cleanup(&docker, cleanup.clone());
         assert_eq!(sent.try_recv().ok(), Some(DockerCmd::EndShell(cleanup)));
+    }
+
+    #[test]
+    fn a_request_no_task_took_is_answered_in_its_stead_and_the_rest_is_said() {
+        use crate::docker::DockerEvent;
+        use crate::domain::files::FsPath;
+        use crate::domain::ids::RequestId;
+        use crate::workspace_fs::task::{FsCmd, FsEvent, FsHandle};
+        // Both tasks gone: nothing can be sent.
+        let (docker, gone) = DockerHandle::detached();
+        let (files, gone_too) = FsHandle::detached();
+        drop((gone, gone_too));
+        let workers = Workers { docker, files };
+        let mut state = crate::fixtures::loaded_state();
+        let mut answers = Vec::new();
+        let path = FsPath::parse("a.txt").unwrap();
+        let commands = vec![
+            Command::Docker(DockerCmd::InspectSession {
+                req: RequestId(3),
+                container_id: "c1".into(),
+            }),
+            Command::Fs(FsCmd::Load {
+                req: RequestId(4),
+                path: path.clone(),
+                limit: 10,
+            }),
+            Command::Fs(FsCmd::Open {
+                req: RequestId(5),
+                volume: "v".into(),
+                read_only: false,
+            }),
+            Command::Docker(DockerCmd::Refresh),
+        ];
+        assert!(execute(commands, &workers, &mut state, &mut answers).is_none());
+        assert!(
+            matches!(
+                answers.as_slice(),
+                [
+                    Msg::Docker(DockerEvent::SessionDetail {
+                        req: RequestId(3),
+                        result: Err(_),
+                        ..
+                    }),
+                    Msg::Fs(FsEvent::Loaded {
+                        req: RequestId(4),
+                        result: Err(_),
+                        ..
+                    }),
+                    Msg::Fs(FsEvent::Opened {
+                        req: RequestId(5),
+                        result: Err(_)
+                    }),
+                ]
+            ),
+            "{answers:?}"
+        );
+        // A refresh nobody waits on is only said.
+        let notice = state.notice.as_ref().unwrap();
+        assert!(
+            notice.text.contains("the Docker task has stopped"),
+            "{notice:?}"
+        );
     }
 
     #[tokio::test]

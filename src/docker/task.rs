@@ -30,7 +30,7 @@ use super::shell::{prepare_shell, term_name};
 use super::{DockerCmd, DockerEvent};
 use crate::domain::ids::RequestId;
 use crate::domain::measure::Strategy;
-use crate::domain::outcome::{Failure, FailureKind};
+use crate::domain::outcome::{Failure, FailureKind, Unsent};
 use crate::domain::session::SessionChange;
 
 /// Events within this window share one refresh (a session start emits several).
@@ -51,9 +51,26 @@ pub struct DockerHandle {
 impl DockerHandle {
     /// Never blocks the UI: a full queue is reported instead of awaited.
     pub fn send(&self, cmd: DockerCmd) -> Result<(), String> {
-        self.tx.try_send(cmd).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => "the Docker task is busy; try again".to_owned(),
-            mpsc::error::TrySendError::Closed(_) => "the Docker task has stopped".to_owned(),
+        self.send_or_answer(cmd).map_err(|unsent| unsent.detail)
+    }
+
+    /// Sends `cmd`; one that cannot be sent (the task is busy or gone) comes back as the
+    /// answer the task gives a command it cannot run, so that no request waits forever.
+    pub fn send_or_answer(&self, cmd: DockerCmd) -> Result<(), Unsent<DockerEvent>> {
+        let (cmd, why) = match self.tx.try_send(cmd) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Full(cmd)) => (
+                cmd,
+                Failure::new(FailureKind::Other, "the Docker task is busy; try again"),
+            ),
+            Err(mpsc::error::TrySendError::Closed(cmd)) => (
+                cmd,
+                Failure::new(FailureKind::Other, "the Docker task has stopped"),
+            ),
+        };
+        Err(Unsent {
+            detail: why.detail.clone(),
+            answer: refusal(cmd, why).map(Box::new),
         })
     }
 

@@ -71,6 +71,16 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// A command a task's queue did not take (the task is busy or gone): why, and the answer that
+/// stands in for the task's, so that the request it carried is still answered (none for a
+/// command nobody waits on).
+#[derive(Debug)]
+pub struct Unsent<E> {
+    pub detail: String,
+    /// Boxed: an answer can be large, and this travels in a `Result`'s error.
+    pub answer: Option<Box<E>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use crate::docker::{EngineLink, deadline};
 use crate::domain::file_ops::{Load, Transferred};
 use crate::domain::files::{Entry, FileData, FsPath};
 use crate::domain::ids::RequestId;
-use crate::domain::outcome::Failure;
+use crate::domain::outcome::{Failure, FailureKind, Unsent};
 
 #[derive(Debug, Clone)]
 pub struct FsHandle {
@@ -26,9 +26,40 @@ pub struct FsHandle {
 
 impl FsHandle {
     pub fn send(&self, cmd: FsCmd) -> Result<(), String> {
-        self.tx.try_send(cmd).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => "the files task is busy; try again".to_owned(),
-            mpsc::error::TrySendError::Closed(_) => "the files task has stopped".to_owned(),
+        self.send_or_answer(cmd).map_err(|unsent| unsent.detail)
+    }
+
+    /// A handle with no task behind it, and the receiving end of what is sent through it:
+    /// for tests of code that sends requests.
+    pub fn detached() -> (Self, mpsc::Receiver<FsCmd>) {
+        let (tx, rx) = mpsc::channel(64);
+        (Self { tx }, rx)
+    }
+
+    /// Sends `cmd`; one that cannot be sent (the task is busy or gone) comes back as the
+    /// answer the task gives a request it cannot run, so that no request waits forever.
+    pub fn send_or_answer(&self, cmd: FsCmd) -> Result<(), Unsent<FsEvent>> {
+        let (cmd, why) = match self.tx.try_send(cmd) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Full(cmd)) => (
+                cmd,
+                Failure::new(FailureKind::Other, "the files task is busy; try again"),
+            ),
+            Err(mpsc::error::TrySendError::Closed(cmd)) => (
+                cmd,
+                Failure::new(FailureKind::Other, "the files task has stopped"),
+            ),
+        };
+        let answer = match cmd {
+            FsCmd::Open { req, .. } => Some(FsEvent::Opened {
+                req,
+                result: Err(why.clone()),
+            }),
+            other => refusal(other, why.clone()),
+        };
+        Err(Unsent {
+            detail: why.detail,
+            answer: answer.map(Box::new),
         })
     }
 }
