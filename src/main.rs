@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sandkasten_tui::cli::{self, Cli, exit};
-use sandkasten_tui::{app, config, logging};
+use sandkasten_tui::{app, config, docker, logging};
 
 fn main() -> ExitCode {
     let args = Cli::parse();
@@ -16,6 +16,12 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
+    // Never another engine than the docker CLI's, nor a weaker way to it: a context, TLS or
+    // ssh this tool cannot use yet is refused before anything connects.
+    if let Some(why) = docker::endpoint::refusal(&docker::endpoint::Asked::from_host()) {
+        eprintln!("sandkasten-tui: engine refused: {why}");
+        return ExitCode::from(exit::USAGE);
+    }
     let _log = logging::init(args.log_file.clone());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

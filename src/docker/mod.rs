@@ -9,6 +9,7 @@ mod connect;
 pub mod deadline;
 pub mod delete;
 mod detail;
+pub mod endpoint;
 mod error;
 mod events;
 pub mod exec;
