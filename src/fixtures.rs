@@ -214,6 +214,27 @@ pub fn edit(state: &mut State, editor: crate::app::files::EditorView) {
     }
 }
 
+/// An editor on `path` holding `lines` (LF, final newline), read at mtime 1 / size 2,
+/// `dirty` or not, no save in flight: tests change what they need with `..editor(..)`.
+pub fn editor(path: &str, lines: &[&str], dirty: bool) -> crate::app::files::EditorView {
+    crate::app::files::EditorView {
+        path: crate::domain::files::FsPath::parse(path).unwrap_or_else(|e| panic!("{e}")),
+        textarea: ratatui_textarea::TextArea::new(lines.iter().map(|l| l.to_string()).collect()),
+        ending: crate::app::files::LineEnding::Lf,
+        final_newline: true,
+        version: crate::domain::files::Version {
+            mtime_ns: 1,
+            size: 2,
+            ..Default::default()
+        },
+        dirty,
+        saving: None,
+        sent: Vec::new(),
+        close_after_save: false,
+        search: None,
+    }
+}
+
 /// The yes/no question on top, when that is what has the keys.
 pub fn question(state: &State) -> Option<&crate::app::confirm::Confirm> {
     match state.dialog() {

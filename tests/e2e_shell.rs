@@ -13,8 +13,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use futures::StreamExt;
+use bollard::exec::CreateExecOptions;
 use support::proxy::EngineProxy;
 use support::pty::Tui;
 use support::{TestEnv, noshell_image, with_env};
@@ -29,17 +28,6 @@ fn spawn(name: &str) -> Tui {
     Tui::spawn(&["--log-file", log.to_str().unwrap()], &[], 140, 40)
 }
 
-/// Narrows the sessions pane to this test's rows and selects the first.
-fn select_session(tui: &mut Tui, filter: &str) {
-    tui.send("1/");
-    tui.send(filter);
-    // "(1 of N)" beside other tests' sessions, "(1)" when this is the only one.
-    tui.wait_for("the filter applied", WAIT, |s| {
-        s.contains("(1 of") || s.contains(&format!("(1) /{filter}"))
-    });
-    tui.send("\rg");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn attach_type_resize_detach_and_the_tui_is_back() {
     with_env("e2e_shell", async |env| {
@@ -47,7 +35,7 @@ async fn attach_type_resize_detach_and_the_tui_is_back() {
         env.session(&session, None, true).await;
         let mut tui = spawn("shell");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         tui.send("\r"); // enter: shell
         tui.wait_for_text(
             &format!("Attached to session {session} (sh). ctrl-] detaches."),
@@ -98,7 +86,7 @@ async fn an_image_without_a_shell_gives_a_message_not_a_hang() {
         .await;
         let mut tui = spawn("noshell");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         tui.send("s");
         tui.wait_for_text("no shell in this session's image", WAIT);
         tui.send("q");
@@ -123,26 +111,9 @@ fn attach(tui: &mut Tui, session: &str) {
 /// What runs in the container besides its init, its main process and the `ps` asking:
 /// `pid stat args` lines (zombies left out: they no longer run).
 async fn leftover_processes(env: &TestEnv, container: &str) -> Vec<String> {
-    let exec = env
-        .docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(vec!["ps", "-o", "pid,stat,args"]),
-                attach_stdout: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut text = String::new();
-    if let StartExecResults::Attached { mut output, .. } =
-        env.docker.start_exec(&exec.id, None).await.unwrap()
-    {
-        while let Some(Ok(chunk)) = output.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-        }
-    }
+    let text = env
+        .exec_output(container, &["ps", "-o", "pid,stat,args"])
+        .await;
     text.lines()
         .skip(1)
         .filter(|line| {
@@ -178,7 +149,7 @@ async fn detach_leaves_no_shell_or_job_running_in_the_session() {
         let container = env.session(&session, None, true).await;
         let mut tui = spawn("reap");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         for round in 0..3 {
             attach(&mut tui, &session);
             // A background job and a stopped one: a detach must end them too.
@@ -212,7 +183,7 @@ async fn closing_the_terminal_during_a_shell_attach_ends_the_program() {
         let container = env.session(&session, None, true).await;
         let mut tui = spawn("hangup");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         attach(&mut tui, &session);
         // The poke makes the shell echo once more, so the test's reader lets go of the pty.
         tui.hang_up("\r");
@@ -255,7 +226,7 @@ async fn sigterm_during_a_shell_attach_exits_and_restores_the_terminal() {
         let container = env.session(&session, None, true).await;
         let mut tui = spawn("sigterm");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         attach(&mut tui, &session);
         // A program in the shell hid the cursor and asked for mouse reports.
         tui.send("printf '\\033[?25l\\033[?1000h'\r");
@@ -309,7 +280,7 @@ async fn sigint_during_a_shell_attach_ends_it_like_sigterm() {
         let container = env.session(&session, None, true).await;
         let mut tui = spawn("sigint");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         attach(&mut tui, &session);
         start_a_job(&mut tui);
         signal(&tui, "INT");
@@ -377,7 +348,7 @@ async fn an_engine_lost_mid_shell_leaves_nothing_running_once_it_is_back() {
             40,
         );
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         attach(&mut tui, &session);
         tui.send("sleep 1234 &\r");
         tui.send("echo job-$((6*7))\r");
@@ -488,7 +459,7 @@ async fn terminal_modes_a_shell_sets_are_reset_on_return_and_at_exit() {
         env.session(&session, None, true).await;
         let mut tui = spawn("modes");
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         attach(&mut tui, &session);
         // Everything a misbehaving program can leave behind, on the main screen and on the
         // alternate screen it stays in.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use support::proxy::EngineProxy;
 use support::pty::Tui;
-use support::with_env;
+use support::{TestEnv, with_env};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -27,15 +27,23 @@ fn log(name: &str) -> String {
         .to_string()
 }
 
-/// Narrows the sessions pane to this test's rows and selects the first.
-fn select_session(tui: &mut Tui, filter: &str) {
-    tui.send("1/");
-    tui.send(filter);
-    // "(1 of N)" beside other tests' sessions, "(1)" when this is the only one.
-    tui.wait_for("the filter applied", WAIT, |s| {
-        s.contains("(1 of") || s.contains(&format!("(1) /{filter}"))
-    });
-    tui.send("\rg");
+/// A running session of this test, and the TUI reaching the engine through a proxy the test
+/// can stall or make hold shells, with that session selected.
+async fn through_a_proxy(env: &TestEnv, id: &str, name: &str) -> (String, EngineProxy, Tui) {
+    let session = env.id(id);
+    env.session(&session, None, true).await;
+    let socket = std::env::temp_dir().join(format!("skt-{id}-{}.sock", env.prefix));
+    let proxy = EngineProxy::new(&socket);
+    let host = proxy.endpoint();
+    let mut tui = Tui::spawn(
+        &["--log-file", &log(name)],
+        &[("DOCKER_HOST", &host)],
+        140,
+        40,
+    );
+    tui.wait_for_text(&session, WAIT);
+    tui.select_session(&session, WAIT);
+    (session, proxy, tui)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -45,7 +53,7 @@ async fn a_stopped_session_is_started_and_attached_when_the_operator_agrees() {
         env.session(&session, None, false).await;
         let mut tui = Tui::spawn(&["--log-file", &log("start-first")], &[], 140, 40);
         tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        tui.select_session(&session, WAIT);
         tui.send("\r"); // enter: shell
         tui.wait_for_text("Start it and open a shell?", WAIT);
         // Typed after the dialog was drawn: it counts.
@@ -71,19 +79,7 @@ async fn a_stopped_session_is_started_and_attached_when_the_operator_agrees() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_shell_prepared_on_a_stalled_engine_leaves_the_screen_live_and_reports_the_stall() {
     with_env("e2e_shell_stall", async |env| {
-        let session = env.id("stall");
-        env.session(&session, None, true).await;
-        let socket = std::env::temp_dir().join(format!("skt-shstall-{}.sock", env.prefix));
-        let proxy = EngineProxy::new(&socket);
-        let host = proxy.endpoint();
-        let mut tui = Tui::spawn(
-            &["--log-file", &log("stall")],
-            &[("DOCKER_HOST", &host)],
-            140,
-            40,
-        );
-        tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        let (session, proxy, mut tui) = through_a_proxy(env, "stall", "stall").await;
         // The detail pane's inspection answered: no other call is in flight when it stalls.
         tui.wait_for("the session's details", WAIT, |s| s.contains(" CPU"));
 
@@ -123,19 +119,7 @@ async fn a_shell_prepared_on_a_stalled_engine_leaves_the_screen_live_and_reports
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_typed_at_a_shell_whose_attach_failed_never_reach_the_tui() {
     with_env("e2e_shell_typed", async |env| {
-        let session = env.id("typed");
-        env.session(&session, None, true).await;
-        let socket = std::env::temp_dir().join(format!("skt-shtyped-{}.sock", env.prefix));
-        let proxy = EngineProxy::new(&socket);
-        let host = proxy.endpoint();
-        let mut tui = Tui::spawn(
-            &["--log-file", &log("typed")],
-            &[("DOCKER_HOST", &host)],
-            140,
-            40,
-        );
-        tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        let (session, proxy, mut tui) = through_a_proxy(env, "typed", "typed").await;
         proxy.set_holding_shells(true);
         tui.send("\r"); // enter: shell
         tui.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);
@@ -162,19 +146,7 @@ async fn keys_typed_at_a_shell_whose_attach_failed_never_reach_the_tui() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_while_the_attach_waits_on_the_engine_ends_the_program_at_once() {
     with_env("e2e_shell_held_term", async |env| {
-        let session = env.id("heldterm");
-        env.session(&session, None, true).await;
-        let socket = std::env::temp_dir().join(format!("skt-shheld-{}.sock", env.prefix));
-        let proxy = EngineProxy::new(&socket);
-        let host = proxy.endpoint();
-        let mut tui = Tui::spawn(
-            &["--log-file", &log("held-term")],
-            &[("DOCKER_HOST", &host)],
-            140,
-            40,
-        );
-        tui.wait_for_text(&session, WAIT);
-        select_session(&mut tui, &session);
+        let (session, proxy, mut tui) = through_a_proxy(env, "heldterm", "held-term").await;
         proxy.set_holding_shells(true);
         tui.send("\r"); // enter: shell
         tui.wait_for_text(&format!("Attached to session {session} (sh)"), WAIT);

@@ -12,8 +12,6 @@ mod support;
 
 use std::time::Duration;
 
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use futures::StreamExt;
 use sandkasten_tui::docker::shell::{AttachedShell, PreparedShell, ShellInput};
 use sandkasten_tui::docker::{self, DockerCmd, DockerEvent, DockerHandle};
 use sandkasten_tui::domain::ids::RequestId;
@@ -49,27 +47,7 @@ async fn prepare(
 
 /// The container's processes as `ps` lists them.
 async fn processes(env: &TestEnv, container: &str) -> String {
-    let exec = env
-        .docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                cmd: Some(vec!["ps", "-o", "pid,args"]),
-                attach_stdout: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut text = String::new();
-    if let StartExecResults::Attached { mut output, .. } =
-        env.docker.start_exec(&exec.id, None).await.unwrap()
-    {
-        while let Some(Ok(chunk)) = output.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-        }
-    }
-    text
+    env.exec_output(container, &["ps", "-o", "pid,args"]).await
 }
 
 /// Types `line` into the shell and reads its output until `until` shows up.

@@ -444,7 +444,7 @@ fn file_browser_with_preview() {
 
 #[test]
 fn editor_with_unsaved_changes() {
-    use crate::app::files::{EditorView, LineEnding};
+    use crate::app::files::EditorView;
     let mut state = browser_state();
     let mut textarea = ratatui_textarea::TextArea::new(vec![
         "fn main() {".into(),
@@ -455,20 +455,13 @@ fn editor_with_unsaved_changes() {
     fixtures::edit(
         &mut state,
         EditorView {
-            path: crate::domain::files::FsPath::parse("src/main.rs").unwrap(),
             textarea,
-            ending: LineEnding::Lf,
-            final_newline: true,
             version: crate::domain::files::Version {
                 mtime_ns: 1,
                 size: 33,
                 ..Default::default()
             },
-            dirty: true,
-            saving: None,
-            sent: Vec::new(),
-            close_after_save: false,
-            search: None,
+            ..fixtures::editor("src/main.rs", &[], true)
         },
     );
     assert_snapshot!(screen(&state, 100, 14));

@@ -285,6 +285,36 @@ impl TestEnv {
         std::path::PathBuf::from(v.mountpoint)
     }
 
+    /// What `cmd` prints on stdout in `container` (an exec, read to its end).
+    pub async fn exec_output(&self, container: &str, cmd: &[&str]) -> String {
+        use bollard::exec::{CreateExecOptions, StartExecResults};
+        use futures::StreamExt;
+        let exec = self
+            .docker
+            .create_exec(
+                container,
+                CreateExecOptions {
+                    cmd: Some(cmd.to_vec()),
+                    attach_stdout: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("create the exec");
+        let mut text = String::new();
+        if let StartExecResults::Attached { mut output, .. } = self
+            .docker
+            .start_exec(&exec.id, None)
+            .await
+            .expect("start the exec")
+        {
+            while let Some(Ok(chunk)) = output.next().await {
+                text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            }
+        }
+        text
+    }
+
     pub async fn volume_exists(&self, volume: &str) -> bool {
         self.docker.inspect_volume(volume).await.is_ok()
     }

@@ -199,6 +199,18 @@ impl Tui {
         panic!("timed out after {timeout:?}; screen:\n{}", self.screen());
     }
 
+    /// Narrows the sessions pane to rows matching `filter` (a test's own ids) and selects
+    /// the first: other runs' sessions on a shared engine never move it off screen.
+    pub fn select_session(&mut self, filter: &str, timeout: Duration) {
+        self.send("1/");
+        self.send(filter);
+        // "(1 of N)" beside other tests' sessions, "(1)" when this is the only one.
+        self.wait_for("the filter applied", timeout, |s| {
+            s.contains("(1 of") || s.contains(&format!("(1) /{filter}"))
+        });
+        self.send("\rg");
+    }
+
     pub fn wait_for_text(&self, text: &str, timeout: Duration) -> String {
         self.wait_for(&format!("{text:?}"), timeout, |s| s.contains(text))
     }

@@ -507,28 +507,9 @@ fn a_load_nobody_waits_for_opens_no_editor() {
 #[test]
 fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
     use crate::app::dialog::Dialog;
-    use crate::app::files::{EditorView, LineEnding};
     let mut state = browser_with(&[]);
     state.config.read_only = true;
-    fixtures::edit(
-        &mut state,
-        EditorView {
-            path: crate::domain::files::FsPath::parse("sub/a.txt").unwrap(),
-            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-            ending: LineEnding::Lf,
-            final_newline: true,
-            version: crate::domain::files::Version {
-                mtime_ns: 1,
-                size: 2,
-                ..Default::default()
-            },
-            dirty: true,
-            saving: None,
-            sent: Vec::new(),
-            close_after_save: false,
-            search: None,
-        },
-    );
+    fixtures::edit(&mut state, fixtures::editor("sub/a.txt", &["x"], true));
     update(&mut state, Action::CloseEditor);
     assert!(matches!(state.dialog(), Some(Dialog::UnsavedChanges)));
     let cmds = update(&mut state, Action::Save);
@@ -540,27 +521,8 @@ fn read_only_refuses_saving_even_from_the_unsaved_changes_dialog() {
 
 /// The browser on `sub/` with an editor open on `sub/a.txt`, `dirty` or not.
 pub(super) fn editing(dirty: bool) -> State {
-    use crate::app::files::{EditorView, LineEnding};
     use crate::domain::files::EntryKind;
     let mut state = browser_with(&[("a.txt", EntryKind::File)]);
-    fixtures::edit(
-        &mut state,
-        EditorView {
-            path: crate::domain::files::FsPath::parse("sub/a.txt").unwrap(),
-            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-            ending: LineEnding::Lf,
-            final_newline: true,
-            version: crate::domain::files::Version {
-                mtime_ns: 1,
-                size: 2,
-                ..Default::default()
-            },
-            dirty,
-            saving: None,
-            sent: Vec::new(),
-            close_after_save: false,
-            search: None,
-        },
-    );
+    fixtures::edit(&mut state, fixtures::editor("sub/a.txt", &["x"], dirty));
     state
 }

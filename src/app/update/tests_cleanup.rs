@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::app::dialog::Dialog;
-use crate::app::files::{Connection, EditorView, FilesView, LineEnding};
+use crate::app::files::{Connection, EditorView, FilesView};
 use crate::app::state::DeleteProgress;
 use crate::cleanup::Pick;
 use crate::docker::delete::VolumeOutcome;
@@ -52,16 +52,9 @@ fn a_save_through_the_editor_measures_that_workspace_again() {
     fixtures::edit(
         &mut state,
         EditorView {
-            path: FsPath::parse("a.txt").unwrap(),
-            textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-            ending: LineEnding::Lf,
-            final_newline: true,
             version,
-            dirty: true,
             saving: Some(RequestId(7)),
-            sent: Vec::new(),
-            close_after_save: false,
-            search: None,
+            ..fixtures::editor("a.txt", &["x"], true)
         },
     );
     let commands = update(

@@ -3,7 +3,7 @@
 //! says what the engine is doing).
 
 use super::*;
-use crate::app::files::{Connection, EditorView, FilesView, LineEnding};
+use crate::app::files::{Connection, EditorView, FilesView};
 use crate::docker::DockerEvent;
 use crate::domain::file_ops::{FileChange, Transferred};
 use crate::domain::files::{FsPath, Version};
@@ -332,16 +332,10 @@ fn a_save_that_finds_the_file_changed_asks_and_other_failures_say_not_saved() {
         fixtures::edit(
             &mut state,
             EditorView {
-                path: p("a.txt"),
-                textarea: ratatui_textarea::TextArea::new(vec!["x".into()]),
-                ending: LineEnding::Lf,
-                final_newline: true,
                 version: Version::default(),
-                dirty: true,
                 saving: Some(RequestId(7)),
-                close_after_save: false,
-                search: None,
                 sent: b"x\n".to_vec(),
+                ..fixtures::editor("a.txt", &["x"], true)
             },
         );
         let why = Failure::new(kind, "a.txt: changed on disk since it was opened");
