@@ -23,6 +23,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
         "DOCKER_CONTEXT",
         "DOCKER_CONFIG",
         "DOCKER_TLS_VERIFY",
+        "DOCKER_TLS",
     ] {
         cmd.env_remove(name);
     }

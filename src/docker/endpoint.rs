@@ -15,6 +15,8 @@ pub struct Asked {
     pub docker_context: Option<String>,
     /// `currentContext` of the docker CLI's config file, when it names one.
     pub current_context: Option<String>,
+    /// `DOCKER_TLS_VERIFY`, else `DOCKER_TLS`: either, set to anything, turns TLS on in the
+    /// docker CLI (even `0`), and with no `DOCKER_HOST` moves it to `tcp://localhost:2376`.
     pub tls_verify: Option<String>,
 }
 
@@ -34,7 +36,7 @@ impl Asked {
             docker_host: var("DOCKER_HOST"),
             docker_context: var("DOCKER_CONTEXT"),
             current_context,
-            tls_verify: var("DOCKER_TLS_VERIFY"),
+            tls_verify: var("DOCKER_TLS_VERIFY").or_else(|| var("DOCKER_TLS")),
         }
     }
 }
@@ -47,10 +49,20 @@ fn read_bounded(file: &std::path::Path) -> Option<String> {
         .flatten()
 }
 
+/// The docker CLI decodes its config with Go's `encoding/json`, which also takes a key that
+/// differs only in case (`CurrentContext`); of several, a named context is kept over the
+/// default, so that doubt refuses rather than picks the default socket.
 fn current_context_of(config_json: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(config_json).ok()?;
-    let name = value.get("currentContext")?.as_str()?;
-    (!name.is_empty()).then(|| name.to_owned())
+    let names = value
+        .as_object()?
+        .iter()
+        .filter(|(key, _)| key.eq_ignore_ascii_case("currentContext"))
+        .filter_map(|(_, v)| v.as_str())
+        .filter(|name| !name.is_empty());
+    names
+        .reduce(|kept, name| if kept == "default" { name } else { kept })
+        .map(str::to_owned)
 }
 
 /// `None` when the engine this tool reaches is the one the docker CLI would reach, the same
@@ -83,10 +95,17 @@ pub fn refusal(asked: &Asked) -> Option<String> {
              tcp:// endpoint, e.g. through an ssh tunnel)"
         ));
     }
-    if asked.tls_verify.is_some() && !host.starts_with("unix://") && !host.is_empty() {
+    // No DOCKER_HOST with TLS on: the docker CLI goes to tcp://localhost:2376, not the
+    // default socket this tool would use.
+    if asked.tls_verify.is_some() && !host.starts_with("unix://") {
+        let to = if host.is_empty() {
+            "tcp://localhost:2376 (the docker CLI's endpoint with TLS on and no DOCKER_HOST)"
+        } else {
+            host
+        };
         return Some(format!(
-            "DOCKER_TLS_VERIFY asks for TLS to {host}, which sandkasten-tui does not speak \
-             yet; refusing to send it plain text"
+            "DOCKER_TLS_VERIFY or DOCKER_TLS asks for TLS to {to}, which sandkasten-tui does \
+             not speak yet; refusing to send it plain text or to use another engine"
         ));
     }
     None
@@ -151,6 +170,33 @@ mod tests {
             why.contains("ssh:// engines are not supported yet"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn tls_with_no_host_is_refused_not_sent_to_the_default_socket() {
+        // The docker CLI then talks TLS to tcp://localhost:2376, another engine.
+        for value in ["1", "0"] {
+            let mut tls = asked(None, None, None);
+            tls.tls_verify = Some(value.into());
+            let why = refusal(&tls).unwrap();
+            assert!(why.contains("tcp://localhost:2376"), "{why}");
+        }
+        let mut local = asked(Some("unix:///var/run/docker.sock"), None, None);
+        local.tls_verify = Some("1".into());
+        assert_eq!(refusal(&local), None);
+    }
+
+    #[test]
+    fn the_current_context_key_is_read_as_go_reads_it() {
+        assert_eq!(
+            current_context_of(r#"{"CurrentContext":"prod"}"#).as_deref(),
+            Some("prod")
+        );
+        assert_eq!(
+            current_context_of(r#"{"currentContext":"default","currentcontext":"eu"}"#).as_deref(),
+            Some("eu")
+        );
+        assert_eq!(current_context_of(r#"{"currentContext":""}"#), None);
     }
 
     #[test]
