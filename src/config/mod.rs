@@ -6,6 +6,7 @@ pub mod keymap;
 mod sandkasten;
 mod validate;
 
+pub use file::read_config_text;
 pub use sandkasten::{
     ConfigError, ConfigSource, DEFAULT_CONFIG_PATH, LoadedConfig, PoolConfig, SandkastenConfig,
     WorkspaceConfig, load,

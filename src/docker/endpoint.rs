@@ -30,7 +30,9 @@ impl Asked {
             .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker")));
         let current_context = dir
             .map(|d| d.join("config.json"))
-            .and_then(|file| read_bounded(&file))
+            // Read as our own configuration is: a regular file of at most 1 MiB, checked on
+            // the open descriptor, so a FIFO or a swapped path never blocks the start.
+            .and_then(|file| crate::config::read_config_text(&file).ok())
             .and_then(|text| current_context_of(&text));
         Self {
             docker_host: var("DOCKER_HOST"),
@@ -39,14 +41,6 @@ impl Asked {
             tls_verify: var("DOCKER_TLS_VERIFY").or_else(|| var("DOCKER_TLS")),
         }
     }
-}
-
-/// The docker CLI's config file is small; anything larger (or not a regular file) is not it.
-fn read_bounded(file: &std::path::Path) -> Option<String> {
-    let meta = std::fs::metadata(file).ok()?;
-    (meta.is_file() && meta.len() <= 1 << 20)
-        .then(|| std::fs::read_to_string(file).ok())
-        .flatten()
 }
 
 /// The docker CLI decodes its config with Go's `encoding/json`, which also takes a key that
